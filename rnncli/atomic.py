@@ -1,0 +1,53 @@
+"""Write files so that a failed or interrupted run never leaves a half-written one in place.
+
+Everything rnncli saves (vocabularies, exported embeddings, the GloVe cache) goes through here:
+the data is written to a temporary file in the target's own folder, flushed to disk, then renamed
+over the target in one step. Readers see the old file or the new one, never a mix.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Union
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+@contextlib.contextmanager
+def atomic_path(target: PathLike, suffix: str = "") -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; rename it onto ``target`` if the block succeeds.
+
+    For writers that want a path (``torch.save``, ``numpy.save``). On any exception the
+    temporary file is removed and ``target`` is untouched.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix + ".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        _fsync(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+
+
+@contextlib.contextmanager
+def atomic_write(target: PathLike, mode: str = "w", encoding: str = "utf-8") -> Iterator[IO]:
+    """Open a temporary file for writing; it replaces ``target`` only if the block succeeds."""
+    with atomic_path(target) as tmp:
+        kwargs = {} if "b" in mode else {"encoding": encoding, "newline": "\n"}
+        with open(tmp, mode, **kwargs) as handle:
+            yield handle
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())

@@ -1,0 +1,117 @@
+"""The `rnncli` application: its command groups and its one-line error handling."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, Optional
+
+import typer
+from typer.core import TyperGroup
+
+from rnncli import __version__
+from rnncli.errors import RnncliError
+from rnncli.terminal import debug_enabled
+
+try:  # typer >= 0.26 ships its own copy of click
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError
+except ImportError:  # pragma: no cover - older typer depends on click
+    from click.exceptions import ClickException, NoArgsIsHelpError
+
+
+def _error_line(message: str, code: int) -> None:
+    sys.stderr.write(f"rnncli: error: {message}\n")
+    sys.stderr.flush()
+    sys.exit(code)
+
+
+class RnncliGroup(TyperGroup):
+    """A typer group whose errors are one line on stderr, never a box or a traceback.
+
+    Usage mistakes (click's and our :class:`~rnncli.errors.UsageError`) exit 2, failures exit 1,
+    Ctrl-C exits 130. ``RNNCLI_DEBUG=1`` lets unexpected exceptions through with a traceback.
+    Overriding ``main`` (not ``Typer.__call__``) makes the test runner take the same path.
+    """
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        kwargs.setdefault("prog_name", "rnncli")
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            rv = super().main(*args, standalone_mode=False, **kwargs)
+        except NoArgsIsHelpError as exc:
+            # A bare `rnncli` or `rnncli glove` asks for help, not a mistake.
+            sys.stdout.write(exc.ctx.get_help() + "\n")
+            sys.exit(0)
+        except ClickException as exc:
+            _error_line(exc.format_message(), exc.exit_code)
+        except RnncliError as exc:
+            if debug_enabled():
+                raise
+            _error_line(str(exc), exc.exit_code)
+        except (typer.Abort, KeyboardInterrupt):
+            sys.stderr.write("rnncli: interrupted\n")
+            sys.exit(130)
+        except BrokenPipeError:
+            sys.exit(1)
+        except Exception as exc:
+            if debug_enabled():
+                raise
+            _error_line(
+                f"{type(exc).__name__}: {exc} (set RNNCLI_DEBUG=1 for the traceback)", 1
+            )
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+app = typer.Typer(
+    cls=RnncliGroup,
+    name="rnncli",
+    help="Sequence embeddings and RNN shape inspection, checked against torch itself.",
+    no_args_is_help=True,
+    add_completion=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"rnncli {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Optional[bool] = typer.Option(
+        None,
+        "--version",
+        help="Print the version and exit.",
+        callback=_version,
+        is_eager=True,
+    ),
+) -> None:
+    """Sequence embeddings and RNN shape inspection, checked against torch itself."""
+
+
+def _register() -> None:
+    # Each command lives in its own module; none of them imports torch at module level.
+    from rnncli.cli import (
+        embed_command,
+        glove_command,
+        glove_fetch_command,
+        inspect_command,
+        vocab_command,
+    )
+
+    app.command("inspect")(inspect_command.inspect)
+    app.command("embed")(embed_command.embed)
+    glove_command.app.command("fetch")(glove_fetch_command.fetch)
+    app.add_typer(vocab_command.app, name="vocab")
+    app.add_typer(glove_command.app, name="glove")
+
+
+_register()
+
+
+def main(argv: Optional[list[str]] = None) -> None:
+    """Console-script entry point."""
+    app(args=argv, prog_name="rnncli")

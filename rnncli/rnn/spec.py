@@ -1,0 +1,153 @@
+"""What to build and how to run it, validated before torch is even imported.
+
+The names follow torch's constructor arguments (``input_size``, ``hidden_size``, ...), so a spec
+reads like the ``nn.RNN``/``nn.LSTM``/``nn.GRU`` call it stands for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Optional
+
+from rnncli.errors import UsageError
+
+CELLS = ("rnn", "lstm", "gru")
+NONLINEARITIES = ("tanh", "relu")
+DTYPES = ("float32", "float64", "float16", "bfloat16")
+DEVICES = ("cpu", "cuda", "meta")
+
+#: Gate blocks stacked in ``weight_ih``/``weight_hh``, in torch's row order.
+GATES = {"rnn": (), "lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
+
+#: Bytes per element of each dtype.
+DTYPE_BYTES = {"float32": 4, "float64": 8, "float16": 2, "bfloat16": 2}
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """The constructor arguments of one ``nn.RNN``, ``nn.LSTM`` or ``nn.GRU``."""
+
+    cell: str = "rnn"
+    input_size: int = 100
+    hidden_size: int = 20
+    num_layers: int = 1
+    nonlinearity: Optional[str] = None  # "tanh" by default for rnn; None for lstm/gru
+    bias: bool = True
+    batch_first: bool = False
+    dropout: float = 0.0
+    bidirectional: bool = False
+    proj_size: int = 0
+
+    def __post_init__(self) -> None:
+        if self.cell not in CELLS:
+            raise UsageError(f"unknown cell {self.cell!r}; choose one of {', '.join(CELLS)}", "--cell")
+        for option, value in (
+            ("--input", self.input_size),
+            ("--hidden", self.hidden_size),
+            ("--layers", self.num_layers),
+        ):
+            _positive(option, value)
+        if self.cell == "rnn":
+            if self.nonlinearity is None:
+                object.__setattr__(self, "nonlinearity", "tanh")
+            elif self.nonlinearity not in NONLINEARITIES:
+                raise UsageError(
+                    f"unknown nonlinearity {self.nonlinearity!r}; choose tanh or relu",
+                    "--nonlinearity",
+                )
+        elif self.nonlinearity is not None:
+            raise UsageError(
+                f"only the rnn cell takes a nonlinearity; {self.cell} has fixed gate activations",
+                "--nonlinearity",
+            )
+        if not isinstance(self.dropout, (int, float)) or not 0.0 <= self.dropout < 1.0:
+            raise UsageError(f"must be in [0, 1), got {self.dropout}", "--dropout")
+        if self.proj_size:
+            if self.cell != "lstm":
+                raise UsageError(f"only lstm supports a projection, not {self.cell}", "--proj-size")
+            if self.proj_size < 0 or self.proj_size >= self.hidden_size:
+                raise UsageError(
+                    f"must be between 1 and hidden_size - 1 = {self.hidden_size - 1}, "
+                    f"got {self.proj_size}",
+                    "--proj-size",
+                )
+        elif self.proj_size < 0:
+            raise UsageError(f"must not be negative, got {self.proj_size}", "--proj-size")
+
+    # Derived sizes, named as in torch's documentation.
+    @property
+    def num_directions(self) -> int:
+        return 2 if self.bidirectional else 1
+
+    @property
+    def gates(self) -> tuple[str, ...]:
+        return GATES[self.cell]
+
+    @property
+    def gate_count(self) -> int:
+        """How many hidden-size blocks are stacked in ``weight_ih``: 1, 4 (lstm) or 3 (gru)."""
+        return max(1, len(self.gates))
+
+    @property
+    def state_size(self) -> int:
+        """The size of ``h_t``: ``proj_size`` when projecting, else ``hidden_size``."""
+        return self.proj_size or self.hidden_size
+
+    def layer_input_size(self, layer: int) -> int:
+        """The feature size layer ``layer`` reads: the input, or the layer below's output."""
+        return self.input_size if layer == 0 else self.num_directions * self.state_size
+
+    def torch_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for the torch constructor."""
+        kwargs: dict[str, Any] = {
+            "input_size": self.input_size,
+            "hidden_size": self.hidden_size,
+            "num_layers": self.num_layers,
+            "bias": self.bias,
+            "batch_first": self.batch_first,
+            "dropout": float(self.dropout),
+            "bidirectional": self.bidirectional,
+        }
+        if self.cell == "rnn":
+            kwargs["nonlinearity"] = self.nonlinearity
+        if self.cell == "lstm":
+            kwargs["proj_size"] = self.proj_size
+        return kwargs
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["dropout"] = float(self.dropout)
+        return data
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """How the module is run: the random input's shape, the seed, dtype and device."""
+
+    seq_len: int = 10
+    batch: int = 3
+    seed: int = 0
+    dtype: str = "float32"
+    device: str = "cpu"
+
+    def __post_init__(self) -> None:
+        _positive("--seq-len", self.seq_len)
+        _positive("--batch", self.batch)
+        if self.dtype not in DTYPES:
+            raise UsageError(f"unknown dtype {self.dtype!r}; choose one of {', '.join(DTYPES)}", "--dtype")
+        if self.device not in DEVICES:
+            raise UsageError(
+                f"unknown device {self.device!r}; choose one of {', '.join(DEVICES)}", "--device"
+            )
+
+    @property
+    def dtype_bytes(self) -> int:
+        return DTYPE_BYTES[self.dtype]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _positive(option: str, value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise UsageError(f"must be a positive integer, got {value}", option)
