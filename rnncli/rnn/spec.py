@@ -40,7 +40,9 @@ class ModelSpec:
 
     def __post_init__(self) -> None:
         if self.cell not in CELLS:
-            raise UsageError(f"unknown cell {self.cell!r}; choose one of {', '.join(CELLS)}", "--cell")
+            raise UsageError(
+                f"unknown cell {self.cell!r}; choose one of {', '.join(CELLS)}", "--cell"
+            )
         for option, value in (
             ("--input", self.input_size),
             ("--hidden", self.hidden_size),
@@ -134,7 +136,9 @@ class RunSpec:
         _positive("--seq-len", self.seq_len)
         _positive("--batch", self.batch)
         if self.dtype not in DTYPES:
-            raise UsageError(f"unknown dtype {self.dtype!r}; choose one of {', '.join(DTYPES)}", "--dtype")
+            raise UsageError(
+                f"unknown dtype {self.dtype!r}; choose one of {', '.join(DTYPES)}", "--dtype"
+            )
         if self.device not in DEVICES:
             raise UsageError(
                 f"unknown device {self.device!r}; choose one of {', '.join(DEVICES)}", "--device"

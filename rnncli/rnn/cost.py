@@ -1,0 +1,115 @@
+"""Multiply-accumulates and memory of one forward pass, from the parameter and tensor tables.
+
+Counting rule (stated so users can check it): every weight *matrix* element is used in exactly
+one multiply-accumulate per time step per sequence of the batch, in every layer and direction.
+So MACs = seq_len × batch × (elements of all weight matrices). Biases are additions and the gate
+non-linearities are element-wise: neither is a MAC; they are reported separately as element-wise
+operations. The rule is checked in the tests against torch's own FLOP counter run over the
+step-by-step recurrence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from rnncli.rnn.parameters import ParameterInfo
+from rnncli.rnn.spec import ModelSpec, RunSpec
+from rnncli.rnn.tensors import TensorInfo
+
+
+@dataclass(frozen=True)
+class LayerCost:
+    """MACs of one layer (both directions), split by which weight does the work."""
+
+    layer: int
+    input_macs: int
+    recurrent_macs: int
+    projection_macs: int
+
+    @property
+    def macs(self) -> int:
+        return self.input_macs + self.recurrent_macs + self.projection_macs
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "layer": self.layer,
+            "input_macs": self.input_macs,
+            "recurrent_macs": self.recurrent_macs,
+            "projection_macs": self.projection_macs,
+            "macs": self.macs,
+        }
+
+
+@dataclass(frozen=True)
+class Cost:
+    """Compute and memory of one forward pass."""
+
+    macs: int
+    layers: tuple[LayerCost, ...]
+    parameter_bytes: int
+    tensor_bytes: int  # input, states and output, as in the tensor table
+    workspace_bytes: int  # lower layers' outputs and one layer's gate pre-activations
+    dtype_bytes: int
+
+    @property
+    def activation_bytes(self) -> int:
+        return self.tensor_bytes + self.workspace_bytes
+
+    @property
+    def total_bytes(self) -> int:
+        return self.parameter_bytes + self.activation_bytes
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "macs": self.macs,
+            "flops": 2 * self.macs,
+            "layers": [layer.to_dict() for layer in self.layers],
+            "memory": {
+                "parameter_bytes": self.parameter_bytes,
+                "tensor_bytes": self.tensor_bytes,
+                "workspace_bytes": self.workspace_bytes,
+                "activation_bytes": self.activation_bytes,
+                "total_bytes": self.total_bytes,
+            },
+        }
+
+
+def forward_cost(
+    spec: ModelSpec,
+    run: RunSpec,
+    parameters: Iterable[ParameterInfo],
+    tensors: Mapping[str, TensorInfo],
+) -> Cost:
+    """Count MACs and bytes for one forward pass of ``run.seq_len`` steps."""
+    steps = run.seq_len * run.batch
+    per_layer = {layer: [0, 0, 0] for layer in range(spec.num_layers)}
+    parameter_elements = 0
+    for p in parameters:
+        parameter_elements += p.numel
+        if not p.name.startswith("weight_"):
+            continue
+        slot = {"weight_ih": 0, "weight_hh": 1, "weight_hr": 2}[p.name[:9]]
+        per_layer[p.layer][slot] += steps * p.numel
+    layers = tuple(LayerCost(k, *v) for k, v in per_layer.items())
+    elements = sum(_numel(t.shape) for t in tensors.values())
+    out_features = spec.num_directions * spec.state_size
+    between_layers = (spec.num_layers - 1) * steps * out_features
+    gates = steps * spec.gate_count * spec.hidden_size * spec.num_directions
+    size = run.dtype_bytes
+    return Cost(
+        macs=sum(layer.macs for layer in layers),
+        layers=layers,
+        parameter_bytes=parameter_elements * size,
+        tensor_bytes=elements * size,
+        workspace_bytes=(between_layers + gates) * size,
+        dtype_bytes=size,
+    )
+
+
+def _numel(shape: Iterable[int]) -> int:
+    n = 1
+    for s in shape:
+        n *= s
+    return n
