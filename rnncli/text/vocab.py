@@ -1,0 +1,451 @@
+"""A vocabulary: tokens in index order, their counts, and how to turn text into indices.
+
+Order is fixed so that the same corpus always gives the same indices:
+
+1. the special tokens first, in the order given (``<pad>`` = 0, ``<unk>`` = 1 by default);
+2. then the other tokens by descending count;
+3. ties by code-point order of the token (Python's ``str`` order), as torchtext's
+   ``build_vocab_from_iterator`` and GloVe's ``vocab_count`` do.
+
+``min_freq`` drops tokens seen fewer times; ``max_size`` then keeps at most that many tokens
+*not counting the specials*. A corpus token equal to a special is not listed twice: it keeps the
+special's index.
+
+The file is one JSON object (see :meth:`Vocab.save`) with ``"format": "rnncli-vocab"`` and a
+``"version"``, written atomically; :meth:`Vocab.load` refuses anything else with an error that
+names the file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional, Union
+
+from rnncli.atomic import atomic_path
+from rnncli.errors import RnncliError, UsageError
+from rnncli.text.corpus import CorpusCounts, ProgressCallback, count_tokens
+from rnncli.text.tokenize import default_lower, tokenize, tokenizer_name
+
+FORMAT = "rnncli-vocab"
+VERSION = 1
+DEFAULT_SPECIALS = ("<pad>", "<unk>")
+DEFAULT_UNK = "<unk>"
+
+#: Points kept of the frequency-by-rank curve (log-spaced ranks), enough to draw it later.
+PROFILE_POINTS = 64
+
+PathLike = Union[str, Path]
+
+
+def readable_by_others(path: Path) -> None:
+    """Give a temporary file the permissions a plain ``open`` would (``0o666`` less the umask).
+
+    ``tempfile.mkstemp`` creates files readable by their owner only; a saved vocabulary should
+    be as shareable as any file the user writes.
+    """
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(path, 0o666 & ~mask)
+
+
+def parse_specials(text: str) -> list[str]:
+    """``"<pad>,<unk>"`` -> ``["<pad>", "<unk>"]``; an empty string means no specials."""
+    if text.strip() == "":
+        return []
+    specials = [item.strip() for item in text.split(",")]
+    return check_specials(specials)
+
+
+def check_specials(specials: Sequence[str]) -> list[str]:
+    """The specials as a list, or a UsageError for an empty or repeated one."""
+    seen: set[str] = set()
+    for item in specials:
+        if not item or any(c.isspace() for c in item):
+            raise UsageError(
+                f"a special token must be non-empty without spaces, got {item!r}", "--specials"
+            )
+        if item in seen:
+            raise UsageError(f"special token {item!r} is repeated", "--specials")
+        seen.add(item)
+    return list(specials)
+
+
+def rank_profile(sorted_counts: Sequence[int], points: int = PROFILE_POINTS) -> list[list[int]]:
+    """``[rank, count]`` pairs at log-spaced ranks (1-based) of counts sorted descending."""
+    n = len(sorted_counts)
+    if n == 0:
+        return []
+    ranks = sorted({max(1, min(n, round(n ** (i / (points - 1))))) for i in range(points)})
+    return [[r, int(sorted_counts[r - 1])] for r in ranks]
+
+
+@dataclass
+class VocabStats:
+    """What the vocabulary was built from: the numbers that size an embedding layer."""
+
+    files: list[str] = field(default_factory=list)
+    lines: int = 0
+    tokens: int = 0  # running tokens in the corpus
+    distinct: int = 0  # distinct tokens in the corpus
+    covered: int = 0  # running tokens that map to an entry other than unk
+    singletons: int = 0  # distinct tokens seen exactly once
+    bytes: int = 0
+    profile: list[list[int]] = field(default_factory=list)  # [rank, count], all distinct tokens
+
+    @property
+    def coverage(self) -> float:
+        """Share of running text the vocabulary covers (0 for an empty corpus)."""
+        return self.covered / self.tokens if self.tokens else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "files": list(self.files),
+            "lines": self.lines,
+            "tokens": self.tokens,
+            "distinct": self.distinct,
+            "covered": self.covered,
+            "singletons": self.singletons,
+            "bytes": self.bytes,
+            "profile": [list(p) for p in self.profile],
+        }
+
+
+@dataclass
+class Vocab:
+    """Tokens in index order (``itos``) with their corpus counts (0 for specials)."""
+
+    itos: list[str]
+    counts: list[int]
+    specials: list[str] = field(default_factory=list)
+    unk: Optional[str] = None
+    tokenizer: str = "basic"
+    lower: bool = True
+    min_freq: int = 1
+    max_size: Optional[int] = None
+    stats: VocabStats = field(default_factory=VocabStats)
+
+    def __post_init__(self) -> None:
+        self.stoi: dict[str, int] = {token: i for i, token in enumerate(self.itos)}
+
+    def __len__(self) -> int:
+        return len(self.itos)
+
+    def __contains__(self, token: object) -> bool:
+        return token in self.stoi
+
+    @property
+    def unk_index(self) -> Optional[int]:
+        return None if self.unk is None else self.stoi[self.unk]
+
+    def tokenize(self, text: str) -> list[str]:
+        """Split ``text`` the way this vocabulary's corpus was split."""
+        return tokenize(text, self.tokenizer, self.lower)
+
+    def lookup(self, tokens: Iterable[str]) -> tuple[list[int], list[str]]:
+        """Indices of ``tokens`` and the tokens that were unknown (mapped to unk).
+
+        Without an unk token an unknown token is an error, since it has no index.
+        """
+        indices: list[int] = []
+        unknown: list[str] = []
+        for token in tokens:
+            index = self.stoi.get(token)
+            if index is None:
+                if self.unk is None:
+                    raise RnncliError(f"{token!r} is not in the vocabulary and it has no unk token")
+                unknown.append(token)
+                index = self.stoi[self.unk]
+            indices.append(index)
+        return indices, unknown
+
+    @property
+    def kept(self) -> int:
+        """Tokens kept from the corpus (entries that are not specials)."""
+        return len(self.itos) - len(self.specials)
+
+    def top(self, n: int) -> list[tuple[int, str, int]]:
+        """``(index, token, count)`` of the ``n`` most frequent non-special tokens."""
+        start = len(self.specials)
+        return [
+            (i, self.itos[i], self.counts[i]) for i in range(start, min(len(self.itos), start + n))
+        ]
+
+    # ---- building -------------------------------------------------------------------------
+
+    @classmethod
+    def from_counts(
+        cls,
+        corpus: CorpusCounts | Counter,
+        specials: Sequence[str] = DEFAULT_SPECIALS,
+        unk: Optional[str] = DEFAULT_UNK,
+        min_freq: int = 1,
+        max_size: Optional[int] = None,
+        tokenizer: str = "basic",
+        lower: Optional[bool] = None,
+    ) -> Vocab:
+        """Order and cut counted tokens (see the module docstring for the rules).
+
+        ``unk`` must be one of ``specials``; the default ``<unk>`` is dropped silently when the
+        specials do not include it (then unknown words have no index).
+        """
+        if isinstance(corpus, Counter):
+            corpus = CorpusCounts(counts=corpus, tokens=sum(corpus.values()))
+        specials = check_specials(specials)
+        if isinstance(min_freq, bool) or not isinstance(min_freq, int) or min_freq < 1:
+            raise UsageError(f"must be an integer >= 1, got {min_freq}", "--min-freq")
+        if max_size is not None and (
+            isinstance(max_size, bool) or not isinstance(max_size, int) or max_size < 1
+        ):
+            raise UsageError(
+                f"must be an integer >= 1 (tokens besides the specials), got {max_size}",
+                "--max-size",
+            )
+        if unk is not None and unk not in specials:
+            if unk != DEFAULT_UNK:
+                raise UsageError(f"{unk!r} is not one of the specials {specials}", "--unk")
+            unk = None
+        name = tokenizer_name(tokenizer).value
+        if lower is None:
+            lower = default_lower(name)
+
+        counts = corpus.counts
+        special_set = set(specials)
+        kept = [(t, c) for t, c in counts.items() if c >= min_freq and t not in special_set]
+        kept.sort(key=lambda item: (-item[1], item[0]))
+        if max_size is not None:
+            del kept[max_size:]
+
+        all_sorted = sorted(counts.values(), reverse=True)
+        stats = VocabStats(
+            files=list(corpus.files),
+            lines=corpus.lines,
+            tokens=corpus.tokens,
+            distinct=len(counts),
+            covered=sum(c for _, c in kept) + sum(counts.get(s, 0) for s in specials if s != unk),
+            singletons=sum(1 for c in all_sorted if c == 1),
+            bytes=corpus.bytes,
+            profile=rank_profile(all_sorted),
+        )
+        return cls(
+            itos=[*specials, *(t for t, _ in kept)],
+            counts=[0] * len(specials) + [c for _, c in kept],
+            specials=specials,
+            unk=unk,
+            tokenizer=name,
+            lower=lower,
+            min_freq=min_freq,
+            max_size=max_size,
+            stats=stats,
+        )
+
+    @classmethod
+    def from_words(cls, words: Iterable[str]) -> Vocab:
+        """The notebook's ``word_to_ix``: words in order of first appearance, no specials."""
+        words = list(words)
+        itos = list(dict.fromkeys(words))
+        counts = Counter(words)
+        return cls(
+            itos=itos,
+            counts=[counts.get(w, 0) for w in itos],
+            specials=[],
+            unk=None,
+            tokenizer="whitespace",
+            lower=False,
+        )
+
+    # ---- the file -------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """The file's content: one JSON-able object."""
+        return {
+            "format": FORMAT,
+            "version": VERSION,
+            "tokenizer": self.tokenizer,
+            "lower": self.lower,
+            "specials": list(self.specials),
+            "unk": self.unk,
+            "min_freq": self.min_freq,
+            "max_size": self.max_size,
+            "stats": self.stats.to_dict(),
+            "itos": list(self.itos),
+            "counts": list(self.counts),
+        }
+
+    def save(self, path: PathLike) -> Path:
+        """Write the vocabulary atomically: an interrupted save leaves the old file in place."""
+        path = Path(path)
+        if path.is_dir():
+            raise UsageError(f"{path} is a directory; give a file name", "--out")
+        try:
+            with atomic_path(path) as tmp:
+                with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
+                    json.dump(self.to_dict(), handle, ensure_ascii=False, separators=(",", ":"))
+                    handle.write("\n")
+                readable_by_others(tmp)
+        except OSError as exc:
+            raise RnncliError(f"cannot write {path}: {exc.strerror or exc}") from None
+        return path
+
+    @classmethod
+    def load(cls, path: PathLike) -> Vocab:
+        """Read a file written by :meth:`save`; anything else is an RnncliError naming the file."""
+        path = Path(path)
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            raise RnncliError(f"cannot read vocabulary {path}: no such file") from None
+        except IsADirectoryError:
+            raise RnncliError(f"cannot read vocabulary {path}: it is a directory") from None
+        except OSError as exc:
+            raise RnncliError(f"cannot read vocabulary {path}: {exc.strerror or exc}") from None
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+            raise RnncliError(
+                f"{path} is not an rnncli vocabulary: not JSON ({exc.__class__.__name__})"
+            ) from None
+        return cls.from_dict(data, source=str(path))
+
+    @classmethod
+    def from_dict(cls, data: Any, source: str = "<dict>") -> Vocab:
+        """Validate and build from the file's object (the inverse of :meth:`to_dict`)."""
+
+        def corrupt(why: str) -> RnncliError:
+            return RnncliError(f"{source} is a corrupt rnncli vocabulary: {why}")
+
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise RnncliError(
+                f'{source} is not an rnncli vocabulary (no "format": "{FORMAT}"); '
+                "build one with `rnncli vocab build`"
+            )
+        version = data.get("version")
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise corrupt("no integer version")
+        if version > VERSION:
+            raise RnncliError(
+                f"{source} is a version {version} vocabulary; this rnncli reads {VERSION}"
+            )
+        itos, counts = data.get("itos"), data.get("counts")
+        if not isinstance(itos, list) or not all(isinstance(t, str) for t in itos):
+            raise corrupt('"itos" must be a list of strings')
+        if not isinstance(counts, list) or not all(
+            isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in counts
+        ):
+            raise corrupt('"counts" must be a list of non-negative integers')
+        if len(itos) != len(counts):
+            raise corrupt(f'"itos" has {len(itos)} tokens but "counts" has {len(counts)}')
+        if len(set(itos)) != len(itos):
+            dup = next(t for t, n in Counter(itos).items() if n > 1)
+            raise corrupt(f"token {dup!r} appears twice in itos")
+        specials = data.get("specials", [])
+        if not isinstance(specials, list) or itos[: len(specials)] != specials:
+            raise corrupt('"specials" must be the first entries of "itos"')
+        unk = data.get("unk")
+        if unk is not None and unk not in specials:
+            raise corrupt(f"unk token {unk!r} is not one of its specials")
+        tokenizer = data.get("tokenizer", "basic")
+        try:
+            tokenizer = tokenizer_name(tokenizer).value
+        except UsageError:
+            raise corrupt(f"unknown tokenizer {tokenizer!r}") from None
+        lower = data.get("lower", default_lower(tokenizer))
+        if not isinstance(lower, bool):
+            raise corrupt('"lower" must be true or false')
+        stats_data = data.get("stats") or {}
+        if not isinstance(stats_data, dict):
+            raise corrupt('"stats" must be an object')
+        try:
+            stats = VocabStats(
+                files=[str(f) for f in stats_data.get("files", [])],
+                lines=int(stats_data.get("lines", 0)),
+                tokens=int(stats_data.get("tokens", sum(counts))),
+                distinct=int(stats_data.get("distinct", len(itos) - len(specials))),
+                covered=int(stats_data.get("covered", sum(counts))),
+                singletons=int(stats_data.get("singletons", 0)),
+                bytes=int(stats_data.get("bytes", 0)),
+                profile=[[int(r), int(c)] for r, c in stats_data.get("profile", [])],
+            )
+        except (TypeError, ValueError):
+            raise corrupt('"stats" has a value of the wrong type') from None
+        min_freq = data.get("min_freq", 1)
+        max_size = data.get("max_size")
+        return cls(
+            itos=itos,
+            counts=counts,
+            specials=specials,
+            unk=unk,
+            tokenizer=tokenizer,
+            lower=lower,
+            min_freq=min_freq if isinstance(min_freq, int) else 1,
+            max_size=max_size if isinstance(max_size, int) else None,
+            stats=stats,
+        )
+
+
+@dataclass
+class VocabSummary:
+    """The numbers ``vocab build`` and ``vocab show`` print, as plain data."""
+
+    vocab: Vocab
+    top_n: int = 10
+    path: Optional[str] = None  # where the vocabulary was written or read
+
+    @property
+    def top(self) -> list[tuple[int, str, int]]:
+        return self.vocab.top(self.top_n)
+
+    def to_dict(self) -> dict[str, Any]:
+        v, s = self.vocab, self.vocab.stats
+        return {
+            "path": self.path,
+            "files": list(s.files),
+            "lines": s.lines,
+            "tokens": s.tokens,
+            "distinct": s.distinct,
+            "singletons": s.singletons,
+            "size": len(v),
+            "kept": v.kept,
+            "specials": list(v.specials),
+            "unk": v.unk,
+            "coverage": s.coverage,
+            "tokenizer": v.tokenizer,
+            "lower": v.lower,
+            "min_freq": v.min_freq,
+            "max_size": v.max_size,
+            "top": [{"index": i, "token": t, "count": c} for i, t, c in self.top],
+            "profile": [list(p) for p in s.profile],
+        }
+
+
+def build_vocab(
+    sources: Sequence[Union[str, Path]],
+    out: Optional[PathLike] = None,
+    tokenizer: str = "basic",
+    lower: Optional[bool] = None,
+    min_freq: int = 1,
+    max_size: Optional[int] = None,
+    specials: Sequence[str] = DEFAULT_SPECIALS,
+    unk: Optional[str] = DEFAULT_UNK,
+    errors: str = "strict",
+    progress: Optional[ProgressCallback] = None,
+) -> Vocab:
+    """Count ``sources`` (``-`` for stdin), order and cut the tokens, save to ``out`` if given.
+
+    Options are checked before any file is read; an empty corpus is an error and nothing is
+    written, so a previous file at ``out`` survives every failure.
+    """
+    # Validate everything cheap first: a typo should not cost a pass over a big corpus.
+    Vocab.from_counts(Counter(), specials, unk, min_freq, max_size, tokenizer, lower)
+    corpus = count_tokens(sources, tokenizer, lower, errors, progress)
+    if corpus.tokens == 0:
+        names = ", ".join(corpus.files)
+        raise RnncliError(f"empty corpus: no tokens in {names}")
+    vocab = Vocab.from_counts(corpus, specials, unk, min_freq, max_size, tokenizer, lower)
+    if out is not None:
+        vocab.save(out)
+    return vocab
