@@ -1,0 +1,41 @@
+"""The shell scripts in examples/ run as a user would run them, with rnncli on PATH."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import REPO
+
+
+def run_example(name: str, *args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env["PATH"]
+    return subprocess.run(
+        ["bash", str(REPO / "examples" / name), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+
+
+def test_notebook_walkthrough():
+    result = run_example("notebook_walkthrough.sh")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "weight_ih_l0 [10, 100]" in out and "weight_hh_l0 [10, 10]" in out
+    assert "[seq_len=10, batch=3, hidden=20]" in out
+    assert "passed: True" in out
+
+
+def test_hidden_sweep_prints_lstm_sizes():
+    result = run_example("hidden_sweep.sh", "300")
+    assert result.returncode == 0, result.stderr
+    rows = [line.split() for line in result.stdout.splitlines()[1:]]
+    assert [int(r[0]) for r in rows] == [64, 128, 256, 512, 1024]
+    for hidden, params, _macs in rows:
+        h = int(hidden)
+        assert int(params.replace(",", "")) == 4 * h * (300 + h) + 8 * h
