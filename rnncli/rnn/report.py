@@ -1,8 +1,9 @@
 """`inspect_rnn`: build a module, run it, and describe everything in it as plain data.
 
 Every shape in the report is read from torch: the module is first built on the ``meta`` device
-(no memory) to learn parameter shapes, output shapes and cost, then, unless the user asked for
-``meta``, built for real with the seed and run, and the real shapes are reported.
+(no memory) to learn its parameter shapes and estimate the memory the run needs; then, unless the
+user asked for ``meta`` (where a meta forward pass gives the output shapes), it is built for real
+with the seed and run, and the shapes of that run are reported.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from rnncli.rnn.cost import Cost, forward_cost
 from rnncli.rnn.equations import Recurrence, recurrence
 from rnncli.rnn.parameters import ParameterInfo, explain_parameters
 from rnncli.rnn.spec import ModelSpec, RunSpec
-from rnncli.rnn.tensors import TensorInfo, describe_tensors, tensor_notes
+from rnncli.rnn.tensors import TensorInfo, describe_tensors, expected_dims, tensor_notes
 from rnncli.rnn.unroll import VerifyResult, verify
 
 #: A run may use at most this share of the memory available.
@@ -143,23 +144,32 @@ def inspect_rnn(
     if check and run.device == "meta":
         raise UsageError("needs real numbers; it cannot run with --device meta", "--verify")
 
+    # Parameter shapes from a module on the meta device: torch's own, with nothing allocated.
     meta_module, messages = _build(model, "meta", dtype)
-    x, h0, c0 = _inputs(model, run, "meta", dtype)
-    meta_results = _forward(model, meta_module, x, h0, c0)
     parameters = explain_parameters(model, meta_module)
-    tensors = describe_tensors(model, run, _shapes(x, h0, c0, meta_results))
-    cost = forward_cost(model, run, parameters, tensors)
     module_repr = repr(meta_module)
     result_verify = None
 
-    if run.device != "meta":
-        needed = cost.total_bytes * (2 if check else 1)
+    if run.device == "meta":
+        x, h0, c0 = _inputs(model, run, "meta", dtype)
+        tensors = describe_tensors(
+            model, run, _shapes(x, h0, c0, _forward(model, meta_module, x, h0, c0))
+        )
+    else:
+        # Estimate from the documented shapes before allocating anything; the tensors reported
+        # afterwards are read from the real run (and must agree with the documented shapes).
+        planned = {
+            name: TensorInfo(name, tuple(d.size for d in dims), dims, "")
+            for name, dims in expected_dims(model, run).items()
+        }
+        estimate = forward_cost(model, run, parameters, planned)
+        needed = estimate.total_bytes * (2 if check else 1)
         have = (available_bytes or devices.available_bytes)(run.device)
         if needed > MEMORY_HEADROOM * have:
             raise RnncliError(
                 f"this run needs about {format_bytes(needed)} on {run.device} "
-                f"(parameters {format_bytes(cost.parameter_bytes)}, activations "
-                f"{format_bytes(cost.activation_bytes)}) but only {format_bytes(have)} is "
+                f"(parameters {format_bytes(estimate.parameter_bytes)}, activations "
+                f"{format_bytes(estimate.activation_bytes)}) but only {format_bytes(have)} is "
                 "available; add --device meta to get every shape, count and cost without "
                 "allocating memory"
             )
@@ -168,13 +178,11 @@ def inspect_rnn(
         module, messages = _build(model, run.device, dtype)
         x, h0, c0 = _inputs(model, run, run.device, dtype)
         results = _forward(model, module, x, h0, c0)
-        real = describe_tensors(model, run, _shapes(x, h0, c0, results))
-        if real != tensors:  # pragma: no cover - would be a torch bug
-            raise AssertionError("the meta run and the real run disagree on shapes")
-        tensors = real
+        tensors = describe_tensors(model, run, _shapes(x, h0, c0, results))
         parameters = explain_parameters(model, module)
         if check:
             result_verify = verify(model, module, x, h0, c0, results, run.dtype)
+    cost = forward_cost(model, run, parameters, tensors)
 
     notes = tensor_notes(model)
     if model.dropout:
