@@ -56,9 +56,7 @@ class RnncliGroup(TyperGroup):
         except Exception as exc:
             if debug_enabled():
                 raise
-            _error_line(
-                f"{type(exc).__name__}: {exc} (set RNNCLI_DEBUG=1 for the traceback)", 1
-            )
+            _error_line(f"{type(exc).__name__}: {exc} (set RNNCLI_DEBUG=1 for the traceback)", 1)
         sys.exit(rv if isinstance(rv, int) else 0)
 
 
