@@ -57,7 +57,8 @@ def main() -> None:
                 f"{inspect_s / torch_s:.2f}× import torch (target ≤ 1.3)",
             ),
             (
-                "rnncli inspect --cell lstm --input 100000 --hidden 100000 --layers 8 --device meta",
+                "rnncli inspect --cell lstm --input 100000 --hidden 100000 --layers 8 "
+                "--device meta",
                 meta_s,
                 meta_mb,
                 "seconds, < 500 MB",

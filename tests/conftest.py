@@ -13,7 +13,9 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(autouse=True)
-def _isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+def _isolated_environment(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+):
     """No test reads or writes the user's real cache, and output has a fixed width and no colour."""
     cache = tmp_path_factory.mktemp("cache")
     monkeypatch.setenv("RNNCLI_CACHE_DIR", str(cache))

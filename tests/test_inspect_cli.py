@@ -82,8 +82,18 @@ def test_json_through_a_pipe_is_plain_even_with_force_color():
 
 def test_meta_big_model_answers_quickly_and_small():
     result = run_rnncli(
-        "inspect", "--cell", "lstm", "--input", "100000", "--hidden", "100000", "--layers", "8",
-        "--device", "meta", "--json",
+        "inspect",
+        "--cell",
+        "lstm",
+        "--input",
+        "100000",
+        "--hidden",
+        "100000",
+        "--layers",
+        "8",
+        "--device",
+        "meta",
+        "--json",
     )
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)

@@ -115,8 +115,9 @@ def test_seeded_module_is_the_notebooks():
 
 
 def test_dimension_names_explain_lstm_projection():
-    model = ModelSpec(cell="lstm", input_size=10, hidden_size=8, num_layers=2, proj_size=3,
-                      bidirectional=True)
+    model = ModelSpec(
+        cell="lstm", input_size=10, hidden_size=8, num_layers=2, proj_size=3, bidirectional=True
+    )
     report = inspect_rnn(model, RunSpec(device="meta"))
     dims = {p.name: p.dims_text for p in report.parameters}
     assert dims["weight_ih_l0"] == "4·hidden × input"
@@ -173,13 +174,13 @@ def test_dtype_the_device_cannot_run(monkeypatch):
         raise RuntimeError("\"rnn_tanh\" not implemented for 'Half'")
 
     monkeypatch.setattr(torch.nn.RNN, "forward", no_kernel)
-    with pytest.raises(UsageError, match="--dtype.*float16.*not implemented"):
+    with pytest.raises(UsageError, match=r"--dtype.*float16.*not implemented"):
         inspect_rnn(ModelSpec(), RunSpec(dtype="float16"))
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
 def test_cuda_without_cuda_is_a_usage_error():
-    with pytest.raises(UsageError, match="--device.*CUDA is not available"):
+    with pytest.raises(UsageError, match=r"--device.*CUDA is not available"):
         inspect_rnn(ModelSpec(), RunSpec(device="cuda"))
 
 
