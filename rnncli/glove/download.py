@@ -286,7 +286,10 @@ def _transfer(
                             part.unlink()
                             raise
                     first = False
-                    out.write(chunk)
+                    try:
+                        out.write(chunk)
+                    except OSError as exc:  # a full disk, not the network
+                        raise RnncliError(f"cannot write {part}: {exc.strerror or exc}") from None
                     hasher.update(chunk)
                     done += len(chunk)
                     if progress is not None:
