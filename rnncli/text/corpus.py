@@ -1,8 +1,9 @@
 """Stream text files (or stdin) line by line and count their tokens, holding only the counts.
 
-Files are read as bytes in blocks of whole lines (about :data:`BLOCK_BYTES` at a time) and decoded
-as UTF-8 block by block. A newline byte never occurs inside a UTF-8 sequence, so every block
-decodes on its own, and a decoding error can name the file and the exact byte offset.
+Files are read as bytes in blocks of :data:`BLOCK_BYTES`, cut after the last newline (the rest of
+the line waits for the next block), and decoded as UTF-8 block by block. A newline byte never
+occurs inside a UTF-8 sequence, so every block decodes on its own, and a decoding error can name
+the file and the exact byte offset.
 Each block is split on whitespace and counted with ``Counter.update``, so the per-token work runs
 in C; the ``basic`` tokenizer's regex then runs once per *distinct* chunk, not over all the text.
 Memory grows with the number of distinct tokens, never with file size.
@@ -22,7 +23,7 @@ from typing import IO, Callable, Optional, Union
 from rnncli.errors import RnncliError, UsageError
 from rnncli.text.tokenize import TokenizerName, default_lower, splitter, tokenizer_name
 
-#: Bytes read per block (whole lines, so a block may be longer by one line).
+#: Bytes read at a time; a block ends at its last newline, so memory is this plus one line.
 BLOCK_BYTES = 1 << 20
 
 #: ``-`` as a file name means standard input.
@@ -99,24 +100,38 @@ def iter_blocks(
     errors = DecodeErrors(errors)
     name = source_name(source)
     handle = _open(source)
-    offset = 0
+    offset = 0  # bytes of the source before the current block
+    carry = b""  # an unfinished last line, kept for the next block
     first = True
     try:
         while True:
             try:
-                raw_lines = handle.readlines(BLOCK_BYTES)
+                data = handle.read(BLOCK_BYTES)
             except OSError as exc:
                 raise RnncliError(f"cannot read {name}: {exc.strerror or exc}") from None
-            if not raw_lines:
+            if data:
+                data = carry + data
+                cut = data.rfind(b"\n") + 1
+                if cut == 0:  # no newline yet: one long line, keep reading
+                    carry = data
+                    continue
+                raw, carry = data[:cut], data[cut:]
+                lines = raw.count(b"\n")
+            elif carry:  # the last line has no newline
+                raw, carry, lines = carry, b"", 1
+            else:
                 return
-            raw = b"".join(raw_lines)
             skip = 0
             if first:
                 first = False
                 if raw.startswith(UTF8_BOM):
                     skip = len(UTF8_BOM)
             try:
-                text = raw[skip:].decode("utf-8", errors.value)
+                text = (
+                    raw[skip:].decode("utf-8", errors.value)
+                    if skip
+                    else raw.decode("utf-8", errors.value)
+                )
             except UnicodeDecodeError as exc:
                 at = offset + skip + exc.start
                 raise RnncliError(
@@ -124,7 +139,7 @@ def iter_blocks(
                     f"(byte 0x{raw[skip + exc.start]:02x}); "
                     "use --errors replace to read it anyway"
                 ) from None
-            yield text, len(raw_lines), len(raw)
+            yield text, lines, len(raw)
             offset += len(raw)
     finally:
         if handle is not sys.stdin.buffer:
@@ -182,11 +197,10 @@ def resplit_counts(chunks: Counter) -> Counter:
     call per distinct chunk that is not a plain word.
     """
     findall = splitter(TokenizerName.basic)
-    counts: Counter = Counter()
+    # The common case, a chunk that is one \\w+ token, in one comprehension (no per-item +=).
+    counts = Counter({chunk: n for chunk, n in chunks.items() if chunk.isalnum()})
     for chunk, n in chunks.items():
-        if chunk.isalnum():  # the common case: the chunk is one \w+ token
-            counts[chunk] += n
-        else:
+        if not chunk.isalnum():
             for token in findall(chunk):
                 counts[token] += n
     return counts
