@@ -1,0 +1,453 @@
+"""One streaming parser for GloVe-style text files, dirty ones included.
+
+Format: one word per line, ``TOKEN N1 N2 ... Ndim``. Real files break naive parsers, so the
+rules are explicit:
+
+* Lines end at ``b"\\n"`` only (never at U+0085 or U+2028, which ``str.splitlines`` would split
+  on; twitter.27B has such tokens); a trailing ``b"\\r"`` is dropped; blank lines are skipped; a
+  missing final newline is fine.
+* The vector is the last ``dim`` fields split on the ASCII space only; the token is everything
+  before the space that precedes them, so it may contain no-break spaces (840B's ``.\\u00a0.``)
+  or even ASCII spaces.
+* A first line ``COUNT DIM`` (word2vec/fastText header) is skipped; its DIM must equal ``dim``.
+* A token that is not valid UTF-8 is skipped and counted.
+* The same token twice: the first wins (it is the more frequent one in GloVe's ordering, as in
+  gensim); later ones are dropped and counted. pytorch-nlp and torchtext keep the *last*.
+* Too few numbers, too many (the field before the vector is itself a decimal number such as
+  ``0.25``), a number that does not parse or is not finite, an empty token: an
+  :class:`~rnncli.errors.RnncliError` naming the line, or, with ``lenient=True``, the line is
+  skipped and counted. A last line cut short (a truncated file) is one of those errors.
+
+Speed: the input is read in blocks of a few MB; per block, line and field boundaries are found
+with numpy on the raw bytes and all numbers of the block are parsed by one ``numpy.fromstring``
+call (numpy's C parser, float64 then rounded to float32, the same value as ``float(x)``
+rounded to float32 as pytorch-nlp does). Lines that look odd in any way go through a slow,
+exact per-line path that produces the precise error. Memory: one block at a time, plus the set
+of words seen so far (for duplicates); rows are handed to the caller block by block.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Optional, Union
+
+from rnncli.errors import RnncliError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+
+BLOCK_BYTES = 512 << 10  # small blocks keep temporaries in cache: faster than big ones
+_MAX_EXAMPLES = 5
+_HEADER = re.compile(rb"^\s*(\d+) (\d+)\s*$")
+_DECIMAL = re.compile(rb"^[-+]?(\d+\.\d*|\.\d+)([eE][-+]?\d+)?$")
+_NUMERIC_BYTES = b"0123456789.-+eE "
+_POW10 = [10.0**k for k in range(23)]
+_LUT_DIGITS = bytes(range(10)).rjust(58, b"\0").ljust(256, b"\0")  # b"0".."9" -> 0..9
+
+LineSource = Union[Iterable[bytes], BinaryIO]
+
+
+@dataclass
+class ParseStats:
+    """What the parser saw: kept rows and everything it dropped, by reason."""
+
+    lines: int = 0  #: physical lines read, blank and header included
+    rows: int = 0  #: rows kept
+    header_skipped: bool = False
+    blank_lines: int = 0
+    duplicates: int = 0  #: later copies of a token already seen (first wins)
+    bad_utf8: int = 0  #: tokens that are not valid UTF-8, skipped
+    bad_lines: int = 0  #: malformed lines skipped (only with lenient=True)
+    examples: list[str] = field(default_factory=list)  #: a few of the skipped lines, why
+    bytes_read: int = 0
+
+    def note(self, message: str) -> None:
+        if len(self.examples) < _MAX_EXAMPLES:
+            self.examples.append(message)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "lines": self.lines,
+            "rows": self.rows,
+            "header_skipped": self.header_skipped,
+            "blank_lines": self.blank_lines,
+            "duplicates": self.duplicates,
+            "bad_utf8": self.bad_utf8,
+            "bad_lines": self.bad_lines,
+            "examples": list(self.examples),
+            "bytes_read": self.bytes_read,
+        }
+
+
+@dataclass
+class ParsedBlock:
+    """Consecutive kept rows: ``words[i]`` owns ``vectors[i]`` (float32, C order)."""
+
+    words: list[str]
+    vectors: np.ndarray
+
+
+def _fast_decimal(numeric: bytes, count: int) -> Optional[np.ndarray]:
+    """Parse ``count`` space-separated decimals, bit-for-bit as ``float(x)`` then float32.
+
+    Each field is aligned on its decimal point (a strided window per field), its digits become
+    one exact integer (a float64 dot product with powers of ten: every partial sum is an integer
+    below 2**53) and one division by a power of ten, which IEEE rounds correctly, gives the same
+    float64 as ``float(x)``; the cast to float32 is then the one pytorch-nlp does. Fields with an
+    exponent (rare in GloVe) go through ``float()``. Returns None when a field is malformed or
+    too long to be exact this way; the caller then uses numpy's parser or the exact slow path.
+    """
+    import numpy as np
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    a = np.frombuffer(numeric, dtype=np.uint8)
+    n = a.size
+    sp = np.flatnonzero(a == 32)
+    nf = sp.size + 1
+    if nf != count or n == 0:
+        return None
+    fstart = np.empty(nf, dtype=np.int64)
+    fstart[0] = 0
+    fstart[1:] = sp + 1
+    fend = np.empty(nf, dtype=np.int64)
+    fend[:-1] = sp
+    fend[-1] = n
+    epos = np.flatnonzero((a | 0x20) == 101)
+    efields = []
+    if epos.size:
+        a = a.copy()
+        for f in np.unique(np.searchsorted(sp, epos)).tolist():
+            s, e = int(fstart[f]), int(fend[f])
+            efields.append((f, numeric[s:e]))
+            a[s:e] = 48
+            a[s + 1] = 46
+    first = a[fstart]
+    neg = first == 45
+    has_sign = neg | (first == 43)
+    if np.count_nonzero(a == 45) + np.count_nonzero(a == 43) != np.count_nonzero(has_sign):
+        return None
+    dots = np.flatnonzero(a == 46)
+    if dots.size == nf:
+        if not ((dots > fstart) | ((dots == fstart) & ~has_sign)).all() or not (dots < fend).all():
+            return None
+        dotpos = dots
+        hasdot = True
+    else:
+        dotpos = fend.copy()
+        if dots.size:
+            df = np.searchsorted(sp, dots)
+            if df.size > 1 and not (np.diff(df) > 0).all():
+                return None
+            dotpos[df] = dots
+        hasdot = dotpos < fend
+    lo = dotpos - fstart  # bytes before the dot (sign + integer digits)
+    hi = fend - dotpos  # dot + fraction digits
+    K = int(lo.max())
+    F = max(int(hi.max()) - 1, 0)
+    if K + F > 15:
+        return None
+    if ((fend - fstart - has_sign - hasdot) < 1).any():
+        return None
+    W = K + 1 + F
+    digits = np.zeros(n + 2 * W, dtype=np.uint8)
+    digits[W : W + n] = np.frombuffer(_LUT_DIGITS, dtype=np.uint8)[a]
+    win = sliding_window_view(digits, W)
+    rows = win[dotpos + (W - K)]  # row f: the field aligned on its dot at column K
+    cols = np.arange(W, dtype=np.int64)
+    keep = (cols >= (K - lo)[:, None]) & (cols < (K + hi)[:, None])
+    rows *= keep
+    w = np.zeros(W)
+    w[:K] = 10.0 ** np.arange(F + K - 1, F - 1, -1)
+    w[K + 1 :] = 10.0 ** np.arange(F - 1, -1, -1)
+    val = rows.astype(np.float64) @ w
+    val /= _POW10[F]
+    np.negative(val, out=val, where=neg)
+    out = val.astype(np.float32)
+    for f, raw in efields:
+        try:
+            if b"_" in raw:
+                return None
+            v = float(raw)
+        except ValueError:
+            return None
+        if not math.isfinite(v):
+            return None
+        out[f] = v
+    return out
+
+
+class _BadLine(Exception):
+    pass
+
+
+def _blocks_from_source(source: LineSource, block_bytes: int) -> Iterator[tuple[bytes, bool]]:
+    """Yield (chunk of whole lines, is_last). Every chunk but the last ends with b"\\n"."""
+    read = getattr(source, "read", None)
+    if read is not None:
+        rest = b""
+        while True:
+            data = read(block_bytes)
+            if not data:
+                if rest:
+                    yield rest, True
+                return
+            data = rest + data if rest else data
+            cut = data.rfind(b"\n")
+            if cut < 0:
+                rest = data
+                continue
+            rest = data[cut + 1 :]
+            yield data[: cut + 1], False
+    # An iterable of lines (with or without their b"\n"), e.g. a file's own iteration.
+    pending: list[bytes] = []
+    size = 0
+    for line in source:  # type: ignore[union-attr]
+        if not isinstance(line, (bytes, bytearray, memoryview)):
+            raise TypeError("GloVe lines must be bytes; open the file in binary mode")
+        line = bytes(line)
+        pending.append(line if line.endswith(b"\n") else line + b"\n")
+        size += len(line) + 1
+        if size >= block_bytes:
+            yield b"".join(pending), False
+            pending, size = [], 0
+    if pending:
+        yield b"".join(pending), True
+
+
+class GloveParser:
+    """Streaming state: line numbers, words seen, statistics. Use :func:`parse_glove`."""
+
+    def __init__(self, dim: int, *, lenient: bool = False, source_name: str = "") -> None:
+        if dim < 1:
+            raise ValueError("dim must be positive")
+        self.dim = dim
+        self.lenient = lenient
+        self.source_name = source_name or "input"
+        self.stats = ParseStats()
+        self._seen: set[str] = set()
+        self._first_content = True
+
+    # -- errors ------------------------------------------------------------------------------
+    def _bad(self, lineno: int, reason: str) -> None:
+        """Skip a malformed line (lenient) or fail naming it."""
+        where = f"{self.source_name} line {lineno}"
+        if not self.lenient:
+            raise RnncliError(
+                f"{where}: {reason} (use --lenient to skip malformed lines and count them)"
+            )
+        self.stats.bad_lines += 1
+        self.stats.note(f"line {lineno}: {reason}")
+
+    # -- the exact, slow path ------------------------------------------------------------------
+    def _slow_line(self, line: bytes, is_cut: bool) -> tuple[bytes, list[float]]:
+        dim = self.dim
+        parts = line.rstrip(b" ").rsplit(b" ", dim)  # fastText .vec lines end with a space
+        hint = " (the file looks cut short: truncated download?)" if is_cut else ""
+        if len(parts) < dim + 1:
+            found = max(len(line.split(b" ")) - 1, 0)
+            raise _BadLine(f"too few numbers: expected {dim}, found {found}{hint}")
+        token, fields = parts[0], parts[1:]
+        if token == b"":
+            raise _BadLine("empty token before the numbers")
+        values = []
+        for i, raw in enumerate(fields):
+            try:
+                if b"_" in raw:  # float() accepts 1_000; numpy and C do not
+                    raise ValueError
+                value = float(raw)
+            except ValueError:
+                if i == 0 and not _DECIMAL.match(raw):
+                    # A word where a number should be: the line is one number short.
+                    raise _BadLine(
+                        f"too few numbers: expected {dim}, field {raw[:40]!r} is not a number{hint}"
+                    ) from None
+                raise _BadLine(f"number {raw[:40]!r} (field {i + 1}) does not parse") from None
+            if not math.isfinite(value):
+                raise _BadLine(f"number {raw[:40]!r} (field {i + 1}) is not finite")
+            values.append(value)
+        before = token.rsplit(b" ", 1)
+        if len(before) == 2 and _DECIMAL.match(before[1]):
+            raise _BadLine(f"too many numbers: expected {dim}, found more")
+        return token, values
+
+    # -- one block -------------------------------------------------------------------------------
+    def parse_block(self, chunk: bytes, is_last: bool) -> ParsedBlock:
+        import numpy as np
+
+        dim = self.dim
+        stats = self.stats
+        stats.bytes_read += len(chunk)
+        arr = np.frombuffer(chunk, dtype=np.uint8)
+        nl = np.flatnonzero(arr == 10)
+        ends = nl if chunk.endswith(b"\n") else np.append(nl, len(chunk))
+        starts = np.empty_like(ends)
+        starts[:1] = 0
+        starts[1:] = ends[:-1] + 1
+        first_lineno = stats.lines + 1
+        nlines = len(ends)
+        stats.lines += nlines
+        # Drop a trailing b"\r".
+        nonempty = ends > starts
+        cr = np.zeros(nlines, dtype=bool)
+        cr[nonempty] = arr[ends[nonempty] - 1] == 13
+        ends = ends - cr
+        blank = ends == starts
+        stats.blank_lines += int(blank.sum())
+
+        content = np.flatnonzero(~blank)
+        if self._first_content and len(content):
+            self._first_content = False
+            i = int(content[0])
+            m = _HEADER.match(chunk[starts[i] : ends[i]])
+            if m:
+                if int(m.group(2)) != dim:
+                    raise RnncliError(
+                        f"{self.source_name} line {first_lineno + i}: the header says "
+                        f"{int(m.group(2))}-dimensional vectors, expected {dim}"
+                    )
+                stats.header_skipped = True
+                blank[i] = True
+                content = content[1:]
+
+        sp = np.flatnonzero(arr == 32)
+        c_start = np.searchsorted(sp, starts)
+        c_end = np.searchsorted(sp, ends)
+        nsp = c_end - c_start
+        fast = ~blank & (nsp == dim)
+        seps = np.full(nlines, -1, dtype=np.int64)
+        seps[fast] = sp[c_end[fast] - dim]
+        fast &= seps > starts  # non-empty token
+        fast_idx = np.flatnonzero(fast)
+        fast_ok = False
+        vals = None
+        if len(fast_idx):
+            s_list = (seps[fast_idx] + 1).tolist()
+            e_list = ends[fast_idx].tolist()
+            numeric = b" ".join([chunk[s:e] for s, e in zip(s_list, e_list)])
+            if (
+                not numeric.translate(None, _NUMERIC_BYTES)
+                and b"  " not in numeric
+                and not numeric.startswith(b" ")
+                and not numeric.endswith(b" ")
+            ):
+                vals = _fast_decimal(numeric, len(fast_idx) * dim)
+                if vals is None:
+                    try:
+                        with warnings.catch_warnings():
+                            warnings.simplefilter("error")
+                            vals = np.fromstring(numeric, dtype=np.float32, sep=" ")
+                    except (ValueError, DeprecationWarning):
+                        vals = None
+                fast_ok = vals is not None and vals.size == len(fast_idx) * dim
+            del numeric
+        if not fast_ok:
+            fast_idx = fast_idx[:0]
+            fast[:] = False
+        slow_idx = np.flatnonzero(~blank & ~fast)
+
+        # Tokens and rows, in line order.
+        out_rows = np.empty((len(fast_idx) + len(slow_idx), dim), dtype=np.float32)
+        tokens: list[bytes] = []
+        order: list[int] = []  # line index of each token
+        if len(slow_idx) == 0:
+            t_starts = starts[fast_idx].tolist()
+            t_ends = seps[fast_idx].tolist()
+            tokens = [chunk[s:e] for s, e in zip(t_starts, t_ends)]
+            if vals is not None and len(fast_idx):
+                out_rows[:] = vals.reshape(-1, dim)
+            order = fast_idx.tolist()
+        else:
+            fast_pos = {}
+            if len(fast_idx):
+                fast_vals = vals.reshape(-1, dim)
+                fast_pos = {int(li): k for k, li in enumerate(fast_idx.tolist())}
+            todo = np.flatnonzero(~blank).tolist()
+            row = 0
+            for li in todo:
+                s, e = int(starts[li]), int(ends[li])
+                k = fast_pos.get(li)
+                if k is not None:
+                    tokens.append(chunk[s : int(seps[li])])
+                    out_rows[row] = fast_vals[k]
+                else:
+                    line = chunk[s:e]
+                    is_cut = is_last and li == nlines - 1 and not chunk.endswith(b"\n")
+                    try:
+                        token, values = self._slow_line(line, is_cut)
+                    except _BadLine as exc:
+                        self._bad(first_lineno + li, str(exc))
+                        continue
+                    tokens.append(token)
+                    out_rows[row] = values
+                order.append(li)
+                row += 1
+            out_rows = out_rows[:row]
+
+        words, keep = self._decode_and_dedupe(tokens, order, first_lineno)
+        if keep is not None:
+            out_rows = out_rows[keep]
+        stats.rows += len(words)
+        return ParsedBlock(words=words, vectors=np.ascontiguousarray(out_rows))
+
+    def _decode_and_dedupe(
+        self, tokens: list[bytes], order: list[int], first_lineno: int
+    ) -> tuple[list[str], Optional[list[int]]]:
+        stats = self.stats
+        keep: Optional[list[int]] = None
+        try:
+            words = b"\n".join(tokens).decode("utf-8").split("\n") if tokens else []
+        except UnicodeDecodeError:
+            words, keep = [], []
+            for k, tok in enumerate(tokens):
+                try:
+                    words.append(tok.decode("utf-8"))
+                    keep.append(k)
+                except UnicodeDecodeError:
+                    stats.bad_utf8 += 1
+                    stats.note(f"line {first_lineno + order[k]}: token is not valid UTF-8")
+        seen = self._seen
+        if seen.isdisjoint(words) and len(set(words)) == len(words):
+            seen.update(words)
+            return words, keep
+        positions = keep if keep is not None else list(range(len(words)))
+        kept_words, kept_pos = [], []
+        for w, p in zip(words, positions):
+            if w in seen:
+                stats.duplicates += 1
+                continue
+            seen.add(w)
+            kept_words.append(w)
+            kept_pos.append(p)
+        return kept_words, kept_pos
+
+
+def parse_glove(
+    source: LineSource,
+    dim: int,
+    *,
+    lenient: bool = False,
+    source_name: str = "",
+    progress: Optional[Callable[[int], None]] = None,
+    block_bytes: int = BLOCK_BYTES,
+) -> tuple[Iterator[ParsedBlock], ParseStats]:
+    """Parse ``source`` (a binary file object or an iterable of byte lines) block by block.
+
+    Returns the block iterator and the statistics object it fills in as it goes (complete once
+    the iterator is exhausted). ``progress`` is called after each block with the total number of
+    bytes consumed so far (cumulative, not an increment).
+    """
+    parser = GloveParser(dim, lenient=lenient, source_name=source_name)
+
+    def run() -> Iterator[ParsedBlock]:
+        for chunk, is_last in _blocks_from_source(source, block_bytes):
+            block = parser.parse_block(chunk, is_last)
+            if progress is not None:
+                progress(parser.stats.bytes_read)
+            if block.words:
+                yield block
+
+    return run(), parser.stats
