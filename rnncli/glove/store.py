@@ -662,3 +662,65 @@ def cached_sets(cache_dir: Path) -> dict[str, CachedSetInfo]:
         except (OSError, ValueError, KeyError, TypeError):
             continue
     return found
+
+
+@dataclass
+class SetListing:
+    """One catalogue entry and its state in the cache."""
+
+    name: str
+    archive: str
+    dim: int
+    vocab_size: int
+    cached: bool
+    bytes_on_disk: Optional[int]
+    path: Optional[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "archive": self.archive,
+            "dim": self.dim,
+            "vocab_size": self.vocab_size,
+            "cached": self.cached,
+            "bytes_on_disk": self.bytes_on_disk,
+            "path": self.path,
+        }
+
+
+@dataclass
+class SetListReport:
+    """The catalogue (pytorch-nlp's GloVe sources), with what the cache holds."""
+
+    cache_dir: str
+    sets: list[SetListing]
+    extra: list[CachedSetInfo] = field(default_factory=list)  #: cached sets outside the catalogue
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "cache_dir": self.cache_dir,
+            "sets": [s.to_dict() for s in self.sets],
+            "other_cached": [s.to_dict() for s in self.extra],
+        }
+
+
+def list_sets(cache_dir: Path) -> SetListReport:
+    """Every catalogue set, whether it is cached and its size there (reads meta.json only)."""
+    from rnncli.glove.catalog import SETS
+
+    cached = cached_sets(cache_dir)
+    rows = []
+    for s in SETS.values():
+        info = cached.pop(s.name, None)
+        rows.append(
+            SetListing(
+                name=s.name,
+                archive=s.archive,
+                dim=s.dim,
+                vocab_size=info.count if info else s.vocab_size,
+                cached=info is not None,
+                bytes_on_disk=info.bytes_on_disk if info else None,
+                path=info.path if info else None,
+            )
+        )
+    return SetListReport(str(cache_dir), rows, list(cached.values()))

@@ -1,0 +1,136 @@
+"""Rich output for the GloVe commands: the catalogue, vectors, neighbours, analogies, imports."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+if TYPE_CHECKING:  # pragma: no cover
+    from rnncli.glove.query import (
+        AnalogyReport,
+        NeighborsReport,
+        SimilarityReport,
+        VectorsReport,
+    )
+    from rnncli.glove.store import ImportReport, SetListReport
+
+
+def human_bytes(n: int) -> str:
+    """1.2 MB style, decimal units like the download bars."""
+    size = float(n)
+    for unit in ("B", "kB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{size:.1f} GB"  # pragma: no cover
+
+
+def render_list(report: SetListReport, console: Console) -> None:
+    table = Table(title="GloVe sets (pytorch-nlp's catalogue)", box=box.SIMPLE_HEAD)
+    table.add_column("name", style="bold")
+    table.add_column("archive", no_wrap=True)
+    table.add_column("words", justify="right")
+    table.add_column("dim", justify="right")
+    table.add_column("cached")
+    table.add_column("on disk", justify="right")
+    for s in report.sets:
+        table.add_row(
+            s.name,
+            s.archive,
+            f"{s.vocab_size:,}",
+            str(s.dim),
+            Text("yes", style="green") if s.cached else Text("no", style="dim"),
+            human_bytes(s.bytes_on_disk) if s.bytes_on_disk is not None else "",
+        )
+    console.print(table)
+    for info in report.extra:
+        console.print(f"Also cached: {info.name} ({info.count:,} × {info.dim}).")
+    console.print(Text(f"Cache: {report.cache_dir}", style="dim"))
+    if not any(s.cached for s in report.sets):
+        console.print(Text("Nothing cached yet: rnncli glove fetch 6B.50d", style="dim"))
+
+
+def render_vectors(report: VectorsReport, console: Console) -> None:
+    table = Table(title=f"GloVe {report.name} ({report.dim} numbers a word)", box=box.SIMPLE_HEAD)
+    table.add_column("word", style="bold", no_wrap=True)
+    table.add_column("vector", overflow="fold")
+    for word, values in report.vectors.items():
+        table.add_row(word, " ".join(f"{v: .5f}" for v in values))
+    if report.vectors:
+        console.print(table)
+    if report.missing:
+        console.print(
+            Text(f"Not in {report.name}: {', '.join(report.missing)}", style="yellow"),
+        )
+
+
+def _sim_table(title: str, rows, label: str = "word") -> Table:
+    table = Table(title=title, box=box.SIMPLE_HEAD)
+    table.add_column("#", justify="right", style="dim")
+    table.add_column(label, style="bold")
+    table.add_column("cosine", justify="right")
+    table.add_column("", no_wrap=True)
+    for i, n in enumerate(rows, 1):
+        width = max(0, round(n.similarity * 20))
+        table.add_row(str(i), n.word, f"{n.similarity:.4f}", Text("█" * width, style="cyan"))
+    return table
+
+
+def render_neighbors(report: NeighborsReport, console: Console) -> None:
+    console.print(
+        _sim_table(f"Nearest to {report.word!r} in GloVe {report.name}", report.neighbors)
+    )
+
+
+def render_analogy(report: AnalogyReport, console: Console) -> None:
+    console.print(
+        Text.assemble(
+            (f"{report.a} : {report.b} :: {report.c} : ", ""),
+            (report.answer or "?", "bold green"),
+        )
+    )
+    console.print(
+        _sim_table(
+            f"Nearest to {report.b} - {report.a} + {report.c} (unit vectors)", report.candidates
+        )
+    )
+
+
+def render_similarity(report: SimilarityReport, console: Console) -> None:
+    console.print(
+        Text.assemble(
+            f"cosine({report.word1}, {report.word2}) = ",
+            (f"{report.similarity:.4f}", "bold"),
+            (f"  (GloVe {report.name})", "dim"),
+        )
+    )
+
+
+def render_import(report: ImportReport, console: Console) -> None:
+    """The summary after an import: rows, what was dropped and why, where it went."""
+    st = report.stats
+    table = Table(title=f"GloVe {report.name} imported", box=box.SIMPLE_HEAD, show_header=False)
+    table.add_column("", style="dim")
+    table.add_column("")
+    table.add_row("words", f"{report.count:,} × {report.dim}")
+    table.add_row("lines read", f"{st.get('lines', 0):,}")
+    dropped = [
+        ("header skipped", 1 if st.get("header_skipped") else 0),
+        ("blank lines", st.get("blank_lines", 0)),
+        ("duplicates dropped (first kept)", st.get("duplicates", 0)),
+        ("tokens not UTF-8 (skipped)", st.get("bad_utf8", 0)),
+        ("malformed lines skipped (--lenient)", st.get("bad_lines", 0)),
+    ]
+    for label, count in dropped:
+        if count:
+            table.add_row(label, f"{count:,}")
+    table.add_row("on disk", human_bytes(report.bytes_on_disk))
+    table.add_row("time", f"{report.seconds:.1f} s")
+    table.add_row("cache", report.path)
+    console.print(table)
+    for example in st.get("examples", []):
+        console.print(Text(f"  skipped {example}", style="dim"))
