@@ -35,7 +35,9 @@ def embed(
         show_default=False,
     ),
     as_json: bool = typer.Option(
-        False, "--json", help='One JSON object: "vocab", "indices", "shape" [n, dim], "vectors".'
+        False,
+        "--json",
+        help='One JSON object: "vocab", "indices", "shape" (words, dim), "vectors" (exact).',
     ),
 ) -> None:
     """Embed words with nn.Embedding and show indices, one-hot codes, vectors and shapes.
