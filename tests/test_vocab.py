@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sys
 from collections import Counter
 
@@ -232,7 +233,9 @@ def test_stdin_and_several_files_with_progress(tmp_path, monkeypatch):
     corpus = count_tokens([a, "-"], progress=lambda *args: calls.append(args))
     assert corpus.counts == Counter({"two": 3, "one": 1, "three": 1})
     assert corpus.files == [str(a), "<stdin>"] and corpus.lines == 3
-    assert calls == [(11, 11, str(a)), (10, None, "<stdin>")]
+    last = {name: (done, total) for done, total, name in calls}
+    assert last == {str(a): (11, 11), "<stdin>": (10, None)}
+    assert [c[0] for c in calls] == [*sorted(c[0] for c in calls[:-1]), 10]  # grows per source
 
 
 def test_missing_file_and_directory_are_failures(tmp_path):
@@ -259,3 +262,15 @@ def test_build_refuses_an_empty_corpus_and_keeps_the_old_file(tmp_path):
 def test_build_checks_options_before_reading(tmp_path):
     with pytest.raises(UsageError, match="--min-freq"):
         build_vocab([tmp_path / "does-not-exist.txt"], min_freq=0)
+
+
+@pytest.mark.parametrize("block", [1, 3, 7, 1 << 20])
+def test_blocks_of_any_size_give_the_same_counts(tmp_path, monkeypatch, block):
+    """Lines longer than a block, a last line without newline, multi-byte characters."""
+    monkeypatch.setattr(corpus_module, "BLOCK_BYTES", block)
+    path = tmp_path / "c.txt"
+    text = "a fairly long first line, longer than a block\n\nnaïve café ü\nlast line no newline"
+    path.write_text(text, encoding="utf-8")
+    corpus = count_tokens([path])
+    assert corpus.counts == Counter(re.findall(r"\w+|[^\w\s]", text.lower()))
+    assert corpus.lines == 4 and corpus.bytes == len(text.encode("utf-8"))
