@@ -43,6 +43,7 @@ if TYPE_CHECKING:  # pragma: no cover
 BLOCK_BYTES = 512 << 10  # small blocks keep temporaries in cache: faster than big ones
 _MAX_EXAMPLES = 5
 _HEADER = re.compile(rb"^\s*(\d+) (\d+)\s*$")
+_HAS_DIGIT = re.compile(rb"[0-9]")
 _DECIMAL = re.compile(rb"^[-+]?(\d+\.\d*|\.\d+)([eE][-+]?\d+)?$")
 _NUMERIC_BYTES = b"0123456789.-+eE "
 _POW10 = [10.0**k for k in range(23)]
@@ -260,7 +261,7 @@ class GloveParser:
                     raise ValueError
                 value = float(raw)
             except ValueError:
-                if i == 0 and not _DECIMAL.match(raw):
+                if i == 0 and not _HAS_DIGIT.search(raw):
                     # A word where a number should be: the line is one number short.
                     raise _BadLine(
                         f"too few numbers: expected {dim}, field {raw[:40]!r} is not a number{hint}"

@@ -1,0 +1,111 @@
+"""`rnncli glove list|vector|neighbors|analogy|similarity`, through CliRunner and the real entry."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from conftest import run_rnncli
+from typer.testing import CliRunner
+
+from rnncli.cli.app import app
+from rnncli.glove.store import import_text
+
+runner = CliRunner()
+
+VOCAB = {
+    "king": [1, 1, 0, 0],
+    "queen": [1, 0, 1, 0],
+    "man": [0, 1, 0, 0],
+    "woman": [0, 0, 1, 0],
+    "prince": [0.9, 1, 0, 0.1],
+    "apple": [0, 0, 0, 1],
+}
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    lines = "".join(f"{w} {' '.join(str(x) for x in v)}\n" for w, v in VOCAB.items())
+    import_text("6B.50d", io.BytesIO(lines.encode()), tmp_path, dim=4)
+    monkeypatch.setenv("RNNCLI_CACHE_DIR", str(tmp_path))
+    return tmp_path
+
+
+def test_vector_json(cache):
+    r = runner.invoke(app, ["glove", "vector", "queen", "nope", "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout) == {
+        "name": "6B.50d",
+        "dim": 4,
+        "vectors": {"queen": [1.0, 0.0, 1.0, 0.0]},
+        "missing": ["nope"],
+    }
+
+
+def test_vector_table_names_missing(cache):
+    r = runner.invoke(app, ["glove", "vector", "queen", "nope"])
+    assert r.exit_code == 0
+    assert "queen" in r.stdout and "1.00000" in r.stdout and "Not in 6B.50d: nope" in r.stdout
+
+
+def test_neighbors_and_k(cache):
+    r = runner.invoke(app, ["glove", "neighbors", "king", "-k", "2", "--json"])
+    d = json.loads(r.stdout)
+    assert [n["word"] for n in d["neighbors"]] == ["prince", "man"]
+    table = runner.invoke(app, ["glove", "neighbors", "king", "-k", "2"]).stdout
+    assert "prince" in table and "queen" not in table
+
+
+def test_analogy(cache):
+    r = runner.invoke(app, ["glove", "analogy", "man", "king", "woman", "--json"])
+    assert json.loads(r.stdout)["answer"] == "queen"
+    text = runner.invoke(app, ["glove", "analogy", "man", "king", "woman"]).stdout
+    assert "man : king :: woman : queen" in text
+
+
+def test_similarity(cache):
+    r = runner.invoke(app, ["glove", "similarity", "king", "queen", "--json"])
+    assert json.loads(r.stdout)["similarity"] == 0.5
+    assert "0.5000" in runner.invoke(app, ["glove", "similarity", "king", "queen"]).stdout
+
+
+def test_list_shows_cached_set(cache):
+    d = json.loads(runner.invoke(app, ["glove", "list", "--json"]).stdout)
+    rows = {s["name"]: s for s in d["sets"]}
+    assert rows["6B.50d"]["cached"] and rows["6B.50d"]["bytes_on_disk"] > 0
+    assert not rows["840B.300d"]["cached"] and len(rows) == 10
+    text = runner.invoke(app, ["glove", "list"]).stdout
+    assert "twitter.27B.200d" in text and "glove.840B.300d.zip" in text
+
+
+def test_unknown_word_is_exit_2_one_line(cache):
+    r = run_rnncli("glove", "neighbors", "nope", env={"RNNCLI_CACHE_DIR": str(cache)})
+    assert r.returncode == 2
+    assert r.stderr == "rnncli: error: unknown word in GloVe 6B.50d: 'nope'\n"
+    assert r.stdout == ""
+
+
+def test_missing_set_is_exit_1_with_fetch_hint(tmp_path):
+    r = run_rnncli("glove", "vector", "hello", "--cache-dir", str(tmp_path))
+    assert r.returncode == 1
+    assert "rnncli glove fetch 6B.50d" in r.stderr and r.stderr.count("\n") == 1
+
+
+def test_unknown_set_name_is_usage_error(tmp_path):
+    r = runner.invoke(
+        app, ["glove", "vector", "x", "--name", "7B.50d", "--cache-dir", str(tmp_path)]
+    )
+    assert r.exit_code == 2 and "--name" in r.stderr and "6B.50d" in r.stderr
+
+
+def test_real_entry_point_neighbors_json(cache):
+    r = run_rnncli("glove", "neighbors", "king", "-k", "1", "--json", "--cache-dir", str(cache))
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["neighbors"][0]["word"] == "prince"
+
+
+def test_every_command_has_help():
+    for cmd in ["list", "vector", "neighbors", "analogy", "similarity"]:
+        r = runner.invoke(app, ["glove", cmd, "--help"])
+        assert r.exit_code == 0 and "--cache-dir" in r.stdout and "--json" in r.stdout

@@ -1,0 +1,156 @@
+"""The streaming parser on dirty fixtures written here: one pathology per test."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rnncli.errors import RnncliError
+from rnncli.glove.parse import parse_glove
+
+
+def parse(data: bytes, dim: int = 3, *, lenient: bool = False, as_lines: bool = False, **kw):
+    source = io.BytesIO(data).readlines() if as_lines else io.BytesIO(data)
+    blocks, stats = parse_glove(source, dim, lenient=lenient, **kw)
+    words, rows = [], []
+    for b in blocks:
+        words.extend(b.words)
+        rows.append(b.vectors)
+    matrix = np.concatenate(rows) if rows else np.zeros((0, dim), np.float32)
+    return words, matrix, stats
+
+
+CLEAN = b"the 0.1 0.2 0.3\nof -1.5 2 3e-2\nand 4 5 6\n"
+
+
+@pytest.mark.parametrize("as_lines", [False, True])
+def test_clean_file_values_are_float_then_float32(as_lines):
+    words, m, stats = parse(CLEAN, as_lines=as_lines)
+    assert words == ["the", "of", "and"]
+    expected = np.array([[0.1, 0.2, 0.3], [-1.5, 2, 0.03], [4, 5, 6]], dtype=np.float32)
+    assert m.dtype == np.float32 and np.array_equal(m, expected)
+    assert stats.rows == 3 and stats.lines == 3
+
+
+def test_tokens_with_no_break_and_ascii_spaces():
+    data = ".\u00a0.\u00a0. 1 2 3\nnew york 4 5 6\n".encode()
+    words, m, _ = parse(data)
+    assert words == [".\u00a0.\u00a0.", "new york"]
+    assert m[1].tolist() == [4, 5, 6]
+
+
+def test_u0085_and_u2028_tokens_are_not_line_breaks():
+    data = "\u0085 1 2 3\na\u2028b 4 5 6\n\x0b 7 8 9\n".encode()
+    words, m, _ = parse(data)
+    assert words == ["\u0085", "a\u2028b", "\x0b"]
+    assert m.shape == (3, 3)
+
+
+def test_word2vec_header_is_skipped():
+    words, _, stats = parse(b"2 3\nthe 1 2 3\nof 4 5 6\n")
+    assert words == ["the", "of"] and stats.header_skipped
+
+
+def test_header_with_other_dim_is_an_error():
+    with pytest.raises(RnncliError, match="header says 4-dimensional"):
+        parse(b"2 4\nthe 1 2 3\n")
+
+
+def test_duplicates_first_wins_and_are_counted():
+    words, m, stats = parse(b"the 1 1 1\nof 2 2 2\nthe 3 3 3\n")
+    assert words == ["the", "of"]
+    assert m[0].tolist() == [1, 1, 1]
+    assert stats.duplicates == 1
+
+
+def test_invalid_utf8_token_is_skipped_and_counted():
+    words, m, stats = parse(b"ok 1 2 3\n\xff\xfe 4 5 6\nfine 7 8 9\n")
+    assert words == ["ok", "fine"]
+    assert m[1].tolist() == [7, 8, 9]
+    assert stats.bad_utf8 == 1
+
+
+def test_crlf_line_ends():
+    words, m, _ = parse(b"the 1 2 3\r\nof 4 5 6\r\n")
+    assert words == ["the", "of"] and m[1].tolist() == [4, 5, 6]
+
+
+def test_missing_final_newline():
+    words, m, _ = parse(b"the 1 2 3\nof 4 5 6")
+    assert words == ["the", "of"] and m[1].tolist() == [4, 5, 6]
+
+
+def test_blank_lines_are_skipped():
+    words, _, stats = parse(b"\nthe 1 2 3\n\n\r\nof 4 5 6\n\n")
+    assert words == ["the", "of"] and stats.blank_lines == 4
+
+
+def test_too_few_numbers_names_the_line():
+    with pytest.raises(RnncliError, match=r"line 2: too few numbers"):
+        parse(b"the 1 2 3\nof 4 5\nand 1 2 3\n")
+
+
+def test_too_many_numbers_names_the_line():
+    with pytest.raises(RnncliError, match=r"line 2: too many numbers"):
+        parse(b"the 1 2 3\nof 0.5 4 5 6\n")
+
+
+def test_unparsable_number_names_the_line():
+    with pytest.raises(RnncliError, match=r"line 3: number b'4x'"):
+        parse(b"the 1 2 3\nof 4 5 6\nand 4x 5 6\n")
+
+
+def test_non_finite_number_is_rejected():
+    with pytest.raises(RnncliError, match="not finite"):
+        parse(b"the 1 nan 3\n")
+
+
+def test_lenient_skips_and_counts_malformed_lines():
+    data = b"the 1 2 3\nof 4 5\nand 4x 5 6\nx 0.5 1 2 3\nok 7 8 9\n"
+    words, m, stats = parse(data, lenient=True)
+    assert words == ["the", "ok"]
+    assert stats.bad_lines == 3
+    assert m[1].tolist() == [7, 8, 9]
+    assert any("line 2" in e for e in stats.examples)
+
+
+def test_file_cut_mid_line():
+    data = b"the 1 2 3\nof 4 5 6\nand 7 8"
+    with pytest.raises(RnncliError, match=r"line 3: too few numbers.*cut short"):
+        parse(data)
+    words, _, stats = parse(data, lenient=True)
+    assert words == ["the", "of"] and stats.bad_lines == 1
+
+
+def test_errors_found_in_later_blocks_carry_the_right_line_number():
+    good = b"".join(b"w%d 1 2 3\n" % i for i in range(5000))
+    with pytest.raises(RnncliError, match=r"line 5001: too few numbers"):
+        parse(good + b"bad 1 2\n", block_bytes=4096)
+
+
+def test_blocks_and_progress():
+    data = b"".join(b"w%d %d.5 -1 2e1\n" % (i, i) for i in range(3000))
+    seen = []
+    words, m, stats = parse(data, block_bytes=1000, progress=seen.append)
+    assert len(words) == 3000 and m[2999].tolist() == [2999.5, -1, 20]
+    assert seen == sorted(seen) and seen[-1] == len(data) == stats.bytes_read
+
+
+_number = st.floats(allow_nan=False, allow_infinity=False, width=32)
+_fmt = st.sampled_from(["%.5g", "%.6f", "%r", "%.9e", "%g"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(_number, min_size=4, max_size=4), min_size=1, max_size=40), _fmt)
+def test_values_equal_python_float_then_float32(rows, fmt):
+    """Any formatting: each value is what float() then float32 gives (pytorch-nlp's rule)."""
+    text = [" ".join(fmt % v for v in row) for row in rows]
+    data = "".join(f"w{i} {t}\n" for i, t in enumerate(text)).encode()
+    words, m, _ = parse(data, dim=4, block_bytes=256)
+    expected = np.array([[float(x) for x in t.split(" ")] for t in text]).astype(np.float32)
+    assert len(words) == len(rows)
+    assert np.array_equal(m.view(np.uint32), expected.view(np.uint32))

@@ -1,0 +1,105 @@
+"""Neighbours, analogy and similarity on a fixture whose answers are known by construction."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+
+from rnncli.errors import UsageError
+from rnncli.glove import query
+from rnncli.glove.store import import_arrays, import_text, open_store
+
+
+@pytest.fixture
+def store(tmp_path):
+    # Axis 0 = royalty, axis 1 = male, axis 2 = female; the rest is noise-free filler.
+    vocab = {
+        "king": [1, 1, 0, 0],
+        "queen": [1, 0, 1, 0],
+        "man": [0, 1, 0, 0],
+        "woman": [0, 0, 1, 0],
+        "prince": [0.9, 1, 0, 0.1],
+        "apple": [0, 0, 0, 1],
+        "pear": [0, 0.1, 0, 1],
+        "zero": [0, 0, 0, 0],
+    }
+    lines = "".join(f"{w} {' '.join(str(x) for x in v)}\n" for w, v in vocab.items())
+    import_text("6B.50d", io.BytesIO(lines.encode()), tmp_path, dim=4)
+    return open_store("6B.50d", tmp_path)
+
+
+def test_neighbors_exclude_the_word_and_rank_by_cosine(store):
+    r = query.neighbors(store, "king", k=3)
+    assert [n.word for n in r.neighbors] == ["prince", "man", "queen"]  # 0.996, 0.707, 0.5
+    m = np.array(store.matrix, dtype=np.float64)
+    expected = m[store.index("prince")] @ m[0] / np.linalg.norm(m[0]) / np.linalg.norm(m[4])
+    assert r.neighbors[0].similarity == pytest.approx(expected, rel=1e-6)
+    d = r.to_dict()
+    assert d["word"] == "king" and d["neighbors"][0]["word"] == "prince"
+    assert d["neighbors"][0]["similarity"] == round(expected, 4)
+
+
+def test_k_larger_than_vocabulary_and_zero_vector(store):
+    r = query.neighbors(store, "apple", k=100)
+    assert len(r.neighbors) == store.count - 1
+    assert r.neighbors[0].word == "pear"
+    assert {n.word for n in r.neighbors if n.similarity == 0} >= {"zero"}
+
+
+def test_analogy_man_king_woman_gives_queen(store):
+    r = query.analogy(store, "man", "king", "woman", k=2)
+    assert r.answer == "queen"
+    assert {"man", "king", "woman"}.isdisjoint(n.word for n in r.candidates)
+    assert r.to_dict()["answer"] == "queen"
+
+
+def test_similarity(store):
+    r = query.similarity(store, "king", "queen")
+    assert r.similarity == pytest.approx(0.5)
+    assert query.similarity(store, "zero", "king").similarity == 0.0
+
+
+def test_unknown_words_are_named(store):
+    with pytest.raises(UsageError, match=r"unknown words in GloVe 6B.50d: 'foo', 'bar'"):
+        query.analogy(store, "foo", "king", "bar")
+    with pytest.raises(UsageError, match="'nope'"):
+        query.neighbors(store, "nope")
+    with pytest.raises(UsageError, match="-k"):
+        query.neighbors(store, "king", k=0)
+
+
+def test_vectors_report_missing(store):
+    r = query.vectors(store, ["queen", "nope"])
+    assert r.to_dict() == {
+        "name": "6B.50d",
+        "dim": 4,
+        "vectors": {"queen": [1.0, 0.0, 1.0, 0.0]},
+        "missing": ["nope"],
+    }
+
+
+def test_neighbors_match_brute_force_on_random_vectors(tmp_path):
+    rng = np.random.default_rng(3)
+    m = rng.standard_normal((500, 8)).astype(np.float32)
+    words = [f"w{i}" for i in range(500)]
+    import_arrays("6B.50d", words, m, tmp_path)
+    s = open_store("6B.50d", tmp_path)
+    r = query.neighbors(s, "w7", k=10)
+    unit = m / np.linalg.norm(m, axis=1, keepdims=True)
+    sims = unit @ unit[7]
+    sims[7] = -np.inf
+    assert [n.word for n in r.neighbors] == [words[i] for i in np.argsort(-sims)[:10]]
+
+
+def test_query_path_does_not_import_torch():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, rnncli.glove.query, rnncli.glove.store, rnncli.cli.glove_command;"
+        "print(any(m.split('.')[0] in ('torch', 'torchnlp') for m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "False"

@@ -1,0 +1,212 @@
+"""The cache: round trip, lookups, atomic replacement, damage detection, concurrent imports."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rnncli.errors import RnncliError
+from rnncli.glove.store import (
+    build_table,
+    cached_sets,
+    import_arrays,
+    import_text,
+    list_sets,
+    open_store,
+)
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _text(n: int = 200, dim: int = 4, seed: int = 0) -> tuple[list[str], np.ndarray, bytes]:
+    rng = np.random.default_rng(seed)
+    words = [f"w{i}" for i in range(n)] + ["naïve", "new york", "\u00a0"]
+    m = rng.standard_normal((len(words), dim)).astype(np.float32)
+    lines = [w + " " + " ".join(f"{v:.6g}" for v in row) for w, row in zip(words, m)]
+    data = ("\n".join(lines) + "\n").encode()
+    parsed = np.array([[float(x) for x in ln.split(" ")[-dim:]] for ln in lines], np.float32)
+    return words, parsed, data
+
+
+def test_round_trip_lookups_and_words(tmp_path):
+    words, m, data = _text()
+    report = import_text("6B.50d", io.BytesIO(data), tmp_path, dim=4, source="fixture")
+    assert report.count == len(words) and report.dim == 4
+    s = open_store("6B.50d", tmp_path)
+    assert s.count == len(words) and s.dim == 4
+    assert np.array_equal(s.matrix, m)
+    assert list(s.words) == words and s.words[-2] == "new york"
+    for i, w in enumerate(words):
+        assert s.index(w) == i
+        assert np.array_equal(s.vector(w), m[i])
+    assert s.index("absent") is None and s.vector("absent") is None
+    np.testing.assert_allclose(s.norms, np.linalg.norm(m, axis=1), rtol=1e-6)
+    meta = json.loads((s.path / "meta.json").read_text())
+    assert meta["source"] == "fixture" and meta["count"] == len(words)
+
+
+def test_rows_for_is_one_gather_with_missing_listed(tmp_path):
+    words, m, data = _text()
+    import_text("6B.50d", io.BytesIO(data), tmp_path, dim=4)
+    s = open_store("6B.50d", tmp_path)
+    query = ["w3", "nope", "naïve", "w3", "nope", "zzz"]
+    rows, missing = s.rows_for(query)
+    assert rows.shape == (6, 4) and rows.dtype == np.float32
+    assert np.array_equal(rows[0], m[3]) and np.array_equal(rows[2], m[words.index("naïve")])
+    assert not rows[1].any() and not rows[5].any()
+    assert missing == ["nope", "zzz"]
+    idx = s.indices(words)
+    assert np.array_equal(idx, np.arange(len(words)))
+
+
+def test_hash_table_finds_every_key_even_with_collisions():
+    hashes = np.array([5, 5, 5, 6, 21, 37, 5], dtype=np.uint32)  # all land near slot 5
+    table = build_table(hashes)
+    mask = table.size - 1
+    for row, h in enumerate(hashes.tolist()):
+        slot = h & mask
+        while table[slot] != row:
+            assert table[slot] >= 0
+            slot = (slot + 1) & mask
+    assert sorted(table[table >= 0].tolist()) == list(range(7))
+
+
+def test_import_arrays_keeps_first_duplicate(tmp_path):
+    m = np.arange(12, dtype=np.float32).reshape(4, 3)
+    r = import_arrays("6B.50d", ["a", "b", "a", "c"], m, tmp_path, source="pkg")
+    assert r.count == 3 and r.stats["duplicates"] == 1
+    s = open_store("6B.50d", tmp_path)
+    assert list(s.words) == ["a", "b", "c"]
+    assert np.array_equal(s.vector("a"), m[0]) and np.array_equal(s.vector("c"), m[3])
+
+
+def test_absent_set_says_which_fetch_to_run(tmp_path):
+    with pytest.raises(RnncliError, match=r"rnncli glove fetch 6B.100d"):
+        open_store("6B.100d", tmp_path)
+
+
+def test_failed_import_leaves_the_old_copy(tmp_path):
+    _, m, data = _text()
+    import_text("6B.50d", io.BytesIO(data), tmp_path, dim=4)
+    with pytest.raises(RnncliError):
+        import_text("6B.50d", io.BytesIO(b"a 1 2 3 4\nb 1 2\n"), tmp_path, dim=4)
+    s = open_store("6B.50d", tmp_path)
+    assert np.array_equal(s.matrix, m)
+    leftovers = [p.name for p in (tmp_path / "glove").iterdir() if p.name.startswith(".")]
+    assert leftovers == []
+
+
+def test_interrupted_import_in_the_middle_leaves_the_old_copy(tmp_path):
+    _, m, data = _text()
+    import_text("6B.50d", io.BytesIO(data), tmp_path, dim=4)
+
+    def lines():
+        yield b"x 1 2 3 4\n"
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        import_text("6B.50d", lines(), tmp_path, dim=4)
+    assert np.array_equal(open_store("6B.50d", tmp_path).matrix, m)
+
+
+def test_killed_import_leaves_old_state_and_is_cleaned_up(tmp_path):
+    _, m, data = _text()
+    import_text("6B.50d", io.BytesIO(data), tmp_path, dim=4)
+    script = textwrap.dedent(
+        f"""
+        import os, sys
+        from pathlib import Path
+        from rnncli.glove.store import import_text
+        def lines():
+            for i in range(100000):
+                if i == 5000:
+                    os.kill(os.getpid(), 9)
+                yield b"w%d 1 2 3 4\\n" % i
+        import_text("6B.50d", lines(), Path({str(tmp_path)!r}), dim=4)
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", script], cwd=REPO, timeout=60)
+    assert proc.returncode == -9
+    assert any(p.name.startswith(".6B.50d.tmp-") for p in (tmp_path / "glove").iterdir())
+    assert np.array_equal(open_store("6B.50d", tmp_path).matrix, m)
+    import_text("6B.50d", io.BytesIO(data), tmp_path, dim=4)  # cleans the dead one's folder
+    assert [p.name for p in (tmp_path / "glove").iterdir()] == ["6B.50d"]
+
+
+def test_concurrent_imports_end_with_one_good_copy(tmp_path):
+    words, m, data = _text(n=20000)
+    src = tmp_path / "in.txt"
+    src.write_bytes(data)
+    script = textwrap.dedent(
+        f"""
+        from pathlib import Path
+        from rnncli.glove.store import import_text
+        with open({str(src)!r}, "rb") as f:
+            import_text("6B.50d", f, Path({str(tmp_path / "c")!r}), dim=4)
+        """
+    )
+    procs = [subprocess.Popen([sys.executable, "-c", script], cwd=REPO) for _ in range(3)]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0, 0]
+    s = open_store("6B.50d", tmp_path / "c")
+    s.verify()
+    assert np.array_equal(s.matrix, m) and list(s.words) == words
+    assert [p.name for p in (tmp_path / "c" / "glove").iterdir()] == ["6B.50d"]
+
+
+@pytest.mark.parametrize("fname", ["vectors.npy", "words.bin", "offsets.npy", "table.npy"])
+def test_truncated_file_is_detected(tmp_path, fname):
+    _, _, data = _text()
+    import_text("6B.50d", io.BytesIO(data), tmp_path, dim=4)
+    path = tmp_path / "glove" / "6B.50d" / fname
+    with open(path, "r+b") as fh:
+        fh.truncate(path.stat().st_size - 8)
+    with pytest.raises(RnncliError, match=r"damaged.*rnncli glove fetch 6B.50d"):
+        open_store("6B.50d", tmp_path)
+
+
+def test_edited_file_of_same_size_is_detected(tmp_path):
+    _, _, data = _text()
+    import_text("6B.50d", io.BytesIO(data), tmp_path, dim=4)
+    path = tmp_path / "glove" / "6B.50d" / "vectors.npy"
+    raw = bytearray(path.read_bytes())
+    raw[200] ^= 0xFF
+    path.write_bytes(bytes(raw))
+    with pytest.raises(RnncliError, match=r"vectors.npy was modified.*fetch 6B.50d"):
+        open_store("6B.50d", tmp_path)
+
+
+def test_touched_but_intact_file_is_accepted_and_remembered(tmp_path):
+    _, m, data = _text()
+    import_text("6B.50d", io.BytesIO(data), tmp_path, dim=4)
+    path = tmp_path / "glove" / "6B.50d" / "vectors.npy"
+    os.utime(path, ns=(1, 1))
+    assert np.array_equal(open_store("6B.50d", tmp_path).matrix, m)
+    meta = json.loads((path.parent / "meta.json").read_text())
+    assert meta["files"]["vectors.npy"]["mtime_ns"] == 1
+
+
+def test_broken_meta_is_detected(tmp_path):
+    _, _, data = _text()
+    import_text("6B.50d", io.BytesIO(data), tmp_path, dim=4)
+    (tmp_path / "glove" / "6B.50d" / "meta.json").write_text("{not json")
+    with pytest.raises(RnncliError, match="damaged"):
+        open_store("6B.50d", tmp_path)
+
+
+def test_listing_reports_size_on_disk(tmp_path):
+    _, _, data = _text()
+    import_text("6B.50d", io.BytesIO(data), tmp_path, dim=4)
+    info = cached_sets(tmp_path)["6B.50d"]
+    assert info.count == 203 and info.bytes_on_disk > 203 * 4 * 4
+    listing = list_sets(tmp_path)
+    row = {s.name: s for s in listing.sets}
+    assert row["6B.50d"].cached and not row["6B.100d"].cached
+    assert row["840B.300d"].vocab_size == 2_196_017
