@@ -31,6 +31,7 @@ def atomic_path(target: PathLike, suffix: str = "") -> Iterator[Path]:
     )
     os.close(fd)
     tmp = Path(tmp_name)
+    _plain_permissions(tmp)
     try:
         yield tmp
         _fsync(tmp)
@@ -48,6 +49,13 @@ def atomic_write(target: PathLike, mode: str = "w", encoding: str = "utf-8") -> 
         kwargs = {} if "b" in mode else {"encoding": encoding, "newline": "\n"}
         with open(tmp, mode, **kwargs) as handle:
             yield handle
+
+
+def _plain_permissions(path: Path) -> None:
+    """``mkstemp`` makes owner-only files; give the permissions a plain ``open`` would."""
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(path, 0o666 & ~mask)
 
 
 def _fsync(path: Path) -> None:

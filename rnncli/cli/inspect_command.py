@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Optional
 
 import typer
@@ -11,14 +12,19 @@ from rnncli.cli.choices import Cell, Device, DType, Nonlinearity
 _MODEL = "Model (torch constructor arguments)"
 _RUN = "Run"
 _OUTPUT = "Output"
+_TEXT = "Text input"
 
 
 def inspect(
     cell: Cell = typer.Option(
         Cell.rnn, "--cell", case_sensitive=False, help="Recurrent cell.", rich_help_panel=_MODEL
     ),
-    input_size: int = typer.Option(
-        100, "--input", help="input_size: features of each x_t.", rich_help_panel=_MODEL
+    input_size: Optional[int] = typer.Option(
+        None,
+        "--input",
+        help="input_size: features of each x_t. [default: 100, or the embedding's width]",
+        rich_help_panel=_MODEL,
+        show_default=False,
     ),
     hidden_size: int = typer.Option(
         20, "--hidden", help="hidden_size: features of h_t.", rich_help_panel=_MODEL
@@ -54,10 +60,20 @@ def inspect(
         help="lstm only: project h_t to this size (< hidden).",
         rich_help_panel=_MODEL,
     ),
-    seq_len: int = typer.Option(
-        10, "--seq-len", help="Time steps of the input.", rich_help_panel=_RUN
+    seq_len: Optional[int] = typer.Option(
+        None,
+        "--seq-len",
+        help="Time steps of the random input. [default: 10]",
+        rich_help_panel=_RUN,
+        show_default=False,
     ),
-    batch: int = typer.Option(3, "--batch", help="Sequences in the batch.", rich_help_panel=_RUN),
+    batch: Optional[int] = typer.Option(
+        None,
+        "--batch",
+        help="Sequences in the random batch. [default: 3]",
+        rich_help_panel=_RUN,
+        show_default=False,
+    ),
     seed: int = typer.Option(
         0, "--seed", help="torch.manual_seed before building.", rich_help_panel=_RUN
     ),
@@ -75,6 +91,46 @@ def inspect(
         help="cpu, cuda, or meta: shapes and costs without allocating memory.",
         rich_help_panel=_RUN,
     ),
+    text: Optional[list[str]] = typer.Option(
+        None,
+        "--text",
+        help="A sentence to run (repeat for a batch); - reads one per stdin line.",
+        rich_help_panel=_TEXT,
+        show_default=False,
+    ),
+    vocab: Optional[Path] = typer.Option(
+        None, "--vocab", help="Vocabulary file from `rnncli vocab build`.", rich_help_panel=_TEXT
+    ),
+    embed_dim: Optional[int] = typer.Option(
+        None,
+        "--embed-dim",
+        help="Width of random embedding rows. [default: 100]",
+        rich_help_panel=_TEXT,
+        show_default=False,
+    ),
+    vectors: Optional[str] = typer.Option(
+        None,
+        "--vectors",
+        help="Embedding rows from a fetched GloVe set, e.g. 6B.50d.",
+        rich_help_panel=_TEXT,
+    ),
+    cache_dir: Optional[Path] = typer.Option(
+        None,
+        "--cache-dir",
+        help="GloVe cache folder. [default: $RNNCLI_CACHE_DIR or the user cache]",
+        rich_help_panel=_TEXT,
+        show_default=False,
+    ),
+    pack: bool = typer.Option(
+        False, "--pack", help="Run the batch as a PackedSequence.", rich_help_panel=_TEXT
+    ),
+    output_size: int = typer.Option(
+        0,
+        "--output-size",
+        help="Add the output layer y_t = h_t·W_hyᵀ + b_y of this size.",
+        rich_help_panel=_MODEL,
+        show_default=False,
+    ),
     check: bool = typer.Option(
         False,
         "--verify",
@@ -84,18 +140,59 @@ def inspect(
     as_json: bool = typer.Option(
         False, "--json", help="Print one JSON object instead of tables.", rich_help_panel=_OUTPUT
     ),
+    save: Optional[Path] = typer.Option(
+        None,
+        "--save",
+        help="Also write what is printed, colours included, to FILE.svg or FILE.html.",
+        rich_help_panel=_OUTPUT,
+    ),
 ) -> None:
     """Show every parameter and tensor shape of an RNN, LSTM or GRU, and why.
 
     Defaults reproduce the notebook: randn(10, 3, 100) through RNN(100, 20) with a zero h0.
+    With --text, real sentences go through an embedding first, and a step-by-step trace and
+    an unrolled diagram show what happens inside.
     """
+    from rnncli.errors import UsageError
     from rnncli.rnn.report import inspect_rnn
     from rnncli.rnn.spec import ModelSpec, RunSpec
     from rnncli.terminal import stdout_console, warn, write_json
 
+    if save is not None and save.suffix.lower() not in (".svg", ".html", ".htm"):
+        raise UsageError(f"must end in .svg or .html, got {save.name!r}", "--save")
+    if save is not None and as_json:
+        raise UsageError("--save writes the tables; it cannot be combined with --json", "--save")
+    plan = None
+    if text:
+        for option, value in (("--seq-len", seq_len), ("--batch", batch)):
+            if value is not None:
+                raise UsageError(
+                    "comes from the text (the longest sequence and the number of --text); drop it",
+                    option,
+                )
+        from rnncli.rnn.text_plan import plan_text
+
+        plan = plan_text(
+            _read_texts(text),
+            vocab_path=vocab,
+            embed_dim=embed_dim,
+            vectors=vectors,
+            cache_dir=cache_dir,
+            input_size=input_size,
+        )
+        input_size = plan.input_size
+    else:
+        for option, value in (
+            ("--vocab", vocab),
+            ("--embed-dim", embed_dim),
+            ("--vectors", vectors),
+            ("--pack", pack or None),
+        ):
+            if value is not None:
+                raise UsageError("only applies to text input: add --text", option)
     model = ModelSpec(
         cell=cell.value,
-        input_size=input_size,
+        input_size=100 if input_size is None else input_size,
         hidden_size=hidden_size,
         num_layers=num_layers,
         nonlinearity=nonlinearity.value if nonlinearity else None,
@@ -105,8 +202,14 @@ def inspect(
         bidirectional=bidirectional,
         proj_size=proj_size,
     )
-    run = RunSpec(seq_len=seq_len, batch=batch, seed=seed, dtype=dtype.value, device=device.value)
-    report = inspect_rnn(model, run, check=check)
+    run = RunSpec(
+        seq_len=10 if seq_len is None else seq_len,
+        batch=3 if batch is None else batch,
+        seed=seed,
+        dtype=dtype.value,
+        device=device.value,
+    )
+    report = inspect_rnn(model, run, check=check, text=plan, pack=pack, output_size=output_size)
     for message in report.warnings:
         warn(message)
     if as_json:
@@ -115,3 +218,18 @@ def inspect(
     from rnncli.render.inspect import render_inspect
 
     render_inspect(report, stdout_console())
+    if save is not None:
+        from rnncli.render.export import export
+
+        title = f"rnncli inspect: {report.module_repr}"
+        export(lambda console: render_inspect(report, console), save, title)
+
+
+def _read_texts(texts: list[str]) -> list[str]:
+    """``--text -`` reads one sequence per stdin line (blank lines skipped)."""
+    import sys
+
+    if texts == ["-"]:
+        lines = [line.rstrip("\r\n") for line in sys.stdin]
+        return [line for line in lines if line.strip()] or [""]
+    return texts

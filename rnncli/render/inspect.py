@@ -29,6 +29,8 @@ def render_inspect(report: InspectReport, console: Console) -> None:
         else f"randn({run.seq_len}, {run.batch}, {model.input_size})"
     )
     cell_state = f", c0 zeros({stack}, {run.batch}, {model.hidden_size})"
+    if report.text is not None:
+        x = f"embedded text {list(report.tensors['embedded'].shape)}"
     console.print(Text(report.module_repr, style="bold cyan"))
     console.print(
         Text(
@@ -37,11 +39,21 @@ def render_inspect(report: InspectReport, console: Console) -> None:
             style="dim",
         )
     )
+    if report.text is not None:
+        console.print(_text_table(report))
     console.print(_parameter_table(report))
     console.print(_tensor_table(report))
     for note in report.notes:
         console.print(Text("• " + note, style="dim"))
+    if report.text is not None:
+        from rnncli.render.unrolled import render_unrolled
+
+        render_unrolled(report, console)
     console.print(_recurrence_panel(report))
+    if report.trace is not None:
+        from rnncli.render.trace import render_trace
+
+        render_trace(report.trace, console)
     console.print(_cost_table(report))
     if report.verify is not None:
         v = report.verify
@@ -54,6 +66,25 @@ def render_inspect(report: InspectReport, console: Console) -> None:
                 verdict,
             )
         )
+
+
+def _text_table(report: InspectReport) -> Table:
+    """The first stages: text → tokens → ids, one row per sequence."""
+    table = Table(title="Text → tokens → ids", title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column("text")
+    table.add_column("tokens")
+    table.add_column("ids")
+    table.add_column("length", justify="right")
+    for n, seq in enumerate(report.text.batch.sequences):
+        table.add_row(
+            str(n),
+            Text(seq.text),
+            Text(" ".join(seq.tokens)),
+            " ".join(map(str, seq.ids)),
+            str(len(seq.ids)),
+        )
+    return table
 
 
 def _parameter_table(report: InspectReport) -> Table:
@@ -86,6 +117,14 @@ def _tensor_table(report: InspectReport) -> Table:
         table.add_row(t.name, _shape(t.shape), Text(t.dims_text), Text(t.role))
     source = "meta tensors (nothing allocated)" if report.run.device == "meta" else "the real run"
     table.caption = f"shapes read from {source}"
+    if report.batch_sizes is not None:
+        table.caption += (
+            f"; batch_sizes {report.batch_sizes} (sequences still running at each step)"
+        )
+    if report.text is not None:
+        table.title = "Stages: ids → embedding → RNN" + (
+            " → output layer" if report.output_size else ""
+        )
     table.caption_justify = "left"
     return table
 
@@ -112,14 +151,28 @@ def _cost_table(report: InspectReport) -> Table:
     table.add_column("what", no_wrap=True)
     table.add_column("amount", justify="right", no_wrap=True)
     table.add_column("how", style="dim")
-    steps = f"{run.seq_len} steps × batch {run.batch}"
+    if report.pack and report.text is not None:
+        pairs = sum(report.text.batch.lengths)
+        steps = f"{pairs} real (step, sequence) pairs"
+    else:
+        pairs = run.seq_len * run.batch
+        steps = f"{run.seq_len} steps × batch {run.batch}"
+    rnn_macs = cost.macs - cost.output_macs
     if len(cost.layers) > 1:
         for layer in cost.layers:
             table.add_row(f"MACs layer {layer.layer}", _count(layer.macs), steps)
+    if cost.output_macs:
+        table.add_row("MACs recurrence", _count(rnn_macs), steps)
+        table.add_row(
+            "MACs output layer",
+            _count(cost.output_macs),
+            f"{run.seq_len} steps × batch {run.batch} × W_hy",
+        )
     table.add_row(
         "multiply-accumulates",
         _count(cost.macs),
-        f"{steps} × {_count(cost.macs // (run.seq_len * run.batch))} weight-matrix elements",
+        f"{steps} × {_count(rnn_macs // pairs)} weight-matrix elements"
+        + (" + output layer" if cost.output_macs else ""),
     )
     table.add_row("parameters", format_bytes(cost.parameter_bytes), f"{run.dtype}")
     table.add_row(

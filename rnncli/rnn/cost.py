@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Optional
 
 from rnncli.rnn.parameters import ParameterInfo
 from rnncli.rnn.spec import ModelSpec, RunSpec
@@ -48,6 +48,7 @@ class Cost:
 
     macs: int
     layers: tuple[LayerCost, ...]
+    output_macs: int  # the output layer y_t = h_t·W_hyᵀ + b_y, if any
     parameter_bytes: int
     tensor_bytes: int  # input, states and output, as in the tensor table
     workspace_bytes: int  # lower layers' outputs and one layer's gate pre-activations
@@ -66,6 +67,7 @@ class Cost:
             "macs": self.macs,
             "flops": 2 * self.macs,
             "layers": [layer.to_dict() for layer in self.layers],
+            "output_macs": self.output_macs,
             "memory": {
                 "parameter_bytes": self.parameter_bytes,
                 "tensor_bytes": self.tensor_bytes,
@@ -81,17 +83,26 @@ def forward_cost(
     run: RunSpec,
     parameters: Iterable[ParameterInfo],
     tensors: Mapping[str, TensorInfo],
+    recurrent_steps: Optional[int] = None,
 ) -> Cost:
-    """Count MACs and bytes for one forward pass of ``run.seq_len`` steps."""
+    """Count MACs and bytes for one forward pass of ``run.seq_len`` steps.
+
+    ``recurrent_steps`` is the number of (step, sequence) pairs the recurrence really computes:
+    ``seq_len × batch`` when padded, the sum of the lengths when packed.
+    """
     steps = run.seq_len * run.batch
+    rnn_steps = steps if recurrent_steps is None else recurrent_steps
+    output_macs = 0
     per_layer = {layer: [0, 0, 0] for layer in range(spec.num_layers)}
     parameter_elements = 0
     for p in parameters:
         parameter_elements += p.numel
-        if not p.name.startswith("weight_"):
-            continue
+        if p.name == "output.weight":
+            output_macs = steps * p.numel
+        if p.layer < 0 or not p.name.startswith("weight_"):
+            continue  # biases, the embedding (a lookup), the output layer (counted above)
         slot = {"weight_ih": 0, "weight_hh": 1, "weight_hr": 2}[p.name[:9]]
-        per_layer[p.layer][slot] += steps * p.numel
+        per_layer[p.layer][slot] += rnn_steps * p.numel
     layers = tuple(LayerCost(k, *v) for k, v in per_layer.items())
     elements = sum(_numel(t.shape) for t in tensors.values())
     out_features = spec.num_directions * spec.state_size
@@ -99,8 +110,9 @@ def forward_cost(
     gates = steps * spec.gate_count * spec.hidden_size * spec.num_directions
     size = run.dtype_bytes
     return Cost(
-        macs=sum(layer.macs for layer in layers),
+        macs=sum(layer.macs for layer in layers) + output_macs,
         layers=layers,
+        output_macs=output_macs,
         parameter_bytes=parameter_elements * size,
         tensor_bytes=elements * size,
         workspace_bytes=(between_layers + gates) * size,

@@ -46,8 +46,13 @@ def _affine(x: str, w: str, b: str, bias: bool) -> str:
     return f"{x}·{w}ᵀ + {b}" if bias else f"{x}·{w}ᵀ"
 
 
-def recurrence(spec: ModelSpec, run: RunSpec) -> Recurrence:
-    """The equations for ``spec``'s cell, layer 0, with this run's batch size."""
+def recurrence(
+    spec: ModelSpec, run: RunSpec, *, output_size: int = 0, text: bool = False
+) -> Recurrence:
+    """The equations for ``spec``'s cell, layer 0, with this run's batch size.
+
+    ``text`` adds the embedding lookup that makes ``x_t``; ``output_size`` the output layer.
+    """
     b, h, i = run.batch, spec.hidden_size, spec.input_size
     r = spec.state_size
     state = "proj" if spec.proj_size else "hidden"
@@ -131,6 +136,20 @@ def recurrence(spec: ModelSpec, run: RunSpec) -> Recurrence:
         if spec.cell == "gru":
             notes.append("GRU: r_t scales h_(t-1)·W_hnᵀ + b_hn, after the matrix product (torch).")
 
+    if text:
+        equations = ("x_t = E[token_t]", *equations)
+        symbols.insert(
+            0, Symbol("E", f"[vocab, input={i}]", "embedding.weight; token_t's row is x_t")
+        )
+    if output_size:
+        out_features = spec.num_directions * r
+        equations = (*equations, "y_t = h_t·W_hyᵀ + b_y")
+        symbols += [
+            Symbol("W_hy", f"[output={output_size}, {out_features}]", "output.weight"),
+            Symbol("y_t", f"[batch={b}, output={output_size}]", "output layer at step t"),
+        ]
+        if spec.num_layers > 1 or spec.bidirectional:
+            notes.append("The output layer reads the top layer's h_t (both directions joined).")
     if spec.num_layers > 1:
         above = "Layer 1 uses" if spec.num_layers == 2 else f"Layers 1-{spec.num_layers - 1} use"
         feature = f"2·{state}" if spec.bidirectional else state

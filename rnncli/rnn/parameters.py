@@ -100,6 +100,18 @@ def explain_parameter(
     )
 
 
+def extra_parameter(
+    name: str, shape: tuple[int, ...], dims: tuple[Dim, ...], role: str, trainable: bool = True
+) -> ParameterInfo:
+    """A parameter of a layer around the RNN (embedding, output layer), checked like the rest."""
+    if tuple(shape) != tuple(d.size for d in dims):
+        raise AssertionError(f"{name}: torch has shape {list(shape)}, expected {dims}")
+    numel = 1
+    for size in shape:
+        numel *= size
+    return ParameterInfo(name, tuple(shape), numel, trainable, -1, "", dims, role)
+
+
 def explain_parameters(spec: ModelSpec, module: Any) -> list[ParameterInfo]:
     """All parameters of a torch module, in the module's own order."""
     return [

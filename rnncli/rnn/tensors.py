@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Optional
 
 from rnncli.rnn.parameters import Dim
 from rnncli.rnn.spec import ModelSpec, RunSpec
@@ -37,8 +37,19 @@ class TensorInfo:
         }
 
 
-def expected_dims(spec: ModelSpec, run: RunSpec) -> dict[str, tuple[Dim, ...]]:
-    """What each tensor's dimensions are, by torch's documented conventions."""
+def expected_dims(
+    spec: ModelSpec,
+    run: RunSpec,
+    *,
+    output_size: int = 0,
+    text: bool = False,
+    packed_tokens: Optional[int] = None,
+) -> dict[str, tuple[Dim, ...]]:
+    """What each tensor's dimensions are, by torch's documented conventions, in stage order.
+
+    ``text`` runs start from ``token_ids`` and ``embedded`` (the RNN's input) instead of a random
+    ``input``; ``packed_tokens`` (the sum of the lengths) adds the ``PackedSequence`` data.
+    """
     seq, batch = Dim("seq_len", run.seq_len), Dim("batch", run.batch)
     stack = Dim(
         "layers·dirs" if spec.bidirectional else "layers",
@@ -53,13 +64,25 @@ def expected_dims(spec: ModelSpec, run: RunSpec) -> dict[str, tuple[Dim, ...]]:
     def sequence(feature: Dim) -> tuple[Dim, ...]:
         return (batch, seq, feature) if spec.batch_first else (seq, batch, feature)
 
-    dims = {"input": sequence(Dim("input", spec.input_size)), "h0": (stack, batch, state)}
+    dims: dict[str, tuple[Dim, ...]] = {}
+    if text:
+        dims["token_ids"] = (batch, seq) if spec.batch_first else (seq, batch)
+        dims["embedded"] = sequence(Dim("input", spec.input_size))
+        if packed_tokens is not None:
+            dims["packed_input"] = (Dim("tokens", packed_tokens), Dim("input", spec.input_size))
+    else:
+        dims["input"] = sequence(Dim("input", spec.input_size))
+    dims["h0"] = (stack, batch, state)
     if spec.cell == "lstm":
         dims["c0"] = (stack, batch, Dim("hidden", spec.hidden_size))
+    if packed_tokens is not None:
+        dims["packed_output"] = (Dim("tokens", packed_tokens), out_feature)
     dims["output"] = sequence(out_feature)
     dims["h_n"] = (stack, batch, state)
     if spec.cell == "lstm":
         dims["c_n"] = (stack, batch, Dim("hidden", spec.hidden_size))
+    if output_size:
+        dims["y"] = sequence(Dim("output", output_size))
     return dims
 
 
@@ -70,15 +93,23 @@ _ROLES = {
     "output": "top layer's h_t, every t",
     "h_n": "each layer's last h_t",
     "c_n": "each layer's last c_t",
+    "token_ids": "ids, padded with <pad>",
+    "embedded": "embedding rows: RNN input",
+    "packed_input": "PackedSequence.data",
+    "packed_output": "PackedSequence.data out",
+    "y": "y_t = h_t·W_hyᵀ + b_y",
 }
 
 
 def describe_tensors(
-    spec: ModelSpec, run: RunSpec, shapes: Mapping[str, tuple[int, ...]]
+    spec: ModelSpec, run: RunSpec, shapes: Mapping[str, tuple[int, ...]], **layout: Any
 ) -> dict[str, TensorInfo]:
-    """Name the dimensions of the shapes torch produced; raise if torch and the names disagree."""
+    """Name the dimensions of the shapes torch produced; raise if torch and the names disagree.
+
+    ``layout`` takes :func:`expected_dims`'s keyword arguments (text stages, output layer).
+    """
     described = {}
-    for name, dims in expected_dims(spec, run).items():
+    for name, dims in expected_dims(spec, run, **layout).items():
         shape = tuple(shapes[name])
         if shape != tuple(d.size for d in dims):
             raise AssertionError(

@@ -125,3 +125,38 @@ def verify(
         worst = max(worst, float((a - b).abs().max()))
         passed = passed and bool(torch.allclose(a, b, atol=atol, rtol=rtol))
     return VerifyResult(worst, atol, rtol, passed, steps=x.shape[1 if spec.batch_first else 0])
+
+
+def verify_packed(
+    spec: ModelSpec,
+    module: Any,
+    x: Any,
+    h0: Any,
+    c0: Optional[Any],
+    results: tuple,
+    dtype: str,
+    lengths: list[int],
+) -> VerifyResult:
+    """Check a packed run: each sequence, unrolled alone over its own length, must give torch's
+    output at its real steps and its h_n (and c_n)."""
+    import torch
+
+    output, h_n, c_n = results
+    atol, rtol = TOLERANCE[dtype]
+    worst, passed = 0.0, True
+    for b, length in enumerate(lengths):
+        if spec.batch_first:
+            x_b, out_b = x[b : b + 1, :length], output[b : b + 1, :length]
+        else:
+            x_b, out_b = x[:length, b : b + 1], output[:length, b : b + 1]
+        c0_b = None if c0 is None else c0[:, b : b + 1]
+        with torch.no_grad():
+            mine = unroll(spec, module, x_b, h0[:, b : b + 1], c0_b)
+        theirs = (out_b, h_n[:, b : b + 1], None if c_n is None else c_n[:, b : b + 1])
+        for t, m in zip(theirs, mine):
+            if t is None or m is None:
+                continue
+            a, c = t.detach().double(), m.detach().double()
+            worst = max(worst, float((a - c).abs().max()))
+            passed = passed and bool(torch.allclose(a, c, atol=atol, rtol=rtol))
+    return VerifyResult(worst, atol, rtol, passed, steps=max(lengths))

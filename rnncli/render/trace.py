@@ -1,0 +1,93 @@
+"""The hidden state as a strip per step: a terminal heat map of ``h_t``, word by word.
+
+In colour, each unit is a block on a diverging scale (blue below 0, grey at 0, red above). The
+glyph itself also carries the value (a sparkline: ``▁`` lowest … ``█`` highest, ``▄`` near 0),
+so the picture still reads without colour (``NO_COLOR``, pipes): ``▄``/``▅`` sit around 0.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from rnncli.rnn.trace import Trace
+
+GLYPHS = "▁▂▃▄▅▆▇█"
+#: Units shown per direction before the strip is cut (and says so).
+MAX_UNITS = 32
+
+
+def _colour(v: float, scale: float) -> str:
+    x = max(-1.0, min(1.0, v / scale)) if scale else 0.0
+    grey = 110
+    if x >= 0:
+        r, g, b = grey + (255 - grey) * x, grey * (1 - x) + 40 * x, grey * (1 - x) + 40 * x
+    else:
+        x = -x
+        r, g, b = grey * (1 - x) + 40 * x, grey * (1 - x) + 90 * x, grey + (255 - grey) * x
+    return f"rgb({int(r)},{int(g)},{int(b)})"
+
+
+def _glyph(v: float, scale: float) -> str:
+    x = max(-1.0, min(1.0, v / scale)) if scale else 0.0
+    return GLYPHS[min(len(GLYPHS) - 1, int((x + 1) / 2 * len(GLYPHS)))]
+
+
+def strip(values: list[float], scale: float, units: int) -> Text:
+    """One ``h_t`` as coloured glyphs, one per unit."""
+    text = Text()
+    for v in values[:units]:
+        text.append(_glyph(v, scale), style=_colour(v, scale))
+    if len(values) > units:
+        text.append(f" +{len(values) - units}", style="dim")
+    return text
+
+
+def legend(scale: float) -> Text:
+    """The scale: which glyph and colour stand for which value."""
+    text = Text("scale: ")
+    for v in (-scale, -scale / 2, 0.0, scale / 2, scale):
+        text.append(_glyph(v, scale) * 2, style=_colour(v, scale))
+        text.append(f" {v:+.2f}  ")
+    return text
+
+
+def render_trace(trace: Trace, console: Console, title: str = "Hidden state, step by step") -> None:
+    """A block per sequence: each step's token and the top layer's h_t as a strip."""
+    scale = trace.scale or 1.0
+    sequences = len(trace.tokens[0]) if trace.tokens else 0
+    hidden = len(trace.values[0][0][0]) if trace.values else 0
+    units = min(hidden, MAX_UNITS)
+    parts: list = [Text(title, style="bold")]
+    if hidden > units:
+        parts.append(Text(f"showing units 0-{units - 1} of {hidden} per direction", style="dim"))
+    for b in range(sequences):
+        table = Table(box=None, show_header=True, padding=(0, 1), title_justify="left")
+        table.title = f"sequence {b}"
+        table.add_column("t", justify="right", style="dim")
+        table.add_column("token", no_wrap=True)
+        for direction in trace.directions:
+            table.add_column(
+                f"h_t {direction}" if len(trace.directions) > 1 else "h_t", no_wrap=True
+            )
+        table.add_column("|h_t|", justify="right", style="dim")
+        for t, step in enumerate(trace.values):
+            token = trace.tokens[t][b]
+            if token is None and trace.packed:
+                table.add_row(
+                    str(t),
+                    Text("<pad>", style="dim"),
+                    *(Text("(not computed)", style="dim") for _ in trace.directions),
+                    "",
+                )
+                continue
+            label = (
+                Text(token, style="cyan") if token is not None else Text("<pad>", style="yellow")
+            )
+            strips = [strip(step[b][d], scale, units) for d in range(len(trace.directions))]
+            norm = sum(v * v for d in step[b] for v in d) ** 0.5
+            table.add_row(str(t), label, *strips, f"{norm:.2f}")
+        parts.append(table)
+    parts.append(legend(scale))
+    console.print(Group(*parts))
