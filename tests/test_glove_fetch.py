@@ -330,3 +330,17 @@ def test_package_source_needs_no_network(tmp_path):
     ).column("index")
     row = words.to_pylist().index("hello")
     assert json.loads(looked_up.stdout)["vectors"]["hello"] == matrix[row].tolist()
+
+
+def test_torchnlp_cache_is_what_pytorch_nlp_loads(tmp_path):
+    source = tmp_path / "glove.6B.zip"
+    source.write_bytes(glove_zip())
+    cache = tmp_path / "cache"
+    report = fetch("6B.50d", cache, source_path=source, torchnlp_cache=True)
+    assert report.torchnlp_cache == str(cache / "glove.6B.50d.txt.pt")
+    from torchnlp.word_to_vector import GloVe
+
+    vectors = GloVe(name="6B", dim=50, cache=str(cache))  # would download if the .pt were wrong
+    assert vectors["hello"].tolist() == expected("hello")
+    again = fetch("6B.50d", cache, torchnlp_cache=True)  # cached set: only the .pt is rewritten
+    assert again.already_cached and again.torchnlp_cache == report.torchnlp_cache
