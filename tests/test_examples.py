@@ -39,3 +39,27 @@ def test_hidden_sweep_prints_lstm_sizes():
     for hidden, params, _macs in rows:
         h = int(hidden)
         assert int(params.replace(",", "")) == 4 * h * (300 + h) + 8 * h
+
+
+def test_sentences_through_gru_with_random_rows():
+    result = run_example("sentences_through_gru.sh")
+    assert result.returncode == 0, result.stderr
+    assert "embedding: random, 50-dimensional" in result.stdout
+    assert "GRU(50, 8)" in result.stdout
+    assert "batch_sizes [2, 2, 1, 1, 1, 1]" in " ".join(result.stdout.split())
+
+
+def test_sentences_through_gru_with_glove_rows(_isolated_environment):
+    import numpy as np
+
+    from rnncli.glove.store import import_arrays
+
+    words = ["the", "king", "spoke", "to", "people", "a", "queen"]
+    rng = np.random.default_rng(0)
+    import_arrays(
+        "6B.50d", words, rng.standard_normal((7, 50)).astype(np.float32), _isolated_environment
+    )
+    result = run_example("sentences_through_gru.sh")
+    assert result.returncode == 0, result.stderr
+    assert "embedding: GloVe 6B.50d" in result.stdout
+    assert "GloVe 6B.50d rows, frozen" in " ".join(result.stdout.split())
