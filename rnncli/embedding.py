@@ -8,6 +8,11 @@ learner's own. Every shape in the report is read from torch's tensors, not compu
 Where the rows come from is one function, :func:`build_weight`: a random layer from a seed, or a
 given ``[vocab, dim]`` matrix (pretrained vectors) through ``nn.Embedding.from_pretrained``.
 :func:`save_embedding` writes the weight with its vocabulary for ``torch.load(weights_only=True)``.
+
+With ``glove=store`` (a :class:`~rnncli.glove.store.GloveStore`), :func:`embed_words` takes the
+whole vocabulary's rows from GloVe in one gather (:func:`rnncli.glove.pretrained.glove_rows`):
+vocabulary tokens GloVe lacks get a row by ``missing`` (``zeros`` or seeded ``random``), and
+the report lists them (``pretrained.missing``).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from typing import Any, Optional, Union
 
 from rnncli.atomic import atomic_path
 from rnncli.errors import RnncliError, UsageError
-from rnncli.text.vocab import Vocab, readable_by_others
+from rnncli.text.vocab import Vocab
 
 EXPORT_FORMAT = "rnncli-embedding"
 EXPORT_VERSION = 1
@@ -61,6 +66,7 @@ class EmbedReport:
     weight_source: str  # "random" (seeded nn.Embedding) or a pretrained source name
     vocab_source: Optional[str] = None  # the vocabulary file, None when built from the words
     unknown: list[str] = field(default_factory=list)  # words mapped to the unk token
+    pretrained: Any = None  # PretrainedRows when the rows came from a GloVe set
     lookup: Optional[TensorInfo] = None
     weight: Optional[TensorInfo] = None
     result: Optional[TensorInfo] = None
@@ -104,6 +110,7 @@ class EmbedReport:
             "vocab_file": self.vocab_source,
             "weight_source": self.weight_source,
             "unknown": list(self.unknown),
+            "pretrained": self.pretrained.to_dict() if self.pretrained is not None else None,
             "tensors": {
                 "lookup": self.lookup.to_dict() if self.lookup else None,
                 "weight": self.weight.to_dict() if self.weight else None,
@@ -154,6 +161,8 @@ def embed_words(
     vocab_source: Optional[str] = None,
     pretrained: Any = None,
     weight_source: Optional[str] = None,
+    glove: Any = None,
+    missing: str = "zeros",
 ) -> EmbedReport:
     """Look ``words`` up in an embedding layer and report every tensor's shape.
 
@@ -162,12 +171,18 @@ def embed_words(
     (so ``"The cat."`` gives ``the``, ``cat``, ``.`` for a basic one) and unknown tokens map to
     its unk token and are listed in ``unknown``. ``pretrained`` (a ``[len(vocab), dim]`` matrix)
     replaces the seeded random rows; ``dim`` is then the matrix's width.
+
+    ``glove`` (an open GloVe set) gives every vocabulary entry its GloVe row, through
+    ``nn.Embedding.from_pretrained``; entries the set lacks get a row by ``missing`` (``zeros``,
+    or ``random`` drawn with ``seed``), listed in ``report.pretrained.missing``.
     """
     import torch
 
     if not words:
         raise UsageError("give at least one word, or - to read them from stdin", "WORD")
-    if pretrained is None:
+    if glove is not None and pretrained is not None:
+        raise UsageError("give either pretrained rows or a GloVe set, not both", "--vectors")
+    if pretrained is None and glove is None:
         check_dim(dim)
     if vocab is None:
         tokens = list(words)
@@ -178,6 +193,13 @@ def embed_words(
         if not tokens:
             raise UsageError(f"no tokens in {' '.join(words)!r}", "WORD")
         indices, unknown = vocab.lookup(tokens)
+    rows = None
+    if glove is not None:
+        from rnncli.glove.pretrained import glove_rows
+
+        rows = glove_rows(vocab.itos, glove, missing, seed)
+        pretrained = rows.matrix
+        weight_source = weight_source or f"glove:{rows.name}"
     layer = build_weight(len(vocab), dim, seed, pretrained)
     lookup = torch.tensor(indices, dtype=torch.long)
     with torch.no_grad():
@@ -189,10 +211,11 @@ def embed_words(
         vectors=result.tolist(),
         vocab=vocab,
         dim=int(weight.shape[1]),
-        seed=seed if pretrained is None else None,
+        seed=seed if pretrained is None else (rows.seed if rows is not None else None),
         weight_source=weight_source or ("random" if pretrained is None else "pretrained"),
         vocab_source=vocab_source,
         unknown=list(dict.fromkeys(unknown)),
+        pretrained=rows,
         lookup=TensorInfo("lookup", list(lookup.shape), str(lookup.dtype), "one index per word"),
         weight=TensorInfo(
             "weight", list(weight.shape), str(weight.dtype), "one row per vocabulary entry"
@@ -208,7 +231,8 @@ def save_embedding(report: EmbedReport, path: Union[str, Path]) -> Path:
     The file holds a dict: ``weight`` (float tensor ``[vocab, dim]``), ``itos`` (tokens in row
     order), ``unk``, ``specials``, ``dim``, ``seed``, and a ``format`` marker. Rebuild the layer
     with ``nn.Embedding.from_pretrained(data["weight"])`` and the lookup with
-    ``{t: i for i, t in enumerate(data["itos"])}``.
+    ``{t: i for i, t in enumerate(data["itos"])}``. Rows from GloVe add ``missing_policy`` and
+    ``missing`` (the tokens whose row is not GloVe's).
     """
     import torch
 
@@ -228,10 +252,12 @@ def save_embedding(report: EmbedReport, path: Union[str, Path]) -> Path:
         "seed": report.seed,
         "weight_source": report.weight_source,
     }
+    if report.pretrained is not None:
+        data["missing_policy"] = report.pretrained.policy.value
+        data["missing"] = list(report.pretrained.missing)
     try:
         with atomic_path(path) as tmp:
             torch.save(data, tmp)
-            readable_by_others(tmp)
     except OSError as exc:
         raise RnncliError(f"cannot write {path}: {exc.strerror or exc}") from None
     return path

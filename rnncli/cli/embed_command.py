@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import enum
 import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
+
+
+class Missing(str, enum.Enum):
+    """--missing: the row a word gets when the GloVe set lacks it (mirrors MissingPolicy)."""
+
+    zeros = "zeros"
+    random = "random"
 
 
 def embed(
@@ -16,9 +24,37 @@ def embed(
         help="Words to look up, exactly as typed; - alone reads them from stdin.",
         show_default=False,
     ),
-    dim: int = typer.Option(5, "--dim", "-d", help="Embedding size (columns of the weight)."),
+    dim: Optional[int] = typer.Option(
+        None,
+        "--dim",
+        "-d",
+        help="Embedding size (columns of the weight). Default: 5, or the set's with --vectors.",
+        show_default=False,
+    ),
     seed: int = typer.Option(
-        0, "--seed", help="torch.manual_seed before nn.Embedding: rows equal your notebook's."
+        0,
+        "--seed",
+        help="torch.manual_seed before nn.Embedding: rows equal your notebook's. With --vectors "
+        "and --missing random: the seed of the rows for words GloVe lacks.",
+    ),
+    vectors: Optional[str] = typer.Option(
+        None,
+        "--vectors",
+        help="Take every row from this GloVe set (e.g. 6B.50d; `rnncli glove list`) through "
+        "nn.Embedding.from_pretrained. Fetch it once first: `rnncli glove fetch NAME`.",
+        show_default=False,
+    ),
+    missing: Missing = typer.Option(
+        Missing.zeros,
+        "--missing",
+        help="Row for a word GloVe lacks: zeros (as pytorch-nlp), or random (normal, per-dimension "
+        "mean/std of the GloVe rows found, seeded by --seed).",
+    ),
+    cache_dir: Optional[Path] = typer.Option(
+        None,
+        "--cache-dir",
+        help="GloVe cache folder (default: $RNNCLI_CACHE_DIR, else the user's cache folder).",
+        show_default=False,
     ),
     vocab: Optional[Path] = typer.Option(
         None,
@@ -44,15 +80,32 @@ def embed(
 
     `rnncli embed hello world` builds {"hello": 0, "world": 1} (first appearance), runs
     torch.manual_seed(SEED); nn.Embedding(2, DIM) and looks the words up.
+    `rnncli embed king queen --vectors 6B.50d` takes the rows from GloVe instead.
     """
-    from rnncli.embedding import check_dim, embed_words, save_embedding, words_from_text
+    from rnncli.embedding import (
+        DEFAULT_DIM,
+        check_dim,
+        embed_words,
+        save_embedding,
+        words_from_text,
+    )
     from rnncli.errors import UsageError
     from rnncli.terminal import stdout_console, warn, write_json
 
     words = list(words or [])
     if not words:
         raise UsageError("give at least one word, or - to read words from stdin", "WORD")
-    check_dim(dim)
+    if dim is not None:
+        check_dim(dim)
+    store = None
+    if vectors is not None:
+        from rnncli.glove.pretrained import catalogue_dim, check_dim_matches, open_vectors
+
+        check_dim_matches(dim, vectors, catalogue_dim(vectors))  # before any file is read
+        store = open_vectors(vectors, cache_dir)
+        check_dim_matches(dim, vectors, store.dim)
+    elif missing is not Missing.zeros:
+        raise UsageError("only applies with --vectors", "--missing")
     if words == ["-"]:
         words = words_from_text(sys.stdin.read())
         if not words:
@@ -64,10 +117,12 @@ def embed(
         loaded = Vocab.load(vocab)
     report = embed_words(
         words,
-        dim=dim,
+        dim=dim if dim is not None else DEFAULT_DIM,
         seed=seed,
         vocab=loaded,
         vocab_source=str(vocab) if vocab is not None else None,
+        glove=store,
+        missing=missing.value,
     )
     if report.unknown:
         warn(

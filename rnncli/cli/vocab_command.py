@@ -1,6 +1,7 @@
 """`rnncli vocab build` and `rnncli vocab show`: count a corpus, save and inspect vocabularies.
 
-Neither command imports torch: a vocabulary is counts and JSON.
+Neither command imports torch: a vocabulary is counts and JSON; GloVe coverage (--vectors) is
+a numpy hash probe into the memory-mapped set.
 """
 
 from __future__ import annotations
@@ -15,6 +16,26 @@ from rnncli.text.corpus import DecodeErrors
 from rnncli.text.tokenize import TokenizerName
 
 app = typer.Typer(help="Build and show vocabularies.", no_args_is_help=True)
+
+_VECTORS_HELP = (
+    "Add GloVe coverage for this set (e.g. 6B.50d): share of kept tokens it has, share of the "
+    "running text those make up, and the most frequent tokens it lacks."
+)
+_CACHE_HELP = "GloVe cache folder (default: $RNNCLI_CACHE_DIR, else the user's cache folder)."
+
+
+def _vectors_option():
+    return typer.Option(None, "--vectors", help=_VECTORS_HELP, show_default=False)
+
+
+def _cache_option():
+    return typer.Option(None, "--cache-dir", help=_CACHE_HELP, show_default=False)
+
+
+def _coverage(vocab, store, top: int):
+    from rnncli.glove.coverage import glove_coverage
+
+    return None if store is None else glove_coverage(vocab, store, top=top)
 
 
 def _progress_callback():
@@ -88,6 +109,8 @@ def build(
         help="Bytes that are not UTF-8: strict stops with the file and offset; replace reads on.",
     ),
     top: int = typer.Option(10, "--top", help="How many of the most frequent tokens to list."),
+    vectors: Optional[str] = _vectors_option(),
+    cache_dir: Optional[Path] = _cache_option(),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of tables."),
 ) -> None:
     """Count tokens in text files and save the vocabulary.
@@ -103,6 +126,11 @@ def build(
 
     if top < 0:
         raise UsageError(f"must be >= 0, got {top}", "--top")
+    store = None
+    if vectors is not None:  # before counting: a missing set should not cost a pass over the text
+        from rnncli.glove.pretrained import open_vectors
+
+        store = open_vectors(vectors, cache_dir)
     progress, callback = (None, None) if as_json else _progress_callback()
     if progress is not None:
         progress.start()
@@ -124,7 +152,7 @@ def build(
             progress.stop()
     if vocab.kept == 0:
         warn(f"no token reaches --min-freq {min_freq}: the vocabulary holds only the specials")
-    summary = VocabSummary(vocab, top_n=top, path=str(out))
+    summary = VocabSummary(vocab, top_n=top, path=str(out), glove=_coverage(vocab, store, top))
     if as_json:
         write_json(summary.to_dict())
     else:
@@ -135,6 +163,8 @@ def build(
 def show(
     file: Path = typer.Argument(..., metavar="FILE", help="A vocabulary from `vocab build`."),
     top: int = typer.Option(20, "--top", help="How many of the most frequent tokens to list."),
+    vectors: Optional[str] = _vectors_option(),
+    cache_dir: Optional[Path] = _cache_option(),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of tables."),
 ) -> None:
     """Print a saved vocabulary's summary, Zipf's curve and its top tokens."""
@@ -145,7 +175,13 @@ def show(
 
     if top < 0:
         raise UsageError(f"must be >= 0, got {top}", "--top")
-    summary = VocabSummary(Vocab.load(file), top_n=top, path=str(file))
+    loaded = Vocab.load(file)
+    store = None
+    if vectors is not None:
+        from rnncli.glove.pretrained import open_vectors
+
+        store = open_vectors(vectors, cache_dir)
+    summary = VocabSummary(loaded, top_n=top, path=str(file), glove=_coverage(loaded, store, top))
     if as_json:
         write_json(summary.to_dict())
     else:

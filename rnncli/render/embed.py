@@ -13,6 +13,8 @@ from rnncli.embedding import EmbedReport
 SHOW_VALUES = 6
 #: A one-hot row is printed in full up to this vocabulary size, else as "1 at i of V".
 SHOW_ONEHOT = 8
+#: Names of vocabulary entries without a GloVe row listed in the table output (JSON: all).
+SHOW_MISSING = 20
 
 
 def _shape(shape: list[int]) -> str:
@@ -40,10 +42,11 @@ def render_embed(report: EmbedReport, console: Console) -> None:
     console.print(_word_table(report, console.width))
     console.print(_shape_table(report))
     v, d = report.vocab_size, report.dim
+    where = "--dim" if report.pretrained is None else f"the width of {report.pretrained.name}"
     console.print(
         Text(
             f"Per word: one-hot {v:,} numbers (the vocabulary size, all 0 but one); "
-            f"dense {d:,} (--dim), however large the vocabulary grows.",
+            f"dense {d:,} ({where}), however large the vocabulary grows.",
             style="dim",
         )
     )
@@ -52,14 +55,65 @@ def render_embed(report: EmbedReport, console: Console) -> None:
         console.print(
             Text(f"Not in the vocabulary, looked up as {unk}: {', '.join(report.unknown)}")
         )
+    if report.pretrained is not None:
+        console.print(pretrained_note(report))
+
+
+def _name(token: str) -> str:
+    """A token as listed after a comma: quoted when it could be misread (commas, spaces)."""
+    return (
+        repr(token)
+        if not token or "," in token or not token.isprintable() or " " in token
+        else token
+    )
+
+
+def _listed(items: list[str], show: int = SHOW_MISSING) -> str:
+    shown = ", ".join(_name(t) for t in items[:show])
+    return shown + (
+        f", … +{len(items) - show:,} more (--json lists all)" if len(items) > show else ""
+    )
+
+
+def pretrained_note(report: EmbedReport) -> Text:
+    """Where the rows came from, and which vocabulary entries got a policy row instead."""
+    rows = report.pretrained
+    v = report.vocab_size
+    text = Text()
+    text.append(f"Rows from GloVe {rows.name}: {rows.found:,} of {v:,} vocabulary entries.")
+    if not rows.missing:
+        text.append(" Every entry has a GloVe row.")
+        return text
+    policy = rows.policy.value
+    if policy == "random":
+        spread = rows.spread
+        of = (
+            f"the {spread.rows:,} GloVe rows found"
+            if spread.source == "vocabulary rows"
+            else f"{spread.rows:,} rows sampled across {rows.name}"
+        )
+        how = f"random rows (normal, seed {rows.seed}, per-dimension mean/std of {of})"
+    else:
+        how = "zero rows"
+    text.append(
+        f"\n* {len(rows.missing):,} not in {rows.name}, given {how} (--missing {policy}): ",
+        style="yellow",
+    )
+    text.append(_listed(rows.missing), style="yellow")
+    return text
 
 
 def _title(report: EmbedReport) -> Text:
     v, d = report.vocab_size, report.dim
-    if report.seed is not None:
+    if report.weight_source == "random":
         made = f"torch.manual_seed({report.seed}); embeds = torch.nn.Embedding({v}, {d})"
     else:
-        made = f"embeds = torch.nn.Embedding.from_pretrained({report.weight_source}: [{v}, {d}])"
+        source = (
+            f"GloVe {report.pretrained.name}"
+            if report.pretrained is not None
+            else report.weight_source
+        )
+        made = f"embeds = torch.nn.Embedding.from_pretrained(weight)  # {source}: [{v}, {d}]"
     source = f"vocabulary {report.vocab_source}" if report.vocab_source else "vocabulary"
     return Text.assemble(
         (made, "bold cyan"),
@@ -75,11 +129,14 @@ def _word_table(report: EmbedReport, width: int) -> Table:
     table.add_column("one-hot", no_wrap=True)
     table.add_column(f"dense vector ({report.dim} floats)", no_wrap=True)
     unknown = set(report.unknown)
+    no_row = set(report.pretrained.missing) if report.pretrained is not None else set()
     labels, onehots = [], []
     for word, index in zip(report.words, report.indices):
         label = Text(word)
         if word in unknown:
             label.append(f" → {report.vocab.itos[index]}", style="yellow")
+        if report.vocab.itos[index] in no_row:
+            label.append(" *", style="yellow")
         labels.append(label)
         onehots.append(format_onehot(index, report.vocab_size))
     # Show as many values as fit beside the other columns (9 characters each); JSON has all.

@@ -24,6 +24,37 @@ def render_vocab(summary: VocabSummary, console: Console, written: Optional[str]
         console.print(zipf_plot(summary, width=min(PLOT_MAX_WIDTH, max(24, console.width - 14))))
     if summary.top_n > 0 and summary.vocab.kept > 0:
         console.print(_top_table(summary))
+    glove = summary.glove
+    if glove is not None and glove.missing_top:
+        console.print(_missing_table(glove))
+
+
+def _glove_row(glove) -> str:
+    """``9,812 of 10,000 kept tokens (98.12%), 99.10% of running tokens``."""
+    return (
+        f"{glove.found:,} of {glove.kept:,} kept tokens ({glove.distinct_share:.2%}), "
+        f"{glove.running_share:.2%} of running tokens"
+    )
+
+
+def _missing_table(glove) -> Table:
+    shown = len(glove.missing_top)
+    title = f"Most frequent tokens {glove.name} lacks ({shown:,} of {glove.missing:,})"
+    table = Table(
+        title=title,
+        min_width=len(title),
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    table.add_column("index", justify="right")
+    table.add_column("token", overflow="fold")
+    table.add_column("count", justify="right")
+    table.add_column("share", justify="right")
+    total = glove.running or 1
+    for m in glove.missing_top:
+        table.add_row(str(m.index), m.token, f"{m.count:,}", f"{m.count / total:.2%}")
+    return table
 
 
 def _summary_table(summary: VocabSummary, written: Optional[str]) -> Table:
@@ -45,6 +76,8 @@ def _summary_table(summary: VocabSummary, written: Optional[str]) -> Table:
     unk = f", the other {missing:,} map to {v.unk}" if v.unk and missing else ""
     table.add_row("coverage", f"{s.coverage:.2%} of running tokens{unk}")
     table.add_row("tokenizer", f"{v.tokenizer}, {'lowercased' if v.lower else 'case kept'}")
+    if summary.glove is not None:
+        table.add_row(f"GloVe {summary.glove.name}", _glove_row(summary.glove))
     if written:
         table.add_row("written", written)
     elif summary.path:

@@ -19,14 +19,13 @@ names the file.
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Union
 
-from rnncli.atomic import atomic_path
+from rnncli.atomic import atomic_write
 from rnncli.errors import RnncliError, UsageError
 from rnncli.text.corpus import CorpusCounts, ProgressCallback, count_tokens
 from rnncli.text.tokenize import default_lower, tokenize, tokenizer_name
@@ -40,17 +39,6 @@ DEFAULT_UNK = "<unk>"
 PROFILE_POINTS = 64
 
 PathLike = Union[str, Path]
-
-
-def readable_by_others(path: Path) -> None:
-    """Give a temporary file the permissions a plain ``open`` would (``0o666`` less the umask).
-
-    ``tempfile.mkstemp`` creates files readable by their owner only; a saved vocabulary should
-    be as shareable as any file the user writes.
-    """
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(path, 0o666 & ~mask)
 
 
 def parse_specials(text: str) -> list[str]:
@@ -282,11 +270,9 @@ class Vocab:
         if path.is_dir():
             raise UsageError(f"{path} is a directory; give a file name", "--out")
         try:
-            with atomic_path(path) as tmp:
-                with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
-                    json.dump(self.to_dict(), handle, ensure_ascii=False, separators=(",", ":"))
-                    handle.write("\n")
-                readable_by_others(tmp)
+            with atomic_write(path) as handle:
+                json.dump(self.to_dict(), handle, ensure_ascii=False, separators=(",", ":"))
+                handle.write("\n")
         except OSError as exc:
             raise RnncliError(f"cannot write {path}: {exc.strerror or exc}") from None
         return path
@@ -394,6 +380,8 @@ class VocabSummary:
     vocab: Vocab
     top_n: int = 10
     path: Optional[str] = None  # where the vocabulary was written or read
+    #: A :class:`~rnncli.glove.coverage.GloveCoverage` when a GloVe set was given, else None.
+    glove: Any = None
 
     @property
     def top(self) -> list[tuple[int, str, int]]:
@@ -419,6 +407,7 @@ class VocabSummary:
             "max_size": v.max_size,
             "top": [{"index": i, "token": t, "count": c} for i, t, c in self.top],
             "profile": [list(p) for p in s.profile],
+            "glove": self.glove.to_dict() if self.glove is not None else None,
         }
 
 
