@@ -10,7 +10,9 @@ import typer
 
 def fetch(
     name: str = typer.Argument(
-        ..., help="The set to make ready, e.g. 6B.50d (`rnncli glove list` shows them all)."
+        ...,
+        metavar="NAME",
+        help="The set to make ready, e.g. 6B.50d (`rnncli glove list` shows them all).",
     ),
     source: Optional[Path] = typer.Option(
         None,

@@ -144,7 +144,7 @@ def manual_steps(glove_set: catalog.GloveSet) -> str:
     where = urls[0] + (f" (or {', '.join(urls[1:])})" if len(urls) > 1 else "")
     return (
         f"To install {glove_set.name} by hand: download {glove_set.archive}{about} from {where} "
-        f"on a machine with internet, copy it here, then run "
+        f"on a machine with internet, copy it to this one, then run "
         f"`rnncli glove fetch {glove_set.name} --from PATH/{glove_set.archive}` "
         f"(the unpacked {glove_set.member}, or a .gz of it, works too)"
     )
@@ -248,7 +248,7 @@ def fetch(
         elif use_package and glove_set.name == PACKAGE_SET and package_root() is not None:
             root = package_root()
             assert root is not None
-            report.source, report.origin = "package", PACKAGE
+            report.source, report.origin = "package", str(root)
             report.imported = _import_package(glove_set, root, cache)
         else:
             _download_and_import(glove_set, cache, target, report, lenient, keep_archive, progress)

