@@ -73,7 +73,10 @@ def _diagram(report: InspectReport, steps: int) -> list[str]:
     columns.append(
         _column(["", "", "", "", "…" if more else "h_n", "" if more else state, "", "", ""])
     )
-    return ["".join(col[i] for col in columns).rstrip() for i in range(9)]
+    lines = ["".join(col[i] for col in columns).rstrip() for i in range(9)]
+    while not lines[-1]:
+        lines.pop()
+    return lines
 
 
 def render_unrolled(report: InspectReport, console: Console) -> None:

@@ -94,9 +94,9 @@ _ROLES = {
     "h_n": "each layer's last h_t",
     "c_n": "each layer's last c_t",
     "token_ids": "ids, padded with <pad>",
-    "embedded": "embedding rows: RNN input",
-    "packed_input": "PackedSequence.data",
-    "packed_output": "PackedSequence.data out",
+    "embedded": "E[ids]: RNN input",
+    "packed_input": "packed input .data",
+    "packed_output": "packed output .data",
     "y": "y_t = h_t·W_hyᵀ + b_y",
 }
 
