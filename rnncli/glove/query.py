@@ -126,10 +126,14 @@ def _check_k(k: int) -> None:
 
 
 def vectors(store: GloveStore, words: Sequence[str]) -> VectorsReport:
-    """The vectors of ``words`` (float32 values as Python floats); unknown ones in ``missing``."""
+    """The vectors of ``words``; unknown ones in ``missing``.
+
+    Each float32 value is given as the shortest decimal that reads back as the same float32
+    (``-0.38497``, not ``-0.3849700093269348``), so JSON consumers get the exact vector.
+    """
     matrix, missing = store.rows_for(list(words))
     lost = set(missing)
-    found = {w: matrix[i].tolist() for i, w in enumerate(words) if w not in lost}
+    found = {w: [float(str(x)) for x in matrix[i]] for i, w in enumerate(words) if w not in lost}
     return VectorsReport(name=store.name, dim=store.dim, vectors=found, missing=missing)
 
 
