@@ -210,3 +210,12 @@ def test_help_mentions_vectors():
     for command in ("build", "show"):
         text = " ".join(invoke("vocab", command, "--help").stdout.split())
         assert "--vectors" in text and "--cache-dir" in text
+
+
+def test_a_cased_vocabulary_gets_a_hint_for_an_uncased_set(tmp_path, cache, corpus):
+    args = ["vocab", "build", str(corpus), "-o", str(tmp_path / "v.json"), "--vectors", "6B.50d"]
+    cased = invoke(*args, "--tokenizer", "whitespace")
+    assert "6B.50d holds lowercased words only" in " ".join(cased.stdout.split())
+    lowered = invoke(*args, "--tokenizer", "whitespace", "--lower")
+    assert "lowercased words only" not in lowered.stdout
+    assert json.loads(invoke(*args, "--lower", "--json").stdout)["glove"]["missing"] == 4

@@ -27,6 +27,22 @@ def render_vocab(summary: VocabSummary, console: Console, written: Optional[str]
     glove = summary.glove
     if glove is not None and glove.missing_top:
         console.print(_missing_table(glove))
+    if glove is not None and glove.missing and not summary.vocab.lower and not _cased(glove.name):
+        console.print(
+            Text(
+                f"{glove.name} holds lowercased words only; a vocabulary built with --lower "
+                "finds more of its rows.",
+                style="yellow",
+            )
+        )
+
+
+def _cased(name: str) -> bool:
+    """Whether a set keeps case (840B); sets outside the catalogue are assumed to."""
+    from rnncli.glove.catalog import SETS
+
+    entry = SETS.get(name)
+    return entry.cased if entry is not None else True
 
 
 def _glove_row(glove) -> str:
