@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import enum
 import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-
-class Missing(str, enum.Enum):
-    """--missing: the row a word gets when the GloVe set lacks it (mirrors MissingPolicy)."""
-
-    zeros = "zeros"
-    random = "random"
+from rnncli.glove.pretrained import MissingPolicy
 
 
 def embed(
@@ -44,8 +38,8 @@ def embed(
         "nn.Embedding.from_pretrained. Fetch it once first: `rnncli glove fetch NAME`.",
         show_default=False,
     ),
-    missing: Missing = typer.Option(
-        Missing.zeros,
+    missing: MissingPolicy = typer.Option(
+        MissingPolicy.zeros,
         "--missing",
         help="Row for a word GloVe lacks: zeros (as pytorch-nlp), or random (normal, per-dimension "
         "mean/std of the GloVe rows found, seeded by --seed).",
@@ -104,7 +98,7 @@ def embed(
         check_dim_matches(dim, vectors, catalogue_dim(vectors))  # before any file is read
         store = open_vectors(vectors, cache_dir)
         check_dim_matches(dim, vectors, store.dim)
-    elif missing is not Missing.zeros:
+    elif missing is not MissingPolicy.zeros:
         raise UsageError("only applies with --vectors", "--missing")
     if words == ["-"]:
         words = words_from_text(sys.stdin.read())
