@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -40,6 +41,38 @@ def run_rnncli(*args: str, input: str | None = None, env: dict | None = None, ti
         timeout=timeout,
         cwd=REPO,
     )
+
+
+_PROBE = """
+import json, sys
+from rnncli.cli.app import app
+commands, report = json.loads(sys.argv[1]), sys.argv[2]
+for args in commands:
+    try:
+        app(args=args, prog_name="rnncli")
+    except SystemExit as exc:
+        if exc.code:
+            raise SystemExit(f"rnncli {' '.join(args)} exited with {exc.code}")
+with open(report, "w") as handle:
+    json.dump(sorted({name.split(".")[0] for name in sys.modules}), handle)
+"""
+
+
+def imported_modules(*commands: list[str], tmp_path: Path) -> set[str]:
+    """Run rnncli commands in one fresh interpreter; the top-level modules it ended up importing.
+
+    Proves what start-up costs: e.g. that help, vocab or GloVe queries never import torch.
+    """
+    report = tmp_path / "modules.json"
+    result = subprocess.run(
+        [sys.executable, "-c", _PROBE, json.dumps([list(c) for c in commands]), str(report)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return set(json.loads(report.read_text()))
 
 
 @pytest.fixture
