@@ -34,6 +34,8 @@ format: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(PY) benchmarks/startup.py
+	$(PY) benchmarks/vocab_build.py
+	$(PY) benchmarks/glove.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis
