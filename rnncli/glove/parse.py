@@ -45,9 +45,9 @@ _MAX_EXAMPLES = 5
 _HEADER = re.compile(rb"^\s*(\d+) (\d+)\s*$")
 _HAS_DIGIT = re.compile(rb"[0-9]")
 _DECIMAL = re.compile(rb"^[-+]?(\d+\.\d*|\.\d+)([eE][-+]?\d+)?$")
-_NUMERIC_BYTES = b"0123456789.-+eE "
-_POW10 = [10.0**k for k in range(23)]
-_LUT_DIGITS = bytes(range(10)).rjust(58, b"\0").ljust(256, b"\0")  # b"0".."9" -> 0..9
+_NUMERIC_BYTES = b"0123456789.-+eE \0"
+_PAD = 16  # zero bytes on each side of a block's joined numbers: room for 8-byte loads
+_ZEROS = bytes(_PAD)
 
 LineSource = Union[Iterable[bytes], BinaryIO]
 
@@ -92,86 +92,134 @@ class ParsedBlock:
     vectors: np.ndarray
 
 
-def _fast_decimal(numeric: bytes, count: int) -> Optional[np.ndarray]:
-    """Parse ``count`` space-separated decimals, bit-for-bit as ``float(x)`` then float32.
+def _swar_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Masks for 8-byte words, indexed by a part's length: which bytes to keep, and their b"0"s."""
+    import numpy as np
 
-    Each field is aligned on its decimal point (a strided window per field), its digits become
-    one exact integer (a float64 dot product with powers of ten: every partial sum is an integer
-    below 2**53) and one division by a power of ten, which IEEE rounds correctly, gives the same
-    float64 as ``float(x)``; the cast to float32 is then the one pytorch-nlp does. Fields with an
-    exponent (rare in GloVe) go through ``float()``. Returns None when a field is malformed or
-    too long to be exact this way; the caller then uses numpy's parser or the exact slow path.
+    if not _TABLES:
+        full = (1 << 64) - 1
+        zeros = 0x3030303030303030
+        # Integer digits, in the 8 bytes that end at the dot: keep the last n (the high bytes).
+        hi = [full ^ ((1 << (8 * (8 - n))) - 1) for n in range(9)]
+        # Fraction digits, in the 8 bytes after the dot. Index: bytes from the dot to the field's
+        # end, dot included (0: no dot, 1: "5."), so n - 1 digits (the low bytes) are kept.
+        lo = [0, 0] + [(1 << (8 * n)) - 1 for n in range(1, 9)]
+        _TABLES.extend(
+            np.array(t, dtype=np.uint64) for t in (hi, [m & zeros for m in hi], lo, [m & zeros for m in lo])
+        )
+    return tuple(_TABLES)  # type: ignore[return-value]
+
+
+_TABLES: list[np.ndarray] = []
+
+
+def _eight_digits(x: np.ndarray) -> np.ndarray:
+    """Words of eight digit values (0..9, first byte most significant) -> their numbers, in place.
+
+    SWAR: digits to pairs, pairs to quads, quads to the word; no lane ever carries into the next.
     """
     import numpy as np
-    from numpy.lib.stride_tricks import sliding_window_view
 
-    a = np.frombuffer(numeric, dtype=np.uint8)
-    n = a.size
+    for shift, mul, mask in ((8, 10, 0x00FF00FF00FF00FF), (16, 100, 0x0000FFFF0000FFFF), (32, 10000, 0xFFFFFFFF)):
+        t = x >> np.uint64(shift)
+        x *= np.uint64(mul)
+        x += t
+        x &= np.uint64(mask)
+    return x
+
+
+def _fast_decimal(padded: bytes, count: int) -> Optional[np.ndarray]:
+    """Parse ``count`` space-separated decimals, bit-for-bit as ``float(x)`` then float32.
+
+    ``padded`` holds the numbers with :data:`_PAD` zero bytes on each side. Per field, the
+    integer digits (the 8 bytes before the dot) and the fraction digits (the 8 after) are loaded
+    as two 64-bit words and turned into numbers by SWAR arithmetic; ``int * 10**8 + frac`` is the
+    decimal's exact integer mantissa ``m`` (below 2**53), and ``m / 1e8``, one correctly rounded
+    IEEE division of two exact doubles, is the same float64 as ``float(x)`` (Clinger's fast
+    path); the cast to float32 is then the one pytorch-nlp does. Fields that do not fit (an
+    exponent, more than 8 digits on a side) go through ``float()`` when few. Returns None when
+    a field is malformed or too many do not fit; the caller then uses numpy's parser or the
+    exact slow path.
+    """
+    import numpy as np
+
+    n = len(padded)
+    if padded.count(b"\0") != 2 * _PAD:
+        return None
+    a = np.frombuffer(padded, dtype=np.uint8)
     sp = np.flatnonzero(a == 32)
     nf = sp.size + 1
-    if nf != count or n == 0:
+    if nf != count:
         return None
     fstart = np.empty(nf, dtype=np.int64)
-    fstart[0] = 0
+    fstart[0] = _PAD
     fstart[1:] = sp + 1
     fend = np.empty(nf, dtype=np.int64)
     fend[:-1] = sp
-    fend[-1] = n
-    epos = np.flatnonzero((a | 0x20) == 101)
-    efields = []
-    if epos.size:
-        a = a.copy()
-        for f in np.unique(np.searchsorted(sp, epos)).tolist():
+    fend[-1] = n - _PAD
+    if not (fend > fstart).all():
+        return None
+    special: list[int] = []
+    original = padded
+    if b"e" in padded or b"E" in padded:
+        # Exponents (rare in GloVe): float() below; blank them out here as b"0"s.
+        epos = np.flatnonzero((a | 0x20) == 101)
+        special = np.unique(np.searchsorted(sp, epos)).tolist()
+        mutable = bytearray(padded)
+        for f in special:
             s, e = int(fstart[f]), int(fend[f])
-            efields.append((f, numeric[s:e]))
-            a[s:e] = 48
-            a[s + 1] = 46
+            mutable[s:e] = b"0" * (e - s)
+        padded = bytes(mutable)
+        a = np.frombuffer(padded, dtype=np.uint8)
     first = a[fstart]
     neg = first == 45
     has_sign = neg | (first == 43)
-    if np.count_nonzero(a == 45) + np.count_nonzero(a == 43) != np.count_nonzero(has_sign):
-        return None
+    nsign = int(np.count_nonzero(has_sign))
+    if padded.count(b"-") + padded.count(b"+") != nsign:
+        return None  # a sign that is not a field's first byte
     dots = np.flatnonzero(a == 46)
-    if dots.size == nf:
-        if not ((dots > fstart) | ((dots == fstart) & ~has_sign)).all() or not (dots < fend).all():
-            return None
-        dotpos = dots
-        hasdot = True
+    if dots.size == nf and ((dots >= fstart) & (dots < fend)).all():
+        dotpos = dots  # one dot in every field: the usual case
     else:
         dotpos = fend.copy()
         if dots.size:
-            df = np.searchsorted(sp, dots)
+            df = np.searchsorted(fend, dots)
             if df.size > 1 and not (np.diff(df) > 0).all():
-                return None
+                return None  # two dots in one field
             dotpos[df] = dots
-        hasdot = dotpos < fend
-    lo = dotpos - fstart  # bytes before the dot (sign + integer digits)
-    hi = fend - dotpos  # dot + fraction digits
-    K = int(lo.max())
-    F = max(int(hi.max()) - 1, 0)
-    if K + F > 15:
+    lint = dotpos - fstart - has_sign  # integer digits
+    lfrac = fend - dotpos  # dot and fraction digits
+    if not ((lint > 0) | (lfrac > 1)).all():
+        return None  # a field without digits
+    big = (lint > 8) | (lfrac > 9)
+    if big.any():
+        special = sorted(set(special) | set(np.flatnonzero(big).tolist()))
+        np.minimum(lint, 8, out=lint)
+        np.minimum(lfrac, 9, out=lfrac)
+    if len(special) > 64 + nf // 100:
         return None
-    if ((fend - fstart - has_sign - hasdot) < 1).any():
+    hi, hi0, lo, lo0 = _swar_tables()
+    words = np.ndarray(shape=(n - 7,), dtype="<u8", buffer=padded, strides=(1,))
+    ip = words[dotpos - 8]
+    ip &= hi[lint]
+    ip -= hi0[lint]
+    fp = words[dotpos + 1]
+    fp &= lo[lfrac]
+    fp -= lo0[lfrac]
+    m = _eight_digits(ip)
+    m *= np.uint64(10**8)
+    m += _eight_digits(fp)
+    if special:
+        m[special] = 0
+    if int(m.max()) > 1 << 53:
         return None
-    W = K + 1 + F
-    digits = np.zeros(n + 2 * W, dtype=np.uint8)
-    digits[W : W + n] = np.frombuffer(_LUT_DIGITS, dtype=np.uint8)[a]
-    win = sliding_window_view(digits, W)
-    rows = win[dotpos + (W - K)]  # row f: the field aligned on its dot at column K
-    cols = np.arange(W, dtype=np.int64)
-    keep = (cols >= (K - lo)[:, None]) & (cols < (K + hi)[:, None])
-    rows *= keep
-    w = np.zeros(W)
-    w[:K] = 10.0 ** np.arange(F + K - 1, F - 1, -1)
-    w[K + 1 :] = 10.0 ** np.arange(F - 1, -1, -1)
-    val = rows.astype(np.float64) @ w
-    val /= _POW10[F]
+    val = m.astype(np.float64)
+    val /= 1e8
     np.negative(val, out=val, where=neg)
     out = val.astype(np.float32)
-    for f, raw in efields:
+    for f in special:
+        raw = original[int(fstart[f]) : int(fend[f])]
         try:
-            if b"_" in raw:
-                return None
             v = float(raw)
         except ValueError:
             return None
@@ -179,6 +227,33 @@ def _fast_decimal(numeric: bytes, count: int) -> Optional[np.ndarray]:
             return None
         out[f] = v
     return out
+
+
+def _numpy_decimal(numeric: bytes, count: int) -> Optional[np.ndarray]:
+    """numpy's C parser (``PyOS_string_to_double``, the one ``float()`` uses) then float32.
+
+    The fallback for blocks :func:`_fast_decimal` declines (exponents everywhere, long digits).
+    Returns None unless it reads exactly ``count`` finite numbers separated by single spaces.
+    """
+    import numpy as np
+
+    if (
+        not numeric
+        or b"\0" in numeric
+        or b"  " in numeric
+        or numeric.startswith(b" ")
+        or numeric.endswith(b" ")
+    ):
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            vals = np.fromstring(numeric, dtype=np.float64, sep=" ")
+    except (ValueError, DeprecationWarning):
+        return None
+    if vals.size != count or not np.isfinite(vals).all():
+        return None
+    return vals.astype(np.float32)
 
 
 class _BadLine(Exception):
@@ -328,23 +403,18 @@ class GloveParser:
         if len(fast_idx):
             s_list = (seps[fast_idx] + 1).tolist()
             e_list = ends[fast_idx].tolist()
-            numeric = b" ".join([chunk[s:e] for s, e in zip(s_list, e_list)])
-            if (
-                not numeric.translate(None, _NUMERIC_BYTES)
-                and b"  " not in numeric
-                and not numeric.startswith(b" ")
-                and not numeric.endswith(b" ")
-            ):
-                vals = _fast_decimal(numeric, len(fast_idx) * dim)
+            parts = [chunk[s:e] for s, e in zip(s_list, e_list)]
+            parts[0] = _ZEROS + parts[0]
+            parts[-1] = parts[-1] + _ZEROS
+            padded = b" ".join(parts)
+            del parts
+            count = len(fast_idx) * dim
+            if not padded.translate(None, _NUMERIC_BYTES):
+                vals = _fast_decimal(padded, count)
                 if vals is None:
-                    try:
-                        with warnings.catch_warnings():
-                            warnings.simplefilter("error")
-                            vals = np.fromstring(numeric, dtype=np.float32, sep=" ")
-                    except (ValueError, DeprecationWarning):
-                        vals = None
-                fast_ok = vals is not None and vals.size == len(fast_idx) * dim
-            del numeric
+                    vals = _numpy_decimal(padded[_PAD:-_PAD], count)
+                fast_ok = vals is not None
+            del padded
         if not fast_ok:
             fast_idx = fast_idx[:0]
             fast[:] = False
