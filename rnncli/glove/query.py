@@ -2,7 +2,8 @@
 
 numpy only (no torch): the matrix is a memory map and the row norms are stored at import, so a
 cosine query is one matrix-vector product over the map with no normalised copy of the matrix,
-and ``numpy.argpartition`` picks the top k.
+and ``numpy.argpartition`` picks the top k. :func:`vectors` and :func:`similarity` read a few
+rows and need no numpy at all (its import would be a third of a ``glove vector`` process).
 
 Analogy order follows gensim and GloVe's own evaluation: "A is to B as C is to ?" is answered by
 the words nearest (cosine) to ``B/|B| - A/|A| + C/|C|``, the three question words excluded, so
@@ -13,6 +14,8 @@ Unknown words are named in a :class:`~rnncli.errors.UsageError` (exit 2), never 
 
 from __future__ import annotations
 
+import math
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -25,6 +28,45 @@ if TYPE_CHECKING:  # pragma: no cover
     from rnncli.glove.store import GloveStore
 
 _DIGITS = 4  # similarities are rounded to this many decimals in to_dict()
+_F32 = struct.Struct("<f")
+_U32 = struct.Struct("<I")
+
+
+def float32_shortest(x: float) -> float:
+    """The float with the fewest digits that reads back as the same float32 as ``x``.
+
+    ``x`` is a float32 value held in a Python float; the answer prints as the shortest decimal
+    that round-trips through float32 (``-0.38497``, not ``-0.3849700093269348``), the digits
+    ``str(numpy.float32(x))`` gives, without importing numpy.
+    """
+    if x == 0 or not math.isfinite(x):
+        return x
+    pack = _F32.pack
+    want = pack(x)
+    # Below a power of two the float32 gap is half the gap above, so the nearest n-digit
+    # decimal can miss while its upper neighbour reads back: try both neighbours there.
+    pow2 = not _U32.unpack(want)[0] & 0x7FFFFF
+    for digits in range(1, 10):
+        text = f"{x:.{digits - 1}e}"
+        candidates = [text]
+        if pow2:
+            mantissa, exponent = text.split("e")
+            m, e = int(mantissa.replace(".", "")), int(exponent) - (digits - 1)
+            candidates += [f"{m + 1}e{e}", f"{m - 1}e{e}"]
+        best = None
+        for c in candidates:
+            y = float(c)
+            try:
+                ok = pack(y) == want
+            except OverflowError:  # rounded past the largest float32
+                ok = False
+            if ok and c is text:
+                return y
+            if ok and (best is None or abs(y - x) < abs(best - x)):
+                best = y
+        if best is not None:
+            return best
+    return x  # pragma: no cover - 9 significant digits always round-trip
 
 
 @dataclass
@@ -110,9 +152,9 @@ class SimilarityReport:
 
 
 def _rows(store: GloveStore, words: Sequence[str]) -> list[int]:
-    """Rows of ``words``; a UsageError naming every unknown one."""
-    idx = store.indices(list(words)).tolist()
-    unknown = list(dict.fromkeys(w for w, i in zip(words, idx) if i < 0))
+    """Rows of ``words`` (a few: one hash probe each); a UsageError naming every unknown one."""
+    idx = [store.index(w) for w in words]
+    unknown = list(dict.fromkeys(w for w, i in zip(words, idx) if i is None))
     if unknown:
         listed = ", ".join(repr(w) for w in unknown)
         plural = "s" if len(unknown) > 1 else ""
@@ -130,11 +172,19 @@ def vectors(store: GloveStore, words: Sequence[str]) -> VectorsReport:
 
     Each float32 value is given as the shortest decimal that reads back as the same float32
     (``-0.38497``, not ``-0.3849700093269348``), so JSON consumers get the exact vector.
+    One hash probe and one row read per word, no numpy.
     """
-    matrix, missing = store.rows_for(list(words))
-    lost = set(missing)
-    found = {w: [float(str(x)) for x in matrix[i]] for i, w in enumerate(words) if w not in lost}
-    return VectorsReport(name=store.name, dim=store.dim, vectors=found, missing=missing)
+    found: dict[str, list[float]] = {}
+    missing: dict[str, None] = {}
+    for w in words:
+        if w in found or w in missing:
+            continue
+        values = store.values(w)
+        if values is None:
+            missing[w] = None
+        else:
+            found[w] = [float32_shortest(x) for x in values]
+    return VectorsReport(name=store.name, dim=store.dim, vectors=found, missing=list(missing))
 
 
 def cosine_to(store: GloveStore, target: np.ndarray) -> np.ndarray:
@@ -189,12 +239,13 @@ def analogy(store: GloveStore, a: str, b: str, c: str, k: int = 5) -> AnalogyRep
 
 
 def similarity(store: GloveStore, word1: str, word2: str) -> SimilarityReport:
-    """Cosine similarity of two words."""
-    import numpy as np
+    """Cosine similarity of two words, in float64 over their two rows (no numpy).
 
+    Products of float32 values are exact in float64, and ``math.fsum`` rounds each sum once.
+    """
     r1, r2 = _rows(store, [word1, word2])
-    v1 = np.asarray(store.matrix[r1], dtype=np.float64)
-    v2 = np.asarray(store.matrix[r2], dtype=np.float64)
-    denom = float(np.linalg.norm(v1) * np.linalg.norm(v2))
-    sim = float(v1 @ v2 / denom) if denom > 0 else 0.0
+    v1, v2 = store.row_values(r1), store.row_values(r2)
+    dot = math.fsum(a * b for a, b in zip(v1, v2))
+    denom = math.sqrt(math.fsum(a * a for a in v1)) * math.sqrt(math.fsum(b * b for b in v2))
+    sim = dot / denom if denom > 0 else 0.0
     return SimilarityReport(store.name, word1, word2, sim)

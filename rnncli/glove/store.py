@@ -22,11 +22,13 @@ vectors.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import json
 import mmap
 import os
 import shutil
+import struct
 import tempfile
 import time
 import zlib
@@ -382,10 +384,105 @@ def _report(name, path, dim, count, source, started, stats) -> ImportReport:
 
 
 # -- reading ---------------------------------------------------------------------------------------
+_NPY_MAGIC = b"\x93NUMPY"
+_STRUCT_CODES = {"f4": "f", "f8": "d", "i4": "i", "i8": "q", "u4": "I", "u8": "Q"}
+_BYTE_ORDERS = {"<": "<", ">": ">", "=": "=", "|": "="}
+
+
+class NpyMap:
+    """A ``.npy`` file memory-mapped and read without numpy.
+
+    The header (magic, version, the ``descr``/``fortran_order``/``shape`` dict) is parsed here
+    and single values or rows come out through :mod:`struct`, so a word lookup touches a few
+    pages and never pays numpy's import (about 0.1 s, a third of a ``glove vector`` process).
+    :meth:`array` gives the numpy view of the same map for the vectorised queries.
+    """
+
+    def __init__(self, path: Path) -> None:
+        with open(path, "rb") as fh:
+            self.mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        mm = self.mm
+        if mm[:6] != _NPY_MAGIC or len(mm) < 10:
+            raise ValueError(f"{path.name} is not a .npy file")
+        major = mm[6]
+        if major == 1:
+            hlen, start = int.from_bytes(mm[8:10], "little"), 10
+        elif major in (2, 3):
+            hlen, start = int.from_bytes(mm[8:12], "little"), 12
+        else:
+            raise ValueError(f"{path.name}: unsupported .npy version {major}")
+        text = mm[start : start + hlen].decode("utf-8" if major == 3 else "latin1")
+        try:
+            header = ast.literal_eval(text)
+        except (ValueError, SyntaxError) as exc:
+            raise ValueError(f"{path.name}: unreadable .npy header") from exc
+        if not isinstance(header, dict) or set(header) != {"descr", "fortran_order", "shape"}:
+            raise ValueError(f"{path.name}: unexpected .npy header {text.strip()!r}")
+        descr, shape = header["descr"], header["shape"]
+        if (
+            not isinstance(descr, str)
+            or descr[:1] not in _BYTE_ORDERS
+            or descr[1:] not in _STRUCT_CODES
+        ):
+            raise ValueError(f"{path.name}: unsupported dtype {descr!r}")
+        if not isinstance(shape, tuple) or not all(isinstance(n, int) and n >= 0 for n in shape):
+            raise ValueError(f"{path.name}: bad shape {shape!r}")
+        if header["fortran_order"] is not False and len(shape) > 1:
+            raise ValueError(f"{path.name}: Fortran order is not supported")
+        self.descr: str = descr
+        self.kind: str = descr[1:]  #: "f4", "i8"... byte order aside
+        self.shape: tuple[int, ...] = shape
+        self.offset = start + hlen
+        self.itemsize = int(descr[2:])
+        size = 1
+        for n in shape:
+            size *= n
+        self.size = size
+        if len(mm) - self.offset != size * self.itemsize:
+            raise ValueError(
+                f"{path.name} holds {len(mm) - self.offset} bytes of data, "
+                f"expected {size * self.itemsize} for shape {shape}"
+            )
+        order, code = _BYTE_ORDERS[descr[0]], _STRUCT_CODES[self.kind]
+        self._one = struct.Struct(order + code)
+        row = shape[-1] if len(shape) > 1 else 1
+        self._row = struct.Struct(f"{order}{row}{code}")
+
+    def __len__(self) -> int:
+        return self.shape[0] if self.shape else 1
+
+    def __getitem__(self, i: int) -> Any:
+        """Value ``i`` of a 1-D array (negative counts from the end)."""
+        n = self.size
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError(i)
+        return self._one.unpack_from(self.mm, self.offset + i * self.itemsize)[0]
+
+    def row(self, i: int) -> tuple[Any, ...]:
+        """Row ``i`` of a 2-D array as Python numbers (float32 values are exact in a float)."""
+        if not 0 <= i < self.shape[0]:
+            raise IndexError(i)
+        return self._row.unpack_from(self.mm, self.offset + i * self._row.size)
+
+    def array(self) -> np.ndarray:
+        """The numpy view of the map (read-only, no copy)."""
+        import numpy as np
+
+        return np.frombuffer(
+            self.mm, dtype=self.descr, count=self.size, offset=self.offset
+        ).reshape(self.shape)
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):  # BufferError while a numpy view is alive
+            self.mm.close()
+
+
 class WordList(Sequence):
     """The vocabulary in row order, read lazily from the memory-mapped ``words.bin``."""
 
-    def __init__(self, blob: Union[mmap.mmap, bytes], offsets: np.ndarray) -> None:
+    def __init__(self, blob: Union[mmap.mmap, bytes], offsets: Sequence[int]) -> None:
         self._blob = blob
         self._offsets = offsets
 
@@ -412,21 +509,50 @@ class WordList(Sequence):
 
 
 class GloveStore:
-    """One cached set, memory-mapped. Use :func:`open_store`."""
+    """One cached set, memory-mapped. Use :func:`open_store`.
 
-    def __init__(self, path: Path, meta: dict[str, Any], arrays: dict[str, Any], blob) -> None:
+    Word lookups (:meth:`index`, :meth:`values`, :attr:`words`) read the maps with
+    :mod:`struct` and never import numpy; :attr:`matrix`, :attr:`norms` and the vectorised
+    methods build numpy views of the same maps on first use.
+    """
+
+    def __init__(self, path: Path, meta: dict[str, Any], maps: dict[str, NpyMap], blob) -> None:
         self.path = path
         self.meta = meta
         self.name: str = meta["name"]
         self.dim: int = int(meta["dim"])
         self.count: int = int(meta["count"])
-        self.matrix: np.ndarray = arrays["vectors.npy"]
-        self.norms: np.ndarray = arrays["norms.npy"]
-        self._offsets = arrays["offsets.npy"]
-        self._table = arrays["table.npy"]
-        self._mask = len(self._table) - 1
+        self._maps = maps
+        self._arrays: dict[str, np.ndarray] = {}
+        self._offsets_map = maps["offsets.npy"]
+        self._table_map = maps["table.npy"]
+        self._mask = len(self._table_map) - 1
         self._blob = blob
-        self.words = WordList(blob, self._offsets)
+        self.words = WordList(blob, self._offsets_map)
+
+    def _array(self, fname: str) -> np.ndarray:
+        arr = self._arrays.get(fname)
+        if arr is None:
+            arr = self._arrays[fname] = self._maps[fname].array()
+        return arr
+
+    @property
+    def matrix(self) -> np.ndarray:
+        """float32 ``[count, dim]``: a read-only numpy view of the memory map."""
+        return self._array("vectors.npy")
+
+    @property
+    def norms(self) -> np.ndarray:
+        """float32 ``[count]``: the L2 norm of every row."""
+        return self._array("norms.npy")
+
+    @property
+    def _offsets(self) -> np.ndarray:
+        return self._array("offsets.npy")
+
+    @property
+    def _table(self) -> np.ndarray:
+        return self._array("table.npy")
 
     def __len__(self) -> int:
         return self.count
@@ -440,17 +566,32 @@ class GloveStore:
     def index(self, word: str) -> Optional[int]:
         """The row of ``word``, or None: a hash probe, a few pages touched."""
         wb = word.encode("utf-8")
-        slot = zlib.crc32(wb) & self._mask
-        table, offsets, blob = self._table, self._offsets, self._blob
+        mask, count = self._mask, self.count
+        slot = zlib.crc32(wb) & mask
+        table, offsets, blob = self._table_map, self._offsets_map, self._blob
         n = len(wb)
         while True:
-            row = int(table[slot])
+            row = table[slot]
             if row < 0:
                 return None
-            a = int(offsets[row])
-            if int(offsets[row + 1]) - a - 1 == n and blob[a : a + n] == wb:
+            if row >= count:
+                raise _damaged(self.name, self.path, "table.npy points past the last row")
+            a = offsets[row]
+            if offsets[row + 1] - a - 1 == n and blob[a : a + n] == wb:
                 return row
-            slot = (slot + 1) & self._mask
+            slot = (slot + 1) & mask
+
+    def values(self, word: str) -> Optional[tuple[float, ...]]:
+        """The row of ``word`` as Python floats (the float32 values exactly), or None.
+
+        No numpy: a hash probe and one ``struct`` read of ``dim`` floats from the map.
+        """
+        row = self.index(word)
+        return None if row is None else self.row_values(row)
+
+    def row_values(self, row: int) -> tuple[float, ...]:
+        """Row ``row`` as Python floats (the float32 values exactly), read without numpy."""
+        return self._maps["vectors.npy"].row(row)
 
     def vector(self, word: str) -> Optional[np.ndarray]:
         """A float32 copy of the row of ``word``, or None when the set lacks it."""
@@ -514,6 +655,9 @@ class GloveStore:
                 raise _damaged(self.name, self.path, f"{fname} does not match its checksum")
 
     def close(self) -> None:
+        self._arrays.clear()
+        for m in self._maps.values():
+            m.close()
         with contextlib.suppress(Exception):
             if isinstance(self._blob, mmap.mmap):
                 self._blob.close()
@@ -541,8 +685,7 @@ class _Retry(Exception):
 
 
 def _open(name: str, path: Path) -> GloveStore:
-    import numpy as np
-
+    """Check meta.json and the files against it, then map them; numpy is not imported."""
     meta_path = path / "meta.json"
     if not meta_path.is_file():
         if path.exists():
@@ -579,34 +722,37 @@ def _open(name: str, path: Path) -> GloveStore:
                 raise _damaged(name, path, f"{fname} was modified after the import")
             info["mtime_ns"] = st.st_mtime_ns
             refresh = True
+    maps: dict[str, NpyMap] = {}
     try:
-        arrays = {
-            fname: np.load(path / fname, mmap_mode="r")
-            for fname in _FILES
-            if fname.endswith(".npy")
-        }
+        for fname in _FILES:
+            if fname.endswith(".npy"):
+                maps[fname] = NpyMap(path / fname)
     except (ValueError, OSError) as exc:
+        for m in maps.values():
+            m.close()
         raise _damaged(name, path, f"unreadable array: {exc}") from None
     expected = {
-        "vectors.npy": ((count, dim), np.float32),
-        "norms.npy": ((count,), np.float32),
-        "offsets.npy": ((count + 1,), np.int64),
+        "vectors.npy": ((count, dim), "f4"),
+        "norms.npy": ((count,), "f4"),
+        "offsets.npy": ((count + 1,), "i8"),
     }
-    for fname, (shape, dtype) in expected.items():
-        arr = arrays[fname]
-        if arr.shape != shape or arr.dtype != dtype:
-            raise _damaged(name, path, f"{fname} has shape {arr.shape}, expected {shape}")
-    table = arrays["table.npy"]
-    if table.ndim != 1 or table.size < count or table.size & (table.size - 1):
+    for fname, (shape, kind) in expected.items():
+        m = maps[fname]
+        if m.shape != shape or m.kind != kind:
+            raise _damaged(
+                name, path, f"{fname} has shape {m.shape} ({m.descr}), expected {shape} ({kind})"
+            )
+    table = maps["table.npy"]
+    size = table.size
+    if len(table.shape) != 1 or table.kind not in ("i4", "i8") or size < count or size & (size - 1):
         raise _damaged(name, path, "table.npy has the wrong size")
-    offsets = arrays["offsets.npy"]
-    if int(offsets[-1]) != files["words.bin"]["size"]:
+    if maps["offsets.npy"][count] != files["words.bin"]["size"]:
         raise _damaged(name, path, "words.bin and offsets.npy disagree")
     with open(path / "words.bin", "rb") as fh:
         blob = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
     if refresh:
         _refresh_meta(meta_path, meta)
-    return GloveStore(path, meta, arrays, blob)
+    return GloveStore(path, meta, maps, blob)
 
 
 def _refresh_meta(meta_path: Path, meta: dict[str, Any]) -> None:
