@@ -128,6 +128,41 @@ def _eight_digits(x: np.ndarray) -> np.ndarray:
     return x
 
 
+def _dot_positions(dots: np.ndarray, fstart: np.ndarray, fend: np.ndarray) -> Optional[np.ndarray]:
+    """Each field's dot, or its end when it has none; None when a field has two dots.
+
+    Usually every field has one: dot ``i`` lies in field ``i``. Each field without a dot (an
+    integer such as ``0``) shifts that pairing by one; a few are found by walking the pairing,
+    many by a binary search of every dot.
+    """
+    import numpy as np
+
+    nf, nd = fstart.size, dots.size
+    dotpos = fend.copy()
+    fi = di = 0
+    for _ in range(32):
+        m = min(nf - fi, nd - di)
+        d = dots[di : di + m]
+        ok = (d >= fstart[fi : fi + m]) & (d < fend[fi : fi + m])
+        j = int(ok.argmin()) if m else 0
+        if m == 0 or ok[j]:
+            dotpos[fi : fi + m] = d
+            # The rest of the fields have no dot; a dot left over would sit in two fields.
+            return dotpos if di + m == nd else None
+        dotpos[fi : fi + j] = d[:j]
+        fi += j
+        di += j
+        if dots[di] < fstart[fi]:
+            return None  # a second dot in the field before
+        fi += 1  # field fi has no dot (its dot lies further on)
+    df = np.searchsorted(fend, dots)
+    if df.size > 1 and not (np.diff(df) > 0).all():
+        return None
+    dotpos = fend.copy()
+    dotpos[df] = dots
+    return dotpos
+
+
 def _fast_decimal(padded: bytes, count: int) -> Optional[np.ndarray]:
     """Parse ``count`` space-separated decimals, bit-for-bit as ``float(x)`` then float32.
 
@@ -144,9 +179,9 @@ def _fast_decimal(padded: bytes, count: int) -> Optional[np.ndarray]:
     import numpy as np
 
     n = len(padded)
-    if padded.count(b"\0") != 2 * _PAD:
-        return None
     a = np.frombuffer(padded, dtype=np.uint8)
+    if np.count_nonzero(a == 0) != 2 * _PAD:
+        return None
     sp = np.flatnonzero(a == 32)
     nf = sp.size + 1
     if nf != count:
@@ -161,32 +196,24 @@ def _fast_decimal(padded: bytes, count: int) -> Optional[np.ndarray]:
         return None
     special: list[int] = []
     original = padded
-    if b"e" in padded or b"E" in padded:
-        # Exponents (rare in GloVe): float() below; blank them out here as b"0"s.
-        epos = np.flatnonzero((a | 0x20) == 101)
+    epos = np.flatnonzero((a | 0x20) == 101)
+    if epos.size:
+        # Exponents (rare in GloVe): float() below; here the field becomes b"0.000...".
         special = np.unique(np.searchsorted(sp, epos)).tolist()
         mutable = bytearray(padded)
         for f in special:
             s, e = int(fstart[f]), int(fend[f])
-            mutable[s:e] = b"0" * (e - s)
+            mutable[s:e] = b"0." + b"0" * (e - s - 2) if e - s > 1 else b"0"
         padded = bytes(mutable)
         a = np.frombuffer(padded, dtype=np.uint8)
     first = a[fstart]
     neg = first == 45
     has_sign = neg | (first == 43)
-    nsign = int(np.count_nonzero(has_sign))
-    if padded.count(b"-") + padded.count(b"+") != nsign:
+    if np.count_nonzero(a == 45) + np.count_nonzero(a == 43) != np.count_nonzero(has_sign):
         return None  # a sign that is not a field's first byte
-    dots = np.flatnonzero(a == 46)
-    if dots.size == nf and ((dots >= fstart) & (dots < fend)).all():
-        dotpos = dots  # one dot in every field: the usual case
-    else:
-        dotpos = fend.copy()
-        if dots.size:
-            df = np.searchsorted(fend, dots)
-            if df.size > 1 and not (np.diff(df) > 0).all():
-                return None  # two dots in one field
-            dotpos[df] = dots
+    dotpos = _dot_positions(np.flatnonzero(a == 46), fstart, fend)
+    if dotpos is None:
+        return None
     lint = dotpos - fstart - has_sign  # integer digits
     lfrac = fend - dotpos  # dot and fraction digits
     if not ((lint > 0) | (lfrac > 1)).all():
