@@ -109,3 +109,44 @@ def test_every_command_has_help():
     for cmd in ["list", "vector", "neighbors", "analogy", "similarity"]:
         r = runner.invoke(app, ["glove", cmd, "--help"])
         assert r.exit_code == 0 and "--cache-dir" in r.stdout and "--json" in r.stdout
+
+
+def test_vector_and_similarity_processes_need_no_numpy_and_give_exact_float32(tmp_path):
+    """The whole `glove vector` process stays numpy-free, and its JSON reads back bit-exactly."""
+    import numpy as np
+    from conftest import imported_modules
+
+    from rnncli.glove.store import import_arrays
+
+    rng = np.random.default_rng(11)
+    bits = rng.integers(0, 2**32, size=(3, 24), dtype=np.uint64).astype(np.uint32)
+    awkward = (bits & 0xBFFFFFFF).view(np.float32)  # every bit pattern below 2.0 in magnitude
+    special = np.array(
+        [2.0**-12, -(2.0**-12), 2.0**60, 1e-45, -0.0, 0.1, 1 / 3, 1e30] * 3, dtype=np.float32
+    )
+    m = np.vstack([awkward, special[None, :24]]).astype(np.float32)
+    words = ["a", "naïve", "new york", "p2"]
+    import_arrays("6B.50d", words, m, tmp_path)
+    env = {"RNNCLI_CACHE_DIR": str(tmp_path)}
+
+    r = run_rnncli("glove", "vector", *words, "nope", "--json", env=env)
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["missing"] == ["nope"] and list(d["vectors"]) == words
+    for i, w in enumerate(words):
+        got = np.array(d["vectors"][w], dtype=np.float32)
+        assert got.tobytes() == m[i].tobytes(), w
+        assert d["vectors"][w] == [float(str(x)) for x in m[i]]  # numpy's shortest digits
+
+    sim = json.loads(run_rnncli("glove", "similarity", "a", "p2", "--json", env=env).stdout)
+    a, b = m[0].astype(np.float64), m[3].astype(np.float64)
+    assert sim["similarity"] == round(float(a @ b / np.linalg.norm(a) / np.linalg.norm(b)), 4)
+
+    cache = ["--cache-dir", str(tmp_path)]
+    modules = imported_modules(
+        ["glove", "vector", "a", "nope", *cache],
+        ["glove", "vector", "a", "--json", *cache],
+        ["glove", "similarity", "a", "p2", *cache],
+        tmp_path=tmp_path,
+    )
+    assert not modules & {"numpy", "torch", "torchnlp", "pyarrow"}, modules

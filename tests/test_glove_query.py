@@ -6,6 +6,8 @@ import io
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rnncli.errors import UsageError
 from rnncli.glove import query
@@ -103,3 +105,33 @@ def test_query_path_does_not_import_torch():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "False"
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.integers(min_value=0, max_value=2**32 - 1))
+def test_float32_shortest_matches_numpy(bits):
+    """Shortest digits that read back as the same float32, as numpy prints them, without numpy."""
+    x = np.array([bits], dtype=np.uint32).view(np.float32)[0]
+    if not np.isfinite(x):
+        return
+    got = query.float32_shortest(float(x))
+    assert np.float32(got).tobytes() == x.tobytes()
+    assert repr(got) == repr(float(str(x)))
+
+
+@pytest.mark.parametrize("e", range(-149, 128))
+def test_float32_shortest_at_powers_of_two(e):
+    # Below 2**e the float32 gap is half the gap above: the nearest decimal may not read back.
+    for x in np.array([2.0**e, -(2.0**e)], dtype=np.float32):
+        assert repr(query.float32_shortest(float(x))) == repr(float(str(x)))
+
+
+def test_similarity_matches_numpy_on_random_rows(tmp_path):
+    rng = np.random.default_rng(5)
+    m = rng.standard_normal((50, 16)).astype(np.float32)
+    import_arrays("6B.50d", [f"w{i}" for i in range(50)], m, tmp_path)
+    s = open_store("6B.50d", tmp_path)
+    for i, j in [(0, 1), (3, 3), (7, 42)]:
+        a, b = m[i].astype(np.float64), m[j].astype(np.float64)
+        want = a @ b / (np.linalg.norm(a) * np.linalg.norm(b))
+        assert query.similarity(s, f"w{i}", f"w{j}").similarity == pytest.approx(want, abs=1e-12)

@@ -1,7 +1,8 @@
 """`rnncli glove`: the catalogue and questions to a cached set (vector, neighbors, analogy...).
 
-Fast start: only typer here; numpy and the store are imported inside each command, and torch
-never (numpy memory maps answer every query).
+Fast start: only typer here; the store, the query and the renderer are imported inside each
+command (the rich tables only when there is no ``--json``), and torch never. ``vector`` and
+``similarity`` do not even import numpy: the store reads their rows with ``struct``.
 """
 
 from __future__ import annotations
@@ -43,13 +44,16 @@ def _open(name: str, cache_dir: Optional[Path]):
     return open_store(name, root)
 
 
-def _emit(report, render, json_output: bool) -> None:
+def _emit(report, renderer: str, json_output: bool) -> None:
+    """JSON, or the table drawn by ``rnncli.render.glove.<renderer>`` (imported only then)."""
     from rnncli.terminal import stdout_console, write_json
 
     if json_output:
         write_json(report.to_dict())
     else:
-        render(report, stdout_console())
+        from rnncli.render import glove as render
+
+        getattr(render, renderer)(report, stdout_console())
 
 
 @app.command("list")
@@ -60,9 +64,8 @@ def list_command(
     """The GloVe sets rnncli knows, and which are in the cache (with their size there)."""
     from rnncli.cache import resolve_cache_dir
     from rnncli.glove.store import list_sets
-    from rnncli.render.glove import render_list
 
-    _emit(list_sets(resolve_cache_dir(cache_dir)), render_list, json_output)
+    _emit(list_sets(resolve_cache_dir(cache_dir)), "render_list", json_output)
 
 
 @app.command("vector")
@@ -74,9 +77,8 @@ def vector_command(
 ) -> None:
     """The GloVe vector of each word; words the set lacks are listed as missing."""
     from rnncli.glove.query import vectors
-    from rnncli.render.glove import render_vectors
 
-    _emit(vectors(_open(name, cache_dir), words), render_vectors, json_output)
+    _emit(vectors(_open(name, cache_dir), words), "render_vectors", json_output)
 
 
 @app.command("neighbors")
@@ -89,9 +91,8 @@ def neighbors_command(
 ) -> None:
     """The k words most similar to WORD (cosine), WORD itself excluded."""
     from rnncli.glove.query import neighbors
-    from rnncli.render.glove import render_neighbors
 
-    _emit(neighbors(_open(name, cache_dir), word, k), render_neighbors, json_output)
+    _emit(neighbors(_open(name, cache_dir), word, k), "render_neighbors", json_output)
 
 
 @app.command("analogy")
@@ -109,9 +110,8 @@ def analogy_command(
     A, B and C are excluded from the answers: `analogy man king woman` gives queen.
     """
     from rnncli.glove.query import analogy
-    from rnncli.render.glove import render_analogy
 
-    _emit(analogy(_open(name, cache_dir), a, b, c, k), render_analogy, json_output)
+    _emit(analogy(_open(name, cache_dir), a, b, c, k), "render_analogy", json_output)
 
 
 @app.command("similarity")
@@ -124,6 +124,5 @@ def similarity_command(
 ) -> None:
     """Cosine similarity of two words."""
     from rnncli.glove.query import similarity
-    from rnncli.render.glove import render_similarity
 
-    _emit(similarity(_open(name, cache_dir), word1, word2), render_similarity, json_output)
+    _emit(similarity(_open(name, cache_dir), word1, word2), "render_similarity", json_output)
