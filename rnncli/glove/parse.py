@@ -40,7 +40,7 @@ from rnncli.errors import RnncliError
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
 
-BLOCK_BYTES = 512 << 10  # small blocks keep temporaries in cache: faster than big ones
+BLOCK_BYTES = 256 << 10  # small blocks keep temporaries in cache: faster than big ones
 _MAX_EXAMPLES = 5
 _HEADER = re.compile(rb"^\s*(\d+) (\d+)\s*$")
 _HAS_DIGIT = re.compile(rb"[0-9]")
@@ -92,25 +92,29 @@ class ParsedBlock:
     vectors: np.ndarray
 
 
-def _swar_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Masks for 8-byte words, indexed by a part's length: which bytes to keep, and their b"0"s."""
+_INT_MAX = 7  # integer digits the fast path takes (the 8th byte of its word is the dot)
+_FRAC_MAX = 8  # fraction digits the fast path takes
+_ASCII_ZEROS = 0x3030303030303030
+_MASKS: list[np.ndarray] = []
+
+
+def _mask_table() -> np.ndarray:
+    """Which bytes of a field's two words are digits, by ``lint * 10 + lfrac`` (see below).
+
+    Word 0 holds the 7 bytes before the dot, shifted up one byte (the dot falls out): its last
+    ``lint`` bytes, the high ones, are the integer digits. Word 1 holds the 8 bytes after the
+    dot: its first ``lfrac - 1`` bytes, the low ones, are the fraction digits (``lfrac``: bytes
+    from the dot to the field's end, dot included; 0 when the field has no dot).
+    """
     import numpy as np
 
-    if not _TABLES:
+    if not _MASKS:
         full = (1 << 64) - 1
-        zeros = 0x3030303030303030
-        # Integer digits, in the 8 bytes that end at the dot: keep the last n (the high bytes).
-        hi = [full ^ ((1 << (8 * (8 - n))) - 1) for n in range(9)]
-        # Fraction digits, in the 8 bytes after the dot. Index: bytes from the dot to the field's
-        # end, dot included (0: no dot, 1: "5."), so n - 1 digits (the low bytes) are kept.
-        lo = [0, 0] + [(1 << (8 * n)) - 1 for n in range(1, 9)]
-        _TABLES.extend(
-            np.array(t, dtype=np.uint64) for t in (hi, [m & zeros for m in hi], lo, [m & zeros for m in lo])
-        )
-    return tuple(_TABLES)  # type: ignore[return-value]
-
-
-_TABLES: list[np.ndarray] = []
+        hi = [full ^ ((1 << (8 * (8 - n))) - 1) for n in range(_INT_MAX + 1)]
+        lo = [0, 0] + [(1 << (8 * n)) - 1 for n in range(1, _FRAC_MAX + 1)]
+        table = np.array([[h, g] for h in hi for g in lo], dtype=np.uint64)
+        _MASKS.append(table.view("V16").ravel())
+    return _MASKS[0]
 
 
 def _eight_digits(x: np.ndarray) -> np.ndarray:
@@ -120,7 +124,11 @@ def _eight_digits(x: np.ndarray) -> np.ndarray:
     """
     import numpy as np
 
-    for shift, mul, mask in ((8, 10, 0x00FF00FF00FF00FF), (16, 100, 0x0000FFFF0000FFFF), (32, 10000, 0xFFFFFFFF)):
+    for shift, mul, mask in (
+        (8, 10, 0x00FF00FF00FF00FF),
+        (16, 100, 0x0000FFFF0000FFFF),
+        (32, 10000, 0xFFFFFFFF),
+    ):
         t = x >> np.uint64(shift)
         x *= np.uint64(mul)
         x += t
@@ -166,38 +174,37 @@ def _dot_positions(dots: np.ndarray, fstart: np.ndarray, fend: np.ndarray) -> Op
 def _fast_decimal(padded: bytes, count: int) -> Optional[np.ndarray]:
     """Parse ``count`` space-separated decimals, bit-for-bit as ``float(x)`` then float32.
 
-    ``padded`` holds the numbers with :data:`_PAD` zero bytes on each side. Per field, the
-    integer digits (the 8 bytes before the dot) and the fraction digits (the 8 after) are loaded
-    as two 64-bit words and turned into numbers by SWAR arithmetic; ``int * 10**8 + frac`` is the
-    decimal's exact integer mantissa ``m`` (below 2**53), and ``m / 1e8``, one correctly rounded
-    IEEE division of two exact doubles, is the same float64 as ``float(x)`` (Clinger's fast
-    path); the cast to float32 is then the one pytorch-nlp does. Fields that do not fit (an
-    exponent, more than 8 digits on a side) go through ``float()`` when few. Returns None when
-    a field is malformed or too many do not fit; the caller then uses numpy's parser or the
-    exact slow path.
+    ``padded`` holds the numbers with :data:`_PAD` zero bytes on each side, and only bytes of
+    ``_NUMERIC_BYTES``. Per field, the 16 bytes around its dot are loaded as two 64-bit words,
+    the integer digits and the fraction digits, and turned into numbers by SWAR arithmetic;
+    ``int * 10**8 + frac`` is then the decimal's exact integer mantissa ``m`` (below 2**53),
+    and ``m / 1e8``, one correctly rounded IEEE division of two exact doubles, is the same
+    float64 as ``float(x)`` (Clinger's fast path); the cast to float32 is then the one
+    pytorch-nlp does. Fields that do not fit (an exponent, more than 7 integer or 8 fraction
+    digits) go through ``float()`` when few. Returns None when a field is malformed or too many
+    do not fit; the caller then uses numpy's parser or the exact slow path.
     """
     import numpy as np
 
     n = len(padded)
+    special: list[int] = []
+    epos = [i for c in b"eE" for i in _positions(padded, c)]
+    original = padded
     a = np.frombuffer(padded, dtype=np.uint8)
-    if np.count_nonzero(a == 0) != 2 * _PAD:
-        return None
     sp = np.flatnonzero(a == 32)
     nf = sp.size + 1
     if nf != count:
         return None
     fstart = np.empty(nf, dtype=np.int64)
     fstart[0] = _PAD
-    fstart[1:] = sp + 1
+    fstart[1:] = sp
+    fstart[1:] += 1
     fend = np.empty(nf, dtype=np.int64)
     fend[:-1] = sp
     fend[-1] = n - _PAD
     if not (fend > fstart).all():
         return None
-    special: list[int] = []
-    original = padded
-    epos = np.flatnonzero((a | 0x20) == 101)
-    if epos.size:
+    if epos:
         # Exponents (rare in GloVe): float() below; here the field becomes b"0.000...".
         special = np.unique(np.searchsorted(sp, epos)).tolist()
         mutable = bytearray(padded)
@@ -208,41 +215,48 @@ def _fast_decimal(padded: bytes, count: int) -> Optional[np.ndarray]:
         a = np.frombuffer(padded, dtype=np.uint8)
     first = a[fstart]
     neg = first == 45
-    has_sign = neg | (first == 43)
-    if np.count_nonzero(a == 45) + np.count_nonzero(a == 43) != np.count_nonzero(has_sign):
-        return None  # a sign that is not a field's first byte
-    dotpos = _dot_positions(np.flatnonzero(a == 46), fstart, fend)
+    nsign = int(np.count_nonzero(neg | (first == 43)))
+    dots = np.flatnonzero(a == 46)
+    # Bytes below b"0" are spaces, dots, signs and the padding's zeros: any other count means a
+    # sign inside a field or a zero byte in the text.
+    if np.count_nonzero(a < 48) != (nf - 1) + dots.size + nsign + 2 * _PAD:
+        return None
+    dotpos = _dot_positions(dots, fstart, fend)
     if dotpos is None:
         return None
-    lint = dotpos - fstart - has_sign  # integer digits
+    lint = dotpos - fstart  # integer digits (and the sign, removed below)
+    lint -= first == 45
+    lint -= first == 43
     lfrac = fend - dotpos  # dot and fraction digits
     if not ((lint > 0) | (lfrac > 1)).all():
         return None  # a field without digits
-    big = (lint > 8) | (lfrac > 9)
+    big = (lint > _INT_MAX) | (lfrac > _FRAC_MAX + 1)
     if big.any():
         special = sorted(set(special) | set(np.flatnonzero(big).tolist()))
-        np.minimum(lint, 8, out=lint)
-        np.minimum(lfrac, 9, out=lfrac)
+        np.minimum(lint, _INT_MAX, out=lint)
+        np.minimum(lfrac, _FRAC_MAX + 1, out=lfrac)
     if len(special) > 64 + nf // 100:
         return None
-    hi, hi0, lo, lo0 = _swar_tables()
-    words = np.ndarray(shape=(n - 7,), dtype="<u8", buffer=padded, strides=(1,))
-    ip = words[dotpos - 8]
-    ip &= hi[lint]
-    ip -= hi0[lint]
-    fp = words[dotpos + 1]
-    fp &= lo[lfrac]
-    fp -= lo0[lfrac]
-    m = _eight_digits(ip)
-    m *= np.uint64(10**8)
-    m += _eight_digits(fp)
+    pairs = np.ndarray(shape=(n - 15,), dtype="V16", buffer=padded, strides=(1,))
+    dotpos -= 7
+    x = pairs.take(dotpos).view(np.uint64).reshape(nf, 2)
+    x[:, 0] <<= np.uint64(8)  # drop the dot
+    lint *= _FRAC_MAX + 2
+    lint += lfrac
+    masks = _mask_table().take(lint).view(np.uint64).reshape(nf, 2)
+    x &= masks
+    masks &= np.uint64(_ASCII_ZEROS)
+    x -= masks
+    _eight_digits(x)
+    m = x[:, 0] * np.uint64(10**_FRAC_MAX)
+    m += x[:, 1]
     if special:
         m[special] = 0
     if int(m.max()) > 1 << 53:
         return None
     val = m.astype(np.float64)
-    val /= 1e8
-    np.negative(val, out=val, where=neg)
+    val /= float(10**_FRAC_MAX)
+    np.copysign(val, -neg.view(np.int8), out=val)  # after rounding, as float() does
     out = val.astype(np.float32)
     for f in special:
         raw = original[int(fstart[f]) : int(fend[f])]
@@ -254,6 +268,14 @@ def _fast_decimal(padded: bytes, count: int) -> Optional[np.ndarray]:
             return None
         out[f] = v
     return out
+
+
+def _positions(data: bytes, byte: int) -> Iterator[int]:
+    """Where ``byte`` occurs in ``data`` (for rare bytes: one fast search per occurrence)."""
+    i = data.find(byte)
+    while i >= 0:
+        yield i
+        i = data.find(byte, i + 1)
 
 
 def _numpy_decimal(numeric: bytes, count: int) -> Optional[np.ndarray]:
