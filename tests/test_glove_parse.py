@@ -154,3 +154,105 @@ def test_values_equal_python_float_then_float32(rows, fmt):
     expected = np.array([[float(x) for x in t.split(" ")] for t in text]).astype(np.float32)
     assert len(words) == len(rows)
     assert np.array_equal(m.view(np.uint32), expected.view(np.uint32))
+
+
+# -- the vectorised number parser: bit-for-bit float() then float32, or it declines ---------------
+def _padded(fields: list[bytes]) -> bytes:
+    from rnncli.glove.parse import _PAD
+
+    return bytes(_PAD) + b" ".join(fields) + bytes(_PAD)
+
+
+def _exact(fields: list[bytes]):
+    """float() then float32, as pytorch-nlp does; None where float() fails or is not finite."""
+    try:
+        values = [float(f) for f in fields]
+    except ValueError:
+        return None
+    if not all(np.isfinite(values)):
+        return None
+    return np.array(values, dtype=np.float64).astype(np.float32)
+
+
+_decimal = st.builds(
+    lambda sign, whole, frac, dot: sign + whole + (b"." + frac if dot else b""),
+    st.sampled_from([b"", b"-", b"+"]),
+    st.from_regex(rb"\A[0-9]{0,10}\Z"),
+    st.from_regex(rb"\A[0-9]{0,11}\Z"),
+    st.booleans(),
+).filter(lambda f: any(c in b"0123456789" for c in f))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_decimal, min_size=1, max_size=60))
+def test_fast_decimal_equals_float_then_float32(fields):
+    """Signs, no dot, a bare dot, long integer or fraction parts: the same bits as float()."""
+    from rnncli.glove.parse import _fast_decimal
+
+    got = _fast_decimal(_padded(fields), len(fields))
+    expected = _exact(fields)
+    assert got is not None  # these all fit the fast path (few long fields go through float())
+    assert np.array_equal(got.view(np.uint32), expected.view(np.uint32))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_number, min_size=1, max_size=400), st.sampled_from(["%.5g", "%.6f", "%.8f"]))
+def test_fast_decimal_takes_glove_formatting(values, fmt):
+    from rnncli.glove.parse import _fast_decimal
+
+    fields = [(fmt % v).encode() for v in values]
+    got = _fast_decimal(_padded(fields), len(fields))
+    assert got is not None
+    assert np.array_equal(got.view(np.uint32), _exact(fields).view(np.uint32))
+
+
+_junk_field = st.from_regex(rb"\A[0-9.+\-eE]{1,12}\Z")
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(_decimal, _junk_field), min_size=1, max_size=30))
+def test_fast_and_numpy_parsers_never_accept_what_float_rejects(fields):
+    """On any mix of numeric bytes: exact values, or None (then the exact slow path decides)."""
+    from rnncli.glove.parse import _fast_decimal, _numpy_decimal
+
+    expected = _exact(fields)
+    for got in (
+        _fast_decimal(_padded(fields), len(fields)),
+        _numpy_decimal(b" ".join(fields), len(fields)),
+    ):
+        if expected is None:
+            assert got is None
+        elif got is not None:
+            assert np.array_equal(got.view(np.uint32), expected.view(np.uint32))
+
+
+def test_fields_without_a_dot_many_or_few():
+    """Integers shift the dot-to-field pairing: a few are walked, many use a search."""
+    for every in (1, 2, 7, 500):
+        fields = [(b"%d" % i if i % every == 0 else b"%d.25" % i) for i in range(2000)]
+        data = b"".join(b"w%d %s\n" % (k, b" ".join(fields[k * 4 : k * 4 + 4])) for k in range(500))
+        words, m, _ = parse(data, dim=4)
+        assert len(words) == 500
+        assert np.array_equal(m.ravel(), np.array([float(f) for f in fields], np.float32))
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (b"1.2.3", r"line 2: number b'1.2.3' \(field 2\) does not parse"),
+        (b"1-2", r"line 2: number b'1-2' \(field 2\) does not parse"),
+        (b"1e", r"line 2: number b'1e' \(field 2\) does not parse"),
+        (b"1\x002", r"line 2: number b'1\\x002' \(field 2\) does not parse"),
+        (b"1e999", r"line 2: number b'1e999' \(field 2\) is not finite"),
+        (b"-", r"line 2: number b'-' \(field 2\) does not parse"),
+        (b".", r"line 2: number b'.' \(field 2\) does not parse"),
+    ],
+)
+def test_malformed_numbers_among_good_lines_name_the_line(bad, message):
+    good = b"".join(b"w%d 0.5 -1.25 3\n" % i for i in range(50))
+    data = b"a 1 2 3\nb 4 " + bad + b" 6\n" + good
+    with pytest.raises(RnncliError, match=message):
+        parse(data)
+    words, m, stats = parse(data, lenient=True)
+    assert len(words) == 51 and stats.bad_lines == 1
+    assert m[-1].tolist() == [0.5, -1.25, 3]

@@ -266,7 +266,8 @@ def _fast_decimal(padded: bytes, count: int) -> Optional[np.ndarray]:
             return None
         if not math.isfinite(v):
             return None
-        out[f] = v
+        with np.errstate(over="ignore"):  # beyond float32's range: inf, as torch's cast gives
+            out[f] = v
     return out
 
 
