@@ -79,8 +79,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: Optional[bool] = typer.Option(
-        None,
+    # A plain bool (not Optional) keeps typer from building a pydantic adapter for it.
+    version: bool = typer.Option(
+        False,
         "--version",
         help="Print the version and exit.",
         callback=_version,
