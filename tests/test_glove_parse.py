@@ -256,3 +256,20 @@ def test_malformed_numbers_among_good_lines_name_the_line(bad, message):
     words, m, stats = parse(data, lenient=True)
     assert len(words) == 51 and stats.bad_lines == 1
     assert m[-1].tolist() == [0.5, -1.25, 3]
+
+
+def test_fasttext_trailing_space_lines_take_the_fast_path(monkeypatch):
+    """A .vec file (header, a space at each line's end) parses without the per-line path."""
+    from rnncli.glove.parse import GloveParser
+
+    rows = [[(i * 7 + j) / 8 - 3 for j in range(3)] for i in range(300)]
+    body = "".join(f"w{i} {' '.join(repr(v) for v in r)} \n" for i, r in enumerate(rows))
+    monkeypatch.setattr(GloveParser, "_slow_line", None)  # any use would fail
+    words, m, stats = parse(b"300 3\n" + body.encode(), block_bytes=512)
+    assert stats.header_skipped and len(words) == 300
+    assert np.array_equal(m, np.array(rows, np.float32))
+
+
+def test_lines_with_two_trailing_spaces_still_parse():
+    words, m, _ = parse(b"a 1 2 3  \nb 4 5 6 \r\n")
+    assert words == ["a", "b"] and m.tolist() == [[1, 2, 3], [4, 5, 6]]

@@ -439,9 +439,15 @@ class GloveParser:
                 blank[i] = True
                 content = content[1:]
 
+        # fastText .vec lines end with a space: their numbers end before it (as in _slow_line).
+        vends = ends
+        trail = ~blank
+        trail[trail] = arr[ends[trail] - 1] == 32
+        if trail.any():
+            vends = ends - trail
         sp = np.flatnonzero(arr == 32)
         c_start = np.searchsorted(sp, starts)
-        c_end = np.searchsorted(sp, ends)
+        c_end = np.searchsorted(sp, vends)
         nsp = c_end - c_start
         fast = ~blank & (nsp == dim)
         seps = np.full(nlines, -1, dtype=np.int64)
@@ -452,7 +458,7 @@ class GloveParser:
         vals = None
         if len(fast_idx):
             s_list = (seps[fast_idx] + 1).tolist()
-            e_list = ends[fast_idx].tolist()
+            e_list = vends[fast_idx].tolist()
             parts = [chunk[s:e] for s, e in zip(s_list, e_list)]
             parts[0] = _ZEROS + parts[0]
             parts[-1] = parts[-1] + _ZEROS
