@@ -210,3 +210,23 @@ def test_listing_reports_size_on_disk(tmp_path):
     row = {s.name: s for s in listing.sets}
     assert row["6B.50d"].cached and not row["6B.100d"].cached
     assert row["840B.300d"].vocab_size == 2_196_017
+
+
+def test_import_text_of_a_dirty_file_stores_the_kept_tokens_bytes(tmp_path):
+    """Duplicates, invalid UTF-8, tokens with spaces, odd line ends: the store's words (written
+    from the parser's own bytes) and lookups match what was kept."""
+    good = [f"w{i} {i}.5 -1 0.25\n" for i in range(3000)]
+    good[10] = "w5 9 9 9\n"  # a duplicate: the first w5 wins
+    good[20] = "new york 1 2 3\n"  # a token with a space (the per-line path)
+    good[2500] = "ünïcode\u00a0x 4 5 6 \r\n"
+    data = "".join(good).encode()
+    data = data.replace(b"w30 ", b"\xff\xfe ")  # not UTF-8: skipped and counted
+    r = import_text("dirty", io.BytesIO(data), tmp_path, dim=3)
+    assert r.stats["duplicates"] == 1 and r.stats["bad_utf8"] == 1
+    s = open_store("dirty", tmp_path)
+    words = list(s.words)
+    assert len(words) == 2998 and "new york" in words and "ünïcode\u00a0x" in words
+    assert (s.path / "words.bin").read_bytes() == ("\n".join(words) + "\n").encode()
+    assert np.array_equal(s.vector("w5"), np.array([5.5, -1, 0.25], np.float32))
+    assert np.array_equal(s.vector("ünïcode\u00a0x"), np.array([4, 5, 6], np.float32))
+    assert all(s.index(w) == i for i, w in enumerate(words))

@@ -86,10 +86,15 @@ class ParseStats:
 
 @dataclass
 class ParsedBlock:
-    """Consecutive kept rows: ``words[i]`` owns ``vectors[i]`` (float32, C order)."""
+    """Consecutive kept rows: ``words[i]`` owns ``vectors[i]`` (float32, C order).
+
+    ``utf8[i]`` is ``words[i]`` as the file spelled it (its UTF-8 bytes), so that a writer need
+    not encode it again.
+    """
 
     words: list[str]
     vectors: np.ndarray
+    utf8: Optional[list[bytes]] = None
 
 
 _INT_MAX = 7  # integer digits the fast path takes (the 8th byte of its word is the dot)
@@ -517,8 +522,9 @@ class GloveParser:
         words, keep = self._decode_and_dedupe(tokens, order, first_lineno)
         if keep is not None:
             out_rows = out_rows[keep]
+            tokens = [tokens[k] for k in keep]
         stats.rows += len(words)
-        return ParsedBlock(words=words, vectors=np.ascontiguousarray(out_rows))
+        return ParsedBlock(words=words, vectors=np.ascontiguousarray(out_rows), utf8=tokens)
 
     def _decode_and_dedupe(
         self, tokens: list[bytes], order: list[int], first_lineno: int

@@ -125,19 +125,21 @@ class _SetWriter:
         self._hashes: list[np.ndarray] = []
         self._norms: list[np.ndarray] = []
 
-    def add(self, words: Sequence[str], vectors: np.ndarray) -> None:
+    def add(
+        self, words: Sequence[str], vectors: np.ndarray, utf8: Optional[Sequence[bytes]] = None
+    ) -> None:
+        """Append rows; ``utf8``, when given, is ``words`` already encoded (the parser's bytes)."""
         import numpy as np
 
         if not len(words):
             return
-        encoded = [w.encode("utf-8") for w in words]
+        encoded = utf8 if utf8 is not None else [w.encode("utf-8") for w in words]
         blob = b"\n".join(encoded) + b"\n"
         self._words.write(blob)
         self._words_crc = zlib.crc32(blob, self._words_crc)
         self._lengths.append(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)))
-        crc = zlib.crc32
         self._hashes.append(
-            np.fromiter((crc(b) for b in encoded), dtype=np.uint32, count=len(encoded))
+            np.fromiter(map(zlib.crc32, encoded), dtype=np.uint32, count=len(encoded))
         )
         rows = np.ascontiguousarray(vectors, dtype="<f4")
         data = rows.data.cast("B") if rows.size else b""
@@ -310,7 +312,7 @@ def import_text(
     writer = _SetWriter(name, Path(cache_dir), dim)
     try:
         for block in blocks:
-            writer.add(block.words, block.vectors)
+            writer.add(block.words, block.vectors, block.utf8)
         path = writer.finish({"source": source, "stats": stats.to_dict()})
     except BaseException:
         writer.abort()
