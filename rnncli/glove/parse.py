@@ -28,6 +28,7 @@ of words seen so far (for duplicates); rows are handed to the caller block by bl
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import warnings
@@ -193,7 +194,12 @@ def _fast_decimal(padded: bytes, count: int) -> Optional[np.ndarray]:
 
     n = len(padded)
     special: list[int] = []
-    epos = [i for c in b"eE" for i in _positions(padded, c)]
+    most = 64 + count // 100  # fields left to float(); beyond that numpy's parser is faster
+    epos = list(
+        itertools.islice(itertools.chain(_positions(padded, 101), _positions(padded, 69)), most + 1)
+    )
+    if len(epos) > most:
+        return None
     original = padded
     a = np.frombuffer(padded, dtype=np.uint8)
     sp = np.flatnonzero(a == 32)
@@ -240,7 +246,7 @@ def _fast_decimal(padded: bytes, count: int) -> Optional[np.ndarray]:
         special = sorted(set(special) | set(np.flatnonzero(big).tolist()))
         np.minimum(lint, _INT_MAX, out=lint)
         np.minimum(lfrac, _FRAC_MAX + 1, out=lfrac)
-    if len(special) > 64 + nf // 100:
+    if len(special) > most:
         return None
     pairs = np.ndarray(shape=(n - 15,), dtype="V16", buffer=padded, strides=(1,))
     dotpos -= 7
@@ -308,7 +314,8 @@ def _numpy_decimal(numeric: bytes, count: int) -> Optional[np.ndarray]:
         return None
     if vals.size != count or not np.isfinite(vals).all():
         return None
-    return vals.astype(np.float32)
+    with np.errstate(over="ignore"):  # beyond float32's range: inf, as torch's cast gives
+        return vals.astype(np.float32)
 
 
 class _BadLine(Exception):
