@@ -117,6 +117,7 @@ class _SetWriter:
         os.umask(umask)
         os.chmod(self.tmp, 0o777 & ~umask)  # mkdtemp makes it private; the cache is not secret
         self.count = 0
+        self.bytes_on_disk = 0
         self._vec = open(self.tmp / "vectors.npy", "wb")  # noqa: SIM115 - closed in finish/abort
         self._vec.write(_npy_header((0, dim)))
         self._words = open(self.tmp / "words.bin", "wb")  # noqa: SIM115
@@ -191,6 +192,8 @@ class _SetWriter:
             json.dump(meta, fh, ensure_ascii=False, indent=1)
             fh.flush()
             os.fsync(fh.fileno())
+        # Measured here: once in place, a concurrent import may already be replacing the folder.
+        self.bytes_on_disk = sum(p.stat().st_size for p in self.tmp.iterdir() if p.is_file())
         _swap_into_place(self.tmp, self.final)
         return self.final
 
@@ -317,7 +320,7 @@ def import_text(
     except BaseException:
         writer.abort()
         raise
-    return _report(name, path, dim, writer.count, source, started, stats)
+    return _report(name, path, dim, writer, source, started, stats)
 
 
 def import_arrays(
@@ -368,19 +371,18 @@ def import_arrays(
     except BaseException:
         writer.abort()
         raise
-    return _report(name, path, dim, writer.count, source, started, stats)
+    return _report(name, path, dim, writer, source, started, stats)
 
 
-def _report(name, path, dim, count, source, started, stats) -> ImportReport:
-    size = sum(p.stat().st_size for p in Path(path).iterdir() if p.is_file())
+def _report(name, path, dim, writer: _SetWriter, source, started, stats) -> ImportReport:
     return ImportReport(
         name=name,
         path=str(path),
         dim=dim,
-        count=count,
+        count=writer.count,
         source=source,
         seconds=time.perf_counter() - started,
-        bytes_on_disk=size,
+        bytes_on_disk=writer.bytes_on_disk,
         stats=stats.to_dict(),
     )
 
