@@ -18,12 +18,14 @@ rules are explicit:
   :class:`~rnncli.errors.RnncliError` naming the line, or, with ``lenient=True``, the line is
   skipped and counted. A last line cut short (a truncated file) is one of those errors.
 
-Speed: the input is read in blocks of a few MB; per block, line and field boundaries are found
-with numpy on the raw bytes and all numbers of the block are parsed by one ``numpy.fromstring``
-call (numpy's C parser, float64 then rounded to float32, the same value as ``float(x)``
-rounded to float32 as pytorch-nlp does). Lines that look odd in any way go through a slow,
-exact per-line path that produces the precise error. Memory: one block at a time, plus the set
-of words seen so far (for duplicates); rows are handed to the caller block by block.
+Speed: the input is read in blocks of a few hundred KB; per block, line and field boundaries
+are found with numpy on the raw bytes, and the numbers of all ordinary lines are parsed at once
+by :func:`_fast_decimal` (SWAR digit arithmetic on 64-bit words, then one correctly rounded
+division: bit-for-bit ``float(x)`` rounded to float32, as pytorch-nlp does), or by numpy's own
+C parser (the same ``PyOS_string_to_double`` as ``float()``) when a block is full of exponents
+or long digit strings. Lines that look odd in any way go through a slow, exact per-line path
+that produces the precise error. Memory: one block at a time, plus the set of words seen so far
+(for duplicates); rows are handed to the caller block by block.
 """
 
 from __future__ import annotations
