@@ -10,18 +10,26 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def stdout_console(**kwargs: Any) -> Console:
-    """A console for results, bound to the current ``sys.stdout`` (test runners swap it)."""
+    """A console for results, bound to the current ``sys.stdout`` (test runners swap it).
+
+    rich is imported here, not at module level: a ``--json`` run never loads it.
+    """
+    from rich.console import Console
+
     return Console(file=sys.stdout, **kwargs)
 
 
 def stderr_console(**kwargs: Any) -> Console:
     """A console for diagnostics, warnings and progress bars."""
+    from rich.console import Console
+
     return Console(file=sys.stderr, **kwargs)
 
 
