@@ -31,10 +31,10 @@ CASES = [
 
 
 def counted_macs(model: ModelSpec, run: RunSpec) -> int:
-    from rnncli.rnn import report as r
+    from rnncli.rnn.running import build_module, random_inputs
 
-    module, _ = r._build(model, "cpu", torch.float32)
-    x, h0, c0 = r._inputs(model, run, "cpu", torch.float32)
+    module, _ = build_module(model, "cpu", torch.float32)
+    x, h0, c0 = random_inputs(model, run, "cpu", torch.float32)
     with FlopCounterMode(display=False) as counter, torch.no_grad():
         unroll(model, module, x, h0, c0)
     return counter.get_total_flops() // 2

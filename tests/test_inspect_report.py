@@ -105,10 +105,10 @@ def test_notebook_defaults():
 
 def test_seeded_module_is_the_notebooks():
     """The weights rnncli runs are those of torch.manual_seed(seed); nn.RNN(...)."""
-    from rnncli.rnn import report as report_module
+    from rnncli.rnn.running import build_module
 
     torch.manual_seed(7)
-    mine, _ = report_module._build(ModelSpec(), "cpu", torch.float32)
+    mine, _ = build_module(ModelSpec(), "cpu", torch.float32)
     torch.manual_seed(7)
     theirs = torch.nn.RNN(100, 20)
     assert torch.equal(mine.weight_ih_l0, theirs.weight_ih_l0)

@@ -1,0 +1,180 @@
+"""The stages around the RNN when sentences go in: embedding, packing, the output layer.
+
+Used by :func:`rnncli.rnn.report.inspect_rnn` with a :class:`~rnncli.rnn.text_plan.TextPlan`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from rnncli.rnn.parameters import Dim, ParameterInfo, extra_parameter
+from rnncli.rnn.running import run_module, zero_states
+from rnncli.rnn.spec import ModelSpec, RunSpec
+from rnncli.rnn.text_plan import TextPlan
+
+
+def build_extras(
+    model: ModelSpec, text: Optional[TextPlan], output_size: int, device: str, dtype: Any
+) -> dict[str, Any]:
+    """The layers around the RNN: the embedding (text runs) and the output layer."""
+    import torch
+
+    extras: dict[str, Any] = {}
+    if text is not None:
+        pad = text.batch.pad_index
+        if text.pretrained is not None:
+            weight = torch.as_tensor(text.pretrained, dtype=dtype, device=device)
+            extras["embedding"] = torch.nn.Embedding.from_pretrained(weight, freeze=True)
+        else:
+            extras["embedding"] = torch.nn.Embedding(
+                len(text.batch.vocab),
+                model.input_size,
+                padding_idx=pad,
+                device=device,
+                dtype=dtype,
+            )
+    if output_size:
+        features = model.num_directions * model.state_size
+        extras["output"] = torch.nn.Linear(features, output_size, device=device, dtype=dtype)
+    return extras
+
+
+def explain_extras(
+    model: ModelSpec, text: Optional[TextPlan], extras: dict[str, Any]
+) -> list[ParameterInfo]:
+    """Table rows for the embedding and output-layer parameters, checked like the RNN's."""
+    infos = []
+    if "embedding" in extras:
+        weight = extras["embedding"].weight
+        source = f"E: GloVe {text.vectors} rows, frozen" if text.vectors else "E: one row per token"
+        infos.append(
+            extra_parameter(
+                "embedding.weight",
+                tuple(weight.shape),
+                (Dim("vocab", len(text.batch.vocab)), Dim("input", model.input_size)),
+                source,
+                trainable=bool(weight.requires_grad),
+            )
+        )
+    if "output" in extras:
+        layer = extras["output"]
+        unit = "proj" if model.proj_size else "hidden"
+        feature = Dim(
+            f"2·{unit}" if model.bidirectional else unit, model.num_directions * model.state_size
+        )
+        out = Dim("output", layer.out_features)
+        infos.append(
+            extra_parameter("output.weight", tuple(layer.weight.shape), (out, feature), "W_hy")
+        )
+        infos.append(extra_parameter("output.bias", tuple(layer.bias.shape), (out,), "b_y"))
+    return infos
+
+
+def text_inputs(
+    model: ModelSpec, run: RunSpec, text: TextPlan, extras: dict[str, Any], device: str
+) -> tuple[Any, Any, Any, Any]:
+    """``(embedded, h0, c0, token_ids)``: the padded ids looked up in the embedding."""
+    import torch
+
+    ids = torch.tensor(text.batch.padded_ids(), dtype=torch.long, device=device)  # [batch, seq]
+    token_ids = ids if model.batch_first else ids.T.contiguous()
+    with torch.no_grad():
+        x = extras["embedding"](token_ids)
+    return (x, *zero_states(model, run.batch, device, x.dtype), token_ids)
+
+
+def forward_packed(
+    model: ModelSpec, module: Any, x: Any, h0: Any, c0: Any, lengths: list[int]
+) -> tuple[tuple[Any, Any, Any], Any, Any]:
+    """Pack, run, unpack: the output at padded steps comes back as zeros."""
+    from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+    packed_in = pack_padded_sequence(
+        x, lengths, batch_first=model.batch_first, enforce_sorted=False
+    )
+    packed_out, h_n, c_n = run_module(model, module, packed_in, h0, c0)
+    output, _ = pad_packed_sequence(
+        packed_out, batch_first=model.batch_first, total_length=max(lengths)
+    )
+    return (output, h_n, c_n), packed_in, packed_out
+
+
+def padding_effect(
+    model: ModelSpec, module: Any, x: Any, h0: Any, c0: Any, results: tuple, text: TextPlan
+) -> list[dict[str, Any]]:
+    """How far each sequence's padded-run h_n is from its packed-run h_n (0 when not padded)."""
+    lengths = text.batch.lengths
+    if len(set(lengths)) == 1:
+        return []
+    (_, h_packed, _), _, _ = forward_packed(model, module, x, h0, c0, lengths)
+    h_padded = results[1]
+    effect = []
+    for b, length in enumerate(lengths):
+        diff = float((h_padded[:, b] - h_packed[:, b]).abs().max())
+        effect.append(
+            {
+                "sequence": b,
+                "length": length,
+                "pad_steps": max(lengths) - length,
+                "h_n_max_abs_difference": diff,
+            }
+        )
+    return effect
+
+
+def step_tokens(text: TextPlan) -> list[list[Optional[str]]]:
+    """``[t][b]``: the token of sequence b at step t, or None over padding."""
+    seqs = text.batch.sequences
+    return [
+        [s.tokens[t] if t < len(s.tokens) else None for s in seqs]
+        for t in range(text.batch.max_len)
+    ]
+
+
+def text_notes(
+    model: ModelSpec, text: TextPlan, pack: bool, padding_effect: list[dict[str, Any]]
+) -> list[str]:
+    """What the user should know about this batch: lengths, padding or packing."""
+    lengths = text.batch.lengths
+    notes = [
+        f"{len(lengths)} sequences of lengths {lengths}, padded to {max(lengths)} with <pad>; "
+        f"vocabulary of {len(text.batch.vocab)} ({text.batch.vocab_source}); embedding "
+        + (
+            f"from GloVe {text.vectors}."
+            if text.vectors
+            else f"random, seeded, {text.input_size}-dimensional."
+        )
+    ]
+    if pack:
+        notes.append(
+            "packed: the RNN sees only real steps (PackedSequence.data holds sum(lengths) rows; "
+            "batch_sizes says how many sequences are still running at each step); h_n is each "
+            "sequence's state after its own last token, and the unpacked output is zero at padding."
+        )
+    elif padding_effect:
+        worst = max(e["h_n_max_abs_difference"] for e in padding_effect)
+        notes.append(
+            "padded, not packed: the RNN also steps over <pad>, so h_n of a shorter sequence is "
+            f"its state after the padding, not after its last word (largest difference from a "
+            f"packed run: {worst:.3g}); add --pack to run the real steps only."
+        )
+    return notes
+
+
+def text_warnings(text: Optional[TextPlan]) -> list[str]:
+    """Tokens mapped to unk, and tokens GloVe lacks (given zero rows)."""
+    if text is None:
+        return []
+    warnings_ = []
+    if text.batch.unknown:
+        unk = text.batch.vocab.unk
+        warnings_.append(
+            f"{len(text.batch.unknown)} token(s) not in the vocabulary, mapped to {unk}: "
+            + ", ".join(text.batch.unknown[:20])
+        )
+    if text.missing:
+        warnings_.append(
+            f"{len(text.missing)} token(s) missing from GloVe {text.vectors}, given zero rows: "
+            + ", ".join(text.missing[:20])
+        )
+    return warnings_
