@@ -172,13 +172,16 @@ def embed_words(
     its unk token and are listed in ``unknown``. ``pretrained`` (a ``[len(vocab), dim]`` matrix)
     replaces the seeded random rows; ``dim`` is then the matrix's width.
 
+    With a ``vocab`` and no ``words``, every entry of the vocabulary is looked up, in index
+    order (specials included): the whole matrix, e.g. to export it with ``--out``.
+
     ``glove`` (an open GloVe set) gives every vocabulary entry its GloVe row, through
     ``nn.Embedding.from_pretrained``; entries the set lacks get a row by ``missing`` (``zeros``,
     or ``random`` drawn with ``seed``), listed in ``report.pretrained.missing``.
     """
     import torch
 
-    if not words:
+    if not words and vocab is None:
         raise UsageError("give at least one word, or - to read them from stdin", "WORD")
     if glove is not None and pretrained is not None:
         raise UsageError("give either pretrained rows or a GloVe set, not both", "--vectors")
@@ -188,6 +191,8 @@ def embed_words(
         tokens = list(words)
         vocab = Vocab.from_words(tokens)
         indices, unknown = [vocab.stoi[w] for w in tokens], []
+    elif not words:
+        tokens, indices, unknown = list(vocab.itos), list(range(len(vocab))), []
     else:
         tokens = [t for w in words for t in vocab.tokenize(w)]
         if not tokens:

@@ -364,3 +364,22 @@ def test_real_vectors_king_queen(tmp_path):
         expected = np.asarray(matrix[words.index(word)], dtype=np.float32)
         assert np.array_equal(np.asarray(data["vectors"][i], np.float32), expected)
     assert data["pretrained"]["missing"] == []
+
+
+def test_vocab_alone_exports_the_whole_matrix(tmp_path, cache):
+    """`embed --vocab FILE --vectors NAME` with no words: every entry, in index order."""
+    vocab = Vocab.from_counts(__import__("collections").Counter({w: 1 for w in WORDS[:60]}))
+    path = tmp_path / "vocab.json"
+    vocab.save(path)
+    out = tmp_path / "emb.pt"
+    result = invoke("embed", "--vocab", str(path), "--vectors", "6B.50d", "--out", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert "… +12 more" in result.stdout  # 62 entries, the table lists 50
+    saved = load_embedding(out)
+    assert saved["itos"] == vocab.itos
+    for i, token in enumerate(vocab.itos):
+        expected = ROW.get(token, np.zeros(DIM, np.float32))
+        assert np.array_equal(saved["weight"][i].numpy(), expected), token
+    data = json.loads(invoke("embed", "--vocab", str(path), "--vectors", "6B.50d", "--json").stdout)
+    assert data["indices"] == list(range(len(vocab)))
+    assert data["words"] == vocab.itos  # specials are looked up as themselves, not tokenized

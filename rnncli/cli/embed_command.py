@@ -87,8 +87,12 @@ def embed(
     from rnncli.terminal import stdout_console, warn, write_json
 
     words = list(words or [])
-    if not words:
-        raise UsageError("give at least one word, or - to read words from stdin", "WORD")
+    if not words and vocab is None:
+        raise UsageError(
+            "give at least one word, - to read words from stdin, or --vocab FILE alone "
+            "for the whole vocabulary",
+            "WORD",
+        )
     if dim is not None:
         check_dim(dim)
     store = None

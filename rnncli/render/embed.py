@@ -17,6 +17,10 @@ SHOW_ONEHOT = 8
 SHOW_MISSING = 20
 
 
+#: Words listed in the table; a whole vocabulary (``embed --vocab FILE``) is cut after these.
+MAX_ROWS = 50
+
+
 def _shape(shape: list[int]) -> str:
     return "[" + ", ".join(str(s) for s in shape) + "]"
 
@@ -131,7 +135,7 @@ def _word_table(report: EmbedReport, width: int) -> Table:
     unknown = set(report.unknown)
     no_row = set(report.pretrained.missing) if report.pretrained is not None else set()
     labels, onehots = [], []
-    for word, index in zip(report.words, report.indices):
+    for word, index in zip(report.words[:MAX_ROWS], report.indices[:MAX_ROWS]):
         label = Text(word)
         if word in unknown:
             label.append(f" → {report.vocab.itos[index]}", style="yellow")
@@ -142,7 +146,7 @@ def _word_table(report: EmbedReport, width: int) -> Table:
     # Show as many values as fit beside the other columns (9 characters each); JSON has all.
     used = (
         max(len(label) for label in labels)
-        + max(5, len(str(max(report.indices))))
+        + max(5, len(str(max(report.indices[:MAX_ROWS]))))
         + max(len(o) for o in onehots)
         + 3 * 2
     )
@@ -151,6 +155,11 @@ def _word_table(report: EmbedReport, width: int) -> Table:
         show = max(2, (width - used - 12) // 9)  # room for the "… +N" marker
     for label, index, onehot, vector in zip(labels, report.indices, onehots, report.vectors):
         table.add_row(label, str(index), onehot, format_vector(vector, show=show))
+    if len(report.words) > MAX_ROWS:
+        more = len(report.words) - MAX_ROWS
+        table.add_row(
+            Text(f"… +{more:,} more", style="dim"), "", "", Text("(--json has all)", style="dim")
+        )
     return table
 
 
