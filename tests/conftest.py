@@ -75,6 +75,18 @@ def imported_modules(*commands: list[str], tmp_path: Path) -> set[str]:
     return set(json.loads(report.read_text()))
 
 
+def make_glove_text_set(cache_dir: Path, vectors: dict, name: str = "6B.50d") -> Path:
+    """Import a tiny GloVe set, written in GloVe's text format, into ``cache_dir``."""
+    import io
+
+    from rnncli.glove.store import import_text
+
+    dim = len(next(iter(vectors.values())))
+    lines = "".join(f"{w} {' '.join(str(x) for x in v)}\n" for w, v in vectors.items())
+    import_text(name, io.BytesIO(lines.encode()), cache_dir, dim=dim)
+    return cache_dir
+
+
 @pytest.fixture
 def rnncli_process():
     """The subprocess runner, as a fixture for tests that prefer injection."""

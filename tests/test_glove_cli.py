@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import io
 import json
 
 import pytest
-from conftest import run_rnncli
+from conftest import make_glove_text_set, run_rnncli
 from typer.testing import CliRunner
 
 from rnncli.cli.app import app
-from rnncli.glove.store import import_text
 
 runner = CliRunner()
 
@@ -26,8 +24,7 @@ VOCAB = {
 
 @pytest.fixture
 def cache(tmp_path, monkeypatch):
-    lines = "".join(f"{w} {' '.join(str(x) for x in v)}\n" for w, v in VOCAB.items())
-    import_text("6B.50d", io.BytesIO(lines.encode()), tmp_path, dim=4)
+    make_glove_text_set(tmp_path, VOCAB)
     monkeypatch.setenv("RNNCLI_CACHE_DIR", str(tmp_path))
     return tmp_path
 

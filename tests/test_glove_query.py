@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import pytest
+from conftest import make_glove_text_set
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rnncli.errors import UsageError
 from rnncli.glove import query
-from rnncli.glove.store import import_arrays, import_text, open_store
+from rnncli.glove.store import import_arrays, open_store
 
 
 @pytest.fixture
@@ -27,9 +26,7 @@ def store(tmp_path):
         "pear": [0, 0.1, 0, 1],
         "zero": [0, 0, 0, 0],
     }
-    lines = "".join(f"{w} {' '.join(str(x) for x in v)}\n" for w, v in vocab.items())
-    import_text("6B.50d", io.BytesIO(lines.encode()), tmp_path, dim=4)
-    return open_store("6B.50d", tmp_path)
+    return open_store("6B.50d", make_glove_text_set(tmp_path, vocab))
 
 
 def test_neighbors_exclude_the_word_and_rank_by_cosine(store):
