@@ -1,7 +1,8 @@
-"""Time and peak memory of whole processes, for the benchmark scripts beside this file."""
+"""Time and peak memory of whole processes, shared by the benchmark scripts beside this file."""
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import sys
@@ -9,28 +10,49 @@ import time
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
-
-# Runs the command as a child and reports the child's peak resident memory (kB on Linux).
-_PEAK = (
-    "import resource, subprocess, sys\n"
-    "rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode\n"
-    "print(rc, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
-)
+REPO = Path(__file__).resolve().parent.parent
 
 
-def measure(cmd: list[str], repeat: int = 5) -> tuple[float, float]:
-    """Median wall seconds over ``repeat`` runs, and peak RSS in MB of one more run."""
-    times = []
-    for _ in range(repeat):
+def run_measured(cmd: list[str], env: dict | None = None) -> tuple[float, float, str]:
+    """(wall seconds, peak RSS in MB, stdout) of one fresh child process.
+
+    The peak comes from GNU time (a small C program, so the child's RSS before exec is tiny);
+    without it, from os.wait4 (which also counts the fork of this process before exec).
+    """
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    tmp = Path(os.environ.get("TMPDIR", "/tmp"))
+    out_path = tmp / f"rnncli-bench-{os.getpid()}.out"
+    rss_path = tmp / f"rnncli-bench-{os.getpid()}.rss"
+    gnu_time = Path("/usr/bin/time")
+    full = [str(gnu_time), "-f", "%M", "-o", str(rss_path), *cmd] if gnu_time.exists() else cmd
+    with open(out_path, "wb") as out:
         start = time.perf_counter()
-        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-        times.append(time.perf_counter() - start)
-    out = subprocess.run(
-        [sys.executable, "-c", _PEAK, *cmd], capture_output=True, text=True, check=True
-    ).stdout.split()
-    if out[0] != "0":
-        raise SystemExit(f"{' '.join(cmd)} exited {out[0]}")
-    return statistics.median(times), int(out[1]) / 1024
+        proc = subprocess.Popen(full, stdout=out, stderr=subprocess.PIPE, env=full_env, cwd=REPO)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    text = out_path.read_text(encoding="utf-8", errors="replace")
+    out_path.unlink()
+    if code != 0:
+        raise SystemExit(f"failed ({code}): {' '.join(cmd)}\n{proc.stderr.read().decode()}")
+    if gnu_time.exists():
+        peak_kb = float(rss_path.read_text().strip().splitlines()[-1])
+        rss_path.unlink()
+    else:
+        peak_kb = usage.ru_maxrss
+    return wall, peak_kb / 1024, text
+
+
+def best(cmd: list[str], repeat: int = 5, env: dict | None = None) -> tuple[float, float]:
+    """Median wall time and max peak RSS over `repeat` warm runs (after one warm-up)."""
+    run_measured(cmd, env)
+    walls, peaks = [], []
+    for _ in range(repeat):
+        w, p, _ = run_measured(cmd, env)
+        walls.append(w)
+        peaks.append(p)
+    return statistics.median(walls), max(peaks)
 
 
 def table(rows: list[tuple[str, float, float, str]]) -> None:

@@ -22,58 +22,15 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
+from _measure import best, run_measured
 
 REPO = Path(__file__).resolve().parent.parent
 PY = sys.executable
-
-
-def run_measured(cmd: list[str], env: dict | None = None) -> tuple[float, float, str]:
-    """(wall seconds, peak RSS in MB, stdout) of one fresh child process.
-
-    The peak comes from GNU time (a small C program, so the child's RSS before exec is tiny);
-    without it, from os.wait4 (which also counts the fork of this process before exec).
-    """
-    full_env = dict(os.environ)
-    full_env.update(env or {})
-    tmp = Path(os.environ.get("TMPDIR", "/tmp"))
-    out_path = tmp / f"rnncli-bench-{os.getpid()}.out"
-    rss_path = tmp / f"rnncli-bench-{os.getpid()}.rss"
-    gnu_time = Path("/usr/bin/time")
-    full = [str(gnu_time), "-f", "%M", "-o", str(rss_path), *cmd] if gnu_time.exists() else cmd
-    with open(out_path, "wb") as out:
-        start = time.perf_counter()
-        proc = subprocess.Popen(full, stdout=out, stderr=subprocess.PIPE, env=full_env, cwd=REPO)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-    code = os.waitstatus_to_exitcode(status)
-    text = out_path.read_text(encoding="utf-8", errors="replace")
-    out_path.unlink()
-    if code != 0:
-        raise SystemExit(f"failed ({code}): {' '.join(cmd)}\n{proc.stderr.read().decode()}")
-    if gnu_time.exists():
-        peak_kb = float(rss_path.read_text().strip().splitlines()[-1])
-        rss_path.unlink()
-    else:
-        peak_kb = usage.ru_maxrss
-    return wall, peak_kb / 1024, text
-
-
-def best(cmd: list[str], repeat: int, env: dict | None = None) -> tuple[float, float]:
-    """Median wall time and max peak RSS over `repeat` warm runs (after one warm-up)."""
-    run_measured(cmd, env)
-    walls, peaks = [], []
-    for _ in range(repeat):
-        w, p, _ = run_measured(cmd, env)
-        walls.append(w)
-        peaks.append(p)
-    return statistics.median(walls), max(peaks)
 
 
 def write_real_text(path: Path) -> None:
@@ -184,7 +141,7 @@ def main() -> None:
     env = {"RNNCLI_CACHE_DIR": str(ours_cache)}
     vec = best([PY, "-m", "rnncli", "glove", "vector", "hello", "--json"], args.repeat, env)
     tnw = best([PY, "-c", LOAD_TORCHNLP, str(tn_dir)], args.repeat)
-    print(row("2. warm `glove vector hello` (whole process)", vec, tnw))
+    print(row("2. warm `glove vector hello --json` (process)", vec, tnw))
 
     # 3. neighbours
     nb = best([PY, "-m", "rnncli", "glove", "neighbors", "king", "-k", "10"], args.repeat, env)

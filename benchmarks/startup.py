@@ -12,16 +12,16 @@ from __future__ import annotations
 import platform
 import sys
 
-from _measure import BIN, measure, table
+from _measure import BIN, best, table
 
 RNNCLI = str(BIN / "rnncli")
 PY = sys.executable
 
 
 def main() -> None:
-    torch_s, torch_mb = measure([PY, "-c", "import torch"])
-    help_s, help_mb = measure([RNNCLI, "--help"])
-    inspect_s, inspect_mb = measure([RNNCLI, "inspect", "--input", "100", "--hidden", "20"])
+    torch_s, torch_mb = best([PY, "-c", "import torch"])
+    help_s, help_mb = best([RNNCLI, "--help"])
+    inspect_s, inspect_mb = best([RNNCLI, "inspect", "--input", "100", "--hidden", "20"])
     meta_cmd = [
         RNNCLI,
         "inspect",
@@ -36,7 +36,7 @@ def main() -> None:
         "--device",
         "meta",
     ]
-    meta_s, meta_mb = measure(meta_cmd, repeat=3)
+    meta_s, meta_mb = best(meta_cmd, 3)
     print(
         f"machine: {platform.machine()}, {platform.python_implementation()} "
         f"{platform.python_version()}, {platform.system()}"

@@ -34,14 +34,9 @@ def _json_option():
 
 
 def _open(name: str, cache_dir: Optional[Path]):
-    from rnncli.cache import resolve_cache_dir
-    from rnncli.glove.catalog import SETS, get_set
-    from rnncli.glove.store import open_store, set_dir
+    from rnncli.glove.pretrained import open_vectors
 
-    root = resolve_cache_dir(cache_dir)
-    if name not in SETS and not set_dir(name, root).exists():
-        get_set(name)  # raises the UsageError listing the valid names
-    return open_store(name, root)
+    return open_vectors(name, cache_dir, option="--name")
 
 
 def _emit(report, renderer: str, json_output: bool) -> None:

@@ -9,7 +9,7 @@ with the seed and run, and the shapes of that run are reported.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from rnncli.errors import RnncliError, UsageError
 from rnncli.rnn import running, text_run
@@ -18,9 +18,11 @@ from rnncli.rnn.equations import Recurrence, recurrence
 from rnncli.rnn.parameters import ParameterInfo, explain_parameters
 from rnncli.rnn.spec import ModelSpec, RunSpec
 from rnncli.rnn.tensors import TensorInfo, describe_tensors, expected_dims, tensor_notes
-from rnncli.rnn.text_plan import TextPlan
 from rnncli.rnn.trace import Trace, build_trace
 from rnncli.rnn.unroll import VerifyResult, verify, verify_packed
+
+if TYPE_CHECKING:  # only annotations: random runs never load the text modules
+    from rnncli.rnn.text_plan import TextPlan
 
 #: A run may use at most this share of the memory available.
 MEMORY_HEADROOM = 0.8

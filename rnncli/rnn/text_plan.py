@@ -64,10 +64,9 @@ def plan_text(
     if vectors is not None:
         if embed_dim is not None:
             raise UsageError("give --embed-dim or --vectors, not both", "--embed-dim")
-        from rnncli.cache import resolve_cache_dir
-        from rnncli.glove.store import open_store
+        from rnncli.glove.pretrained import open_vectors
 
-        store = open_store(vectors, resolve_cache_dir(cache_dir))
+        store = open_vectors(vectors, cache_dir)
         matrix, missing = store.rows_for(batch.vocab.itos)
         specials = set(batch.vocab.specials)
         if input_size is not None and input_size != store.dim:

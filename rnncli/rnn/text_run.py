@@ -5,12 +5,14 @@ Used by :func:`rnncli.rnn.report.inspect_rnn` with a :class:`~rnncli.rnn.text_pl
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from rnncli.rnn.parameters import Dim, ParameterInfo, extra_parameter
 from rnncli.rnn.running import run_module, zero_states
 from rnncli.rnn.spec import ModelSpec, RunSpec
-from rnncli.rnn.text_plan import TextPlan
+
+if TYPE_CHECKING:
+    from rnncli.rnn.text_plan import TextPlan
 
 
 def build_extras(
