@@ -9,6 +9,7 @@ import typer
 from typer.core import TyperGroup
 
 from rnncli import __version__
+from rnncli.cli import coercion
 from rnncli.errors import RnncliError
 from rnncli.terminal import debug_enabled
 
@@ -34,6 +35,7 @@ class RnncliGroup(TyperGroup):
 
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         kwargs.setdefault("prog_name", "rnncli")
+        coercion.install(self)  # option values without importing pydantic at every start
         if not standalone_mode:
             return super().main(*args, standalone_mode=False, **kwargs)
         try:

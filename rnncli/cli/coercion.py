@@ -1,0 +1,184 @@
+"""Option values without pydantic: typer >= 0.26's coercion, for the values it would pass as is.
+
+typer 0.26 and later turn every non-bool option value into its annotated type through a pydantic
+``TypeAdapter``. Importing pydantic for that costs about 65 ms at every start, a third of a warm
+``rnncli glove vector``. rnncli's options are plain ``str``, ``int`` (with ``min``/``max``),
+``Path``, ``list[str]`` and ``Enum`` choices, for which the value click hands over is already
+right or one obvious conversion away. :func:`install` gives each such parameter a converter that
+answers for the values it can vouch for and hands every other value (and so every error message)
+to typer's own coercion, built only then. On a typer without this machinery it changes nothing.
+
+The contract, tested with hypothesis against typer itself: whatever a converter here returns,
+typer's own coercion returns the same value of the same type.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from enum import Enum
+from pathlib import Path
+from typing import Any, Callable, get_args, get_origin
+
+UNSURE: Any = object()
+"""What a converter returns when typer's own coercion has to decide (and word any error)."""
+
+Converter = Callable[[Any, Any], Any]  # (value, click context) -> value or UNSURE
+
+_PLAIN_INT = re.compile(r"-?(?:0|[1-9][0-9]{0,17})")  # ASCII digits, no sign games, < 2**63
+
+
+def _convert_bool(value: Any, ctx: Any) -> Any:
+    return value if type(value) is bool else UNSURE
+
+
+def _convert_str(value: Any, ctx: Any) -> Any:
+    return value if type(value) is str else UNSURE
+
+
+def _int_converter(info: Any) -> Converter | None:
+    if info.clamp:
+        return None
+    low, high = info.min, info.max
+
+    def convert(value: Any, ctx: Any) -> Any:
+        if type(value) is str and _PLAIN_INT.fullmatch(value):
+            value = int(value)
+        elif type(value) is not int:
+            return UNSURE
+        if (low is not None and value < low) or (high is not None and value > high):
+            return UNSURE
+        return value
+
+    return convert
+
+
+def _path_converter(info: Any) -> Converter | None:
+    if info.resolve_path or info.allow_dash or info.path_type not in (None, Path):
+        return None
+
+    def convert(value: Any, ctx: Any) -> Any:
+        if type(value) is not str or not value or "\0" in value:
+            return UNSURE
+        path = Path(value)
+        try:
+            mode = os.stat(path).st_mode
+        except OSError:
+            return UNSURE if info.exists else path
+        if (not info.file_okay and stat.S_ISREG(mode)) or (
+            not info.dir_okay and stat.S_ISDIR(mode)
+        ):
+            return UNSURE
+        if (info.readable and not os.access(path, os.R_OK)) or (
+            info.writable and not os.access(path, os.W_OK)
+        ):
+            return UNSURE
+        return path
+
+    return convert
+
+
+def _enum_converter(annotation: type[Enum], info: Any) -> Converter:
+    members = list(annotation)
+    fold = (lambda s: s) if info.case_sensitive else str.casefold
+
+    def convert(value: Any, ctx: Any) -> Any:
+        if isinstance(value, annotation):
+            return value
+        if type(value) is not str or getattr(ctx, "token_normalize_func", None) is not None:
+            return UNSURE
+        wanted = fold(value)
+        for member in members:  # the first match, as typer's choice coercion
+            if fold(str(member.value)) == wanted:
+                return member
+        return UNSURE
+
+    return convert
+
+
+def _str_list_converter(value: Any, ctx: Any) -> Any:
+    if isinstance(value, (list, tuple)) and all(type(item) is str for item in value):
+        return list(value)
+    return UNSURE
+
+
+def converter_for(annotation: Any, info: Any) -> Converter | None:
+    """The converter for a parameter of this annotation and typer ``ParameterInfo``, if any."""
+    if getattr(info, "parser", None) is not None or getattr(info, "click_type", None) is not None:
+        return None
+    if annotation is bool:  # flags typer skips anyway; others (--help) start out None
+        return _convert_bool
+    if annotation is str:
+        return _convert_str
+    if annotation is int:
+        return _int_converter(info)
+    if annotation is Path:
+        return _path_converter(info)
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return _enum_converter(annotation, info)
+    if get_origin(annotation) is list and get_args(annotation) == (str,):
+        return _str_list_converter
+    return None
+
+
+class FastRuntimeParam:
+    """Stands in for typer's ``RuntimeParam``: converts, or defers to typer's own coercion."""
+
+    def __init__(self, convert: Converter, typer_runtime: Callable[[], Any]) -> None:
+        self._convert = convert
+        self._typer_runtime = typer_runtime
+        self._typer_param: Any = None
+
+    def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
+        if value is None:  # typer's rule, before any adapter: nothing given
+            return () if (param.multiple or param.nargs == -1) else None
+        try:
+            result = self._convert(value, ctx)
+        except Exception:  # a typer whose internals moved on: let typer itself answer
+            result = UNSURE
+        if result is UNSURE:
+            if self._typer_param is None:
+                self._typer_param = self._typer_runtime()
+            return self._typer_param.coerce(value, param=param, ctx=ctx)
+        return result
+
+
+def install(command: Any) -> int:
+    """Give the parameters of ``command`` and its subcommands the fast coercion; how many got it.
+
+    Also wraps each command's ``get_help_option``: click builds ``--help`` only when parsing, and
+    typer coerces its unset value too. Does nothing where typer has no ``_runtime_param`` hook
+    (typer < 0.26 uses click's own types).
+    """
+    try:
+        from typer._coercion import build_runtime_param
+    except ImportError:  # pragma: no cover - typer < 0.26
+        return 0
+
+    def give(param: Any) -> int:
+        descriptor = getattr(param, "type_descriptor", None)
+        if descriptor is None or getattr(param, "_runtime_param", UNSURE) is not None:
+            return 0
+        convert = converter_for(descriptor.annotation, descriptor.parameter_info)
+        if convert is None:
+            return 0
+        param._runtime_param = FastRuntimeParam(
+            convert, lambda descriptor=descriptor: build_runtime_param(descriptor)
+        )
+        return 1
+
+    def visit(command: Any) -> int:
+        count = sum(give(param) for param in command.params)
+        build_help_option = command.get_help_option
+
+        def get_help_option(ctx: Any) -> Any:
+            option = build_help_option(ctx)
+            if option is not None:
+                give(option)
+            return option
+
+        command.get_help_option = get_help_option
+        return count + sum(visit(sub) for sub in getattr(command, "commands", {}).values())
+
+    return visit(command)

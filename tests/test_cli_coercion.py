@@ -1,0 +1,176 @@
+"""rnncli's pydantic-free option coercion agrees with typer's own, value for value.
+
+`rnncli.cli.coercion` answers for the values it can vouch for and defers everything else to
+typer. The property: for every parameter of the real command tree and any value click could hand
+over, the result (value and type, or the error message) equals what typer's own coercion gives.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+
+import pytest
+import typer.main
+from conftest import imported_modules, make_glove_text_set
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from rnncli.cli import coercion
+from rnncli.cli.app import app
+
+typer_coercion = pytest.importorskip("typer._coercion", reason="typer < 0.26 uses click's types")
+from typer._click import Context  # noqa: E402
+from typer._click.exceptions import ClickException  # noqa: E402
+
+
+def _tree():
+    root = typer.main.get_command(app)
+    coercion.install(root)
+    return root
+
+
+def _params(command, path=()):
+    """(command path, command, parameter) for every parameter, --help included."""
+    ctx = Context(command, info_name=path[-1] if path else "rnncli")
+    for param in [*command.params, command.get_help_option(ctx)]:
+        if param is not None:
+            yield path, command, param
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from _params(sub, (*path, name))
+
+
+class Colour(str, Enum):
+    red = "red"
+    Red = "RED"  # a second member equal to the first once case is folded: typer takes the first
+    blue = "blue"
+
+
+_synthetic = typer.Typer()
+
+
+@_synthetic.command()
+def _every_kind(
+    words: list[str] = typer.Argument(None),
+    tags: list[str] = typer.Option(None, "--tag"),
+    name: str = typer.Option("x"),
+    n: int = typer.Option(0),
+    ranged: int = typer.Option(1, min=-3, max=5),
+    clamped: int = typer.Option(1, min=0, max=5, clamp=True),
+    colour: Colour = typer.Option(Colour.red),
+    exact_colour: Colour = typer.Option(Colour.red, case_sensitive=False),
+    anywhere: Path = typer.Option(None),
+    existing: Path = typer.Option(None, exists=True),
+    a_file: Path = typer.Option(None, exists=True, dir_okay=False),
+    a_dir: Path = typer.Option(None, file_okay=False),
+    writable: Path = typer.Option(None, writable=True, readable=False),
+    resolved: Path = typer.Option(None, resolve_path=True),
+    dash: Path = typer.Option(None, allow_dash=True),
+    flag: bool = typer.Option(False),
+) -> None:
+    """Every kind of parameter the converters know, with every flag that changes the answer."""
+
+
+def _synthetic_tree():
+    command = typer.main.get_command(_synthetic)
+    coercion.install(command)
+    return command
+
+
+PARAMS = list(_params(_tree())) + list(_params(_synthetic_tree(), ("synthetic",)))
+FAST = [
+    (path, cmd, p)
+    for path, cmd, p in PARAMS
+    if isinstance(p._runtime_param, coercion.FastRuntimeParam)
+]
+
+
+def _id(item):
+    path, _, param = item
+    return " ".join(path) + ":" + param.name
+
+
+@pytest.fixture(scope="module")
+def places(tmp_path_factory):
+    """Existing paths of each kind, as strings, for the Path parameters."""
+    root = tmp_path_factory.mktemp("places")
+    (root / "file.txt").write_text("x")
+    (root / "dir").mkdir()
+    return [str(root / "file.txt"), str(root / "dir"), str(root / "missing.json"), "-", "", "."]
+
+
+def _values(param, places):
+    annotation = param.type_descriptor.annotation
+    text = st.text(max_size=12)
+    if annotation is bool:
+        return st.one_of(st.none(), st.booleans(), text)
+    if annotation is int:
+        digits = st.from_regex(r"\A[ +-]?[0-9_]{0,22}[ ]?\Z")
+        return st.one_of(st.none(), st.integers(-(2**70), 2**70), digits, text, st.booleans())
+    if annotation is Path:
+        return st.one_of(st.none(), st.sampled_from(places), text)
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        names = [str(m.value) for m in annotation]
+        cased = st.sampled_from(names).map(str.upper) | st.sampled_from(names)
+        return st.one_of(st.none(), st.sampled_from(list(annotation)), cased, text)
+    if annotation == list[str]:
+        return st.one_of(st.none(), st.lists(text, max_size=3).map(tuple), text)
+    return st.one_of(st.none(), text)
+
+
+def _outcome(runtime, value, param, ctx):
+    try:
+        result = runtime.coerce(value, param=param, ctx=ctx)
+    except ClickException as exc:
+        return ("error", type(exc).__name__, exc.format_message())
+    return ("value", type(result), result)
+
+
+@pytest.mark.parametrize("item", FAST, ids=_id)
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_fast_coercion_gives_what_typer_gives(item, places, data):
+    path, command, param = item
+    value = data.draw(_values(param, places))
+    ctx = Context(command, info_name=path[-1] if path else "rnncli")
+    ours = _outcome(param._runtime_param, value, param, ctx)
+    typers = _outcome(typer_coercion.build_runtime_param(param.type_descriptor), value, param, ctx)
+    assert ours == typers, (value, ours, typers)
+
+
+def test_every_option_of_the_commands_without_torch_is_fast():
+    """vocab and glove start without torch: none of their options may fall back to pydantic.
+
+    inspect and embed import torch anyway; only inspect --dropout (a float) is left to typer.
+    """
+    slow = {_id(item) for item in PARAMS} - {_id(item) for item in FAST}
+    assert slow == {"inspect:dropout", "synthetic:clamped", "synthetic:resolved", "synthetic:dash"}
+
+
+def test_a_value_it_cannot_vouch_for_gets_typers_own_error():
+    root = _tree()
+    k = next(p for p in root.commands["glove"].commands["neighbors"].params if p.name == "k")
+    ctx = Context(root.commands["glove"].commands["neighbors"])
+    assert k._runtime_param.coerce("12", param=k, ctx=ctx) == 12
+    with pytest.raises(ClickException, match="greater than or equal to 1"):
+        k._runtime_param.coerce("0", param=k, ctx=ctx)
+
+
+def test_queries_and_help_start_without_pydantic(tmp_path):
+    make_glove_text_set(tmp_path, {"king": [1.0, 0.5], "queen": [0.9, 0.6], "man": [0.2, 0.1]})
+    cache = ["--cache-dir", str(tmp_path)]
+    (tmp_path / "corpus.txt").write_text("the cat sat on the mat\n", encoding="utf-8")
+    vocab = str(tmp_path / "vocab.json")
+    modules = imported_modules(
+        ["vocab", "build", str(tmp_path / "corpus.txt"), "--out", vocab, "--min-freq", "1"],
+        ["vocab", "show", vocab, "--top", "3"],
+        ["glove", "vector", "king", "--json", *cache],
+        ["glove", "neighbors", "king", "-k", "1", *cache],
+        ["glove", "list", *cache],
+        ["glove", "vector", "--help"],
+        ["--version"],
+        tmp_path=tmp_path,
+    )
+    assert "pydantic" not in modules and "typer" in modules
