@@ -57,6 +57,8 @@ def _every_kind(
     n: int = typer.Option(0),
     ranged: int = typer.Option(1, min=-3, max=5),
     clamped: int = typer.Option(1, min=0, max=5, clamp=True),
+    rate: float = typer.Option(0.5),
+    share: float = typer.Option(0.0, min=0.0, max=1.0),
     colour: Colour = typer.Option(Colour.red),
     exact_colour: Colour = typer.Option(Colour.red, case_sensitive=False),
     anywhere: Path = typer.Option(None),
@@ -106,7 +108,23 @@ def _values(param, places):
         return st.one_of(st.none(), st.booleans(), text)
     if annotation is int:
         digits = st.from_regex(r"\A[ +-]?[0-9_]{0,22}[ ]?\Z")
-        return st.one_of(st.none(), st.integers(-(2**70), 2**70), digits, text, st.booleans())
+        near = st.integers(-8, 8)
+        return st.one_of(
+            st.none(),
+            st.integers(-(2**70), 2**70),
+            near,
+            near.map(str),
+            digits,
+            text,
+            st.booleans(),
+        )
+    if annotation is float:
+        decimals = st.from_regex(r"\A[ +-]?[0-9]{0,20}[.]?[0-9]{0,20}(e-?[0-9])?\Z")
+        numbers = st.floats(allow_nan=True, allow_infinity=True)
+        near = st.floats(-3, 3).map(lambda x: round(x, 2))  # around the bounds, e.g. 1.25
+        return st.one_of(
+            st.none(), numbers, near, near.map(str), decimals, st.integers(-5, 5), text
+        )
     if annotation is Path:
         return st.one_of(st.none(), st.sampled_from(places), text)
     if isinstance(annotation, type) and issubclass(annotation, Enum):
@@ -140,13 +158,10 @@ def test_fast_coercion_gives_what_typer_gives(item, places, data):
     assert ours == typers, (value, ours, typers)
 
 
-def test_every_option_of_the_commands_without_torch_is_fast():
-    """vocab and glove start without torch: none of their options may fall back to pydantic.
-
-    inspect and embed import torch anyway; only inspect --dropout (a float) is left to typer.
-    """
+def test_every_rnncli_option_is_fast():
+    """No rnncli option falls back to pydantic at start (only values typer must judge do)."""
     slow = {_id(item) for item in PARAMS} - {_id(item) for item in FAST}
-    assert slow == {"inspect:dropout", "synthetic:clamped", "synthetic:resolved", "synthetic:dash"}
+    assert slow == {"synthetic:clamped", "synthetic:resolved", "synthetic:dash"}
 
 
 def test_a_value_it_cannot_vouch_for_gets_typers_own_error():

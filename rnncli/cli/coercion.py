@@ -2,11 +2,12 @@
 
 typer 0.26 and later turn every non-bool option value into its annotated type through a pydantic
 ``TypeAdapter``. Importing pydantic for that costs about 65 ms at every start, a third of a warm
-``rnncli glove vector``. rnncli's options are plain ``str``, ``int`` (with ``min``/``max``),
-``Path``, ``list[str]`` and ``Enum`` choices, for which the value click hands over is already
-right or one obvious conversion away. :func:`install` gives each such parameter a converter that
-answers for the values it can vouch for and hands every other value (and so every error message)
-to typer's own coercion, built only then. On a typer without this machinery it changes nothing.
+``rnncli glove vector``. rnncli's options are plain ``str``, ``int`` and ``float`` (with
+``min``/``max``), ``Path``, ``list[str]`` and ``Enum`` choices, for which the value click hands
+over is already right or one obvious conversion away. :func:`install` gives each such parameter a
+converter that answers for the values it can vouch for and hands every other value (and so every
+error message) to typer's own coercion, built only then. On a typer without this machinery it
+changes nothing.
 
 The contract, tested with hypothesis against typer itself: whatever a converter here returns,
 typer's own coercion returns the same value of the same type.
@@ -14,6 +15,7 @@ typer's own coercion returns the same value of the same type.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import stat
@@ -27,6 +29,7 @@ UNSURE: Any = object()
 Converter = Callable[[Any, Any], Any]  # (value, click context) -> value or UNSURE
 
 _PLAIN_INT = re.compile(r"-?(?:0|[1-9][0-9]{0,17})")  # ASCII digits, no sign games, < 2**63
+_PLAIN_FLOAT = re.compile(r"-?(?:0|[1-9][0-9]{0,17})(?:\.[0-9]{1,17})?")  # 0.25, not 1e-3 or nan
 
 
 def _convert_bool(value: Any, ctx: Any) -> Any:
@@ -46,6 +49,23 @@ def _int_converter(info: Any) -> Converter | None:
         if type(value) is str and _PLAIN_INT.fullmatch(value):
             value = int(value)
         elif type(value) is not int:
+            return UNSURE
+        if (low is not None and value < low) or (high is not None and value > high):
+            return UNSURE
+        return value
+
+    return convert
+
+
+def _float_converter(info: Any) -> Converter | None:
+    if info.clamp:
+        return None
+    low, high = info.min, info.max
+
+    def convert(value: Any, ctx: Any) -> Any:
+        if type(value) is str and _PLAIN_FLOAT.fullmatch(value):
+            value = float(value)  # correctly rounded, as pydantic's parser
+        elif type(value) is not float or not math.isfinite(value):
             return UNSURE
         if (low is not None and value < low) or (high is not None and value > high):
             return UNSURE
@@ -113,6 +133,8 @@ def converter_for(annotation: Any, info: Any) -> Converter | None:
         return _convert_str
     if annotation is int:
         return _int_converter(info)
+    if annotation is float:
+        return _float_converter(info)
     if annotation is Path:
         return _path_converter(info)
     if isinstance(annotation, type) and issubclass(annotation, Enum):
