@@ -164,6 +164,12 @@ def test_every_rnncli_option_is_fast():
     assert slow == {"synthetic:clamped", "synthetic:resolved", "synthetic:dash"}
 
 
+def test_installing_twice_changes_nothing():
+    root = _tree()
+    help_option = root.get_help_option
+    assert coercion.install(root) == 0 and root.get_help_option is help_option
+
+
 def test_a_value_it_cannot_vouch_for_gets_typers_own_error():
     root = _tree()
     k = next(p for p in root.commands["glove"].commands["neighbors"].params if p.name == "k")

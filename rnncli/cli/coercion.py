@@ -192,15 +192,21 @@ def install(command: Any) -> int:
 
     def visit(command: Any) -> int:
         count = sum(give(param) for param in command.params)
-        build_help_option = command.get_help_option
-
-        def get_help_option(ctx: Any) -> Any:
-            option = build_help_option(ctx)
-            if option is not None:
-                give(option)
-            return option
-
-        command.get_help_option = get_help_option
+        if not getattr(command, "_rnncli_help_wrapped", False):  # main() may run twice
+            command._rnncli_help_wrapped = True
+            _wrap_help_option(command, give)
         return count + sum(visit(sub) for sub in getattr(command, "commands", {}).values())
 
     return visit(command)
+
+
+def _wrap_help_option(command: Any, give: Callable[[Any], int]) -> None:
+    build_help_option = command.get_help_option
+
+    def get_help_option(ctx: Any) -> Any:
+        option = build_help_option(ctx)
+        if option is not None:
+            give(option)
+        return option
+
+    command.get_help_option = get_help_option
