@@ -40,32 +40,16 @@ def _convert_str(value: Any, ctx: Any) -> Any:
     return value if type(value) is str else UNSURE
 
 
-def _int_converter(info: Any) -> Converter | None:
+def _number_converter(kind: type, plain: re.Pattern[str], info: Any) -> Converter | None:
+    """``int`` or ``float``: a plain decimal string or a value of the type, within min..max."""
     if info.clamp:
         return None
     low, high = info.min, info.max
 
     def convert(value: Any, ctx: Any) -> Any:
-        if type(value) is str and _PLAIN_INT.fullmatch(value):
-            value = int(value)
-        elif type(value) is not int:
-            return UNSURE
-        if (low is not None and value < low) or (high is not None and value > high):
-            return UNSURE
-        return value
-
-    return convert
-
-
-def _float_converter(info: Any) -> Converter | None:
-    if info.clamp:
-        return None
-    low, high = info.min, info.max
-
-    def convert(value: Any, ctx: Any) -> Any:
-        if type(value) is str and _PLAIN_FLOAT.fullmatch(value):
-            value = float(value)  # correctly rounded, as pydantic's parser
-        elif type(value) is not float or not math.isfinite(value):
+        if type(value) is str and plain.fullmatch(value):
+            value = kind(value)  # float(): correctly rounded, as pydantic's parser
+        elif type(value) is not kind or (kind is float and not math.isfinite(value)):
             return UNSURE
         if (low is not None and value < low) or (high is not None and value > high):
             return UNSURE
@@ -132,9 +116,9 @@ def converter_for(annotation: Any, info: Any) -> Converter | None:
     if annotation is str:
         return _convert_str
     if annotation is int:
-        return _int_converter(info)
+        return _number_converter(int, _PLAIN_INT, info)
     if annotation is float:
-        return _float_converter(info)
+        return _number_converter(float, _PLAIN_FLOAT, info)
     if annotation is Path:
         return _path_converter(info)
     if isinstance(annotation, type) and issubclass(annotation, Enum):
