@@ -5,12 +5,13 @@ typer 0.26 and later turn every non-bool option value into its annotated type th
 ``rnncli glove vector``. rnncli's options are plain ``str``, ``int`` and ``float`` (with
 ``min``/``max``), ``Path``, ``list[str]`` and ``Enum`` choices, for which the value click hands
 over is already right or one obvious conversion away. :func:`install` gives each such parameter a
-converter that answers for the values it can vouch for and hands every other value (and so every
-error message) to typer's own coercion, built only then. On a typer without this machinery it
+converter that answers for the values it can vouch for and hands every other value to typer's
+own coercion, built only then; typer's verdict stands, in rnncli's words for numbers and choices
+(``'abc' is not a whole number.`` rather than pydantic's). On a typer without this machinery it
 changes nothing.
 
-The contract, tested with hypothesis against typer itself: whatever a converter here returns,
-typer's own coercion returns the same value of the same type.
+The contract, tested with hypothesis against typer itself: a value is accepted exactly when typer
+accepts it, and becomes the same value of the same type.
 """
 
 from __future__ import annotations
@@ -107,6 +108,25 @@ def _str_list_converter(value: Any, ctx: Any) -> Any:
     return UNSURE
 
 
+def explain_rejection(annotation: Any, info: Any, value: Any) -> str | None:
+    """rnncli's wording for a value typer rejected, where typer's (pydantic's) is opaque."""
+    if annotation in (int, float):
+        try:
+            number = annotation(value)  # int(" 5"), float("1e3"): what a user would mean
+        except (TypeError, ValueError):
+            kind = "a whole number" if annotation is int else "a number"
+            return f"{value!r} is not {kind}."
+        if info.min is not None and number < info.min:
+            return f"{value} is below the minimum, {info.min}."
+        if info.max is not None and number > info.max:
+            return f"{value} is above the maximum, {info.max}."
+        return None
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        names = ", ".join(str(member.value) for member in annotation)
+        return f"{value!r} is not one of: {names}."
+    return None
+
+
 def converter_for(annotation: Any, info: Any) -> Converter | None:
     """The converter for a parameter of this annotation and typer ``ParameterInfo``, if any."""
     if getattr(info, "parser", None) is not None or getattr(info, "click_type", None) is not None:
@@ -129,11 +149,21 @@ def converter_for(annotation: Any, info: Any) -> Converter | None:
 
 
 class FastRuntimeParam:
-    """Stands in for typer's ``RuntimeParam``: converts, or defers to typer's own coercion."""
+    """Stands in for typer's ``RuntimeParam``: converts, or defers to typer's own coercion.
 
-    def __init__(self, convert: Converter, typer_runtime: Callable[[], Any]) -> None:
+    When typer rejects a value, the error keeps typer's form (``Invalid value for '--k': ...``)
+    with rnncli's wording where :func:`explain_rejection` has one.
+    """
+
+    def __init__(
+        self,
+        convert: Converter,
+        typer_runtime: Callable[[], Any],
+        explain: Callable[[Any], str | None] = lambda value: None,
+    ) -> None:
         self._convert = convert
         self._typer_runtime = typer_runtime
+        self._explain = explain
         self._typer_param: Any = None
 
     def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
@@ -143,11 +173,19 @@ class FastRuntimeParam:
             result = self._convert(value, ctx)
         except Exception:  # a typer whose internals moved on: let typer itself answer
             result = UNSURE
-        if result is UNSURE:
-            if self._typer_param is None:
-                self._typer_param = self._typer_runtime()
+        if result is not UNSURE:
+            return result
+        if self._typer_param is None:
+            self._typer_param = self._typer_runtime()
+        from typer._click.exceptions import BadParameter
+
+        try:
             return self._typer_param.coerce(value, param=param, ctx=ctx)
-        return result
+        except BadParameter as exc:
+            message = self._explain(value)
+            if message is None:
+                raise
+            raise BadParameter(message, ctx=exc.ctx, param=exc.param) from None
 
 
 def install(command: Any) -> int:
@@ -169,8 +207,11 @@ def install(command: Any) -> int:
         convert = converter_for(descriptor.annotation, descriptor.parameter_info)
         if convert is None:
             return 0
+        annotation, info = descriptor.annotation, descriptor.parameter_info
         param._runtime_param = FastRuntimeParam(
-            convert, lambda descriptor=descriptor: build_runtime_param(descriptor)
+            convert,
+            lambda: build_runtime_param(descriptor),
+            lambda value: explain_rejection(annotation, info, value),
         )
         return 1
 
