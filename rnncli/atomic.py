@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Union
 
+from rnncli.errors import RnncliError
+
 PathLike = Union[str, "os.PathLike[str]"]
 
 
@@ -22,13 +24,18 @@ def atomic_path(target: PathLike, suffix: str = "") -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it onto ``target`` if the block succeeds.
 
     For writers that want a path (``torch.save``, ``numpy.save``). On any exception the
-    temporary file is removed and ``target`` is untouched.
+    temporary file is removed and ``target`` is untouched. A folder that cannot be made or
+    written, or a full disk, is a :class:`~rnncli.errors.RnncliError` naming ``target``, not
+    the temporary file.
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=suffix + ".tmp", dir=target.parent
-    )
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=suffix + ".tmp", dir=target.parent
+        )
+    except OSError as exc:
+        raise _cannot_write(target, exc) from None
     os.close(fd)
     tmp = Path(tmp_name)
     _plain_permissions(tmp)
@@ -36,10 +43,16 @@ def atomic_path(target: PathLike, suffix: str = "") -> Iterator[Path]:
         yield tmp
         _fsync(tmp)
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+        if isinstance(exc, OSError) and exc.filename in (tmp_name, str(tmp), str(target)):
+            raise _cannot_write(target, exc) from None
         raise
+
+
+def _cannot_write(target: Path, exc: OSError) -> RnncliError:
+    return RnncliError(f"cannot write {target}: {exc.strerror or exc}")
 
 
 @contextlib.contextmanager
