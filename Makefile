@@ -15,9 +15,17 @@ $(VENV)/.installed: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,glove-6b-50d]'
 	touch $@
 
+# The demo keeps its GloVe cache in the project (.demo-cache), not in your user cache.
+DEMO := RNNCLI_CACHE_DIR=.demo-cache $(VENV)/bin/rnncli
+
 demo: $(VENV)/.installed
-	$(VENV)/bin/rnncli inspect --input 100 --hidden 20
-	$(VENV)/bin/rnncli embed hello world
+	$(DEMO) inspect --input 100 --hidden 20
+	$(DEMO) embed hello world
+	printf 'the cat sat on the mat\nthe dog sat on the log\n' | $(DEMO) vocab build - --out .demo-cache/vocab.json
+	$(DEMO) glove fetch 6B.50d
+	$(DEMO) glove neighbors king -k 5
+	$(DEMO) glove analogy man king woman -k 3
+	$(DEMO) inspect --cell gru --hidden 4 --vectors 6B.50d --pack --text "the cat sat on the mat" --text "a dog barked"
 
 test: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
@@ -38,4 +46,4 @@ bench: $(VENV)/.installed
 	$(PY) benchmarks/glove.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis .demo-cache

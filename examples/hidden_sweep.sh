@@ -2,6 +2,10 @@
 # Size a model: total parameters and MACs of an LSTM as the hidden size grows.
 # `--device meta` allocates nothing, so even large sizes answer at once.
 set -euo pipefail
+command -v rnncli >/dev/null || {
+  echo "rnncli is not on PATH: after 'make demo', run 'source .venv/bin/activate' first" >&2
+  exit 127
+}
 
 input=${1:-300}
 printf "%8s %14s %16s\n" hidden parameters macs

@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # The lecture notebook's cells, one rnncli command each.
 set -euo pipefail
+command -v rnncli >/dev/null || {
+  echo "rnncli is not on PATH: after 'make demo', run 'source .venv/bin/activate' first" >&2
+  exit 127
+}
 
 echo "== In [2]: word_to_ix = {'hello': 0, 'world': 1}; nn.Embedding(2, 5)"
 rnncli embed hello world --dim 5

@@ -2,6 +2,10 @@
 # Build a vocabulary from a text file, look at it, and embed a sentence with it.
 # Usage: examples/vocab_and_embed.sh [WORKDIR]   (needs `rnncli` on PATH)
 set -euo pipefail
+command -v rnncli >/dev/null || {
+  echo "rnncli is not on PATH: after 'make demo', run 'source .venv/bin/activate' first" >&2
+  exit 127
+}
 
 workdir="${1:-$(mktemp -d)}"
 mkdir -p "$workdir"

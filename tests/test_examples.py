@@ -63,3 +63,20 @@ def test_sentences_through_gru_with_glove_rows(_isolated_environment):
     assert result.returncode == 0, result.stderr
     assert "embedding: GloVe 6B.50d" in result.stdout
     assert "GloVe 6B.50d rows, frozen" in " ".join(result.stdout.split())
+
+
+def test_every_example_says_so_when_rnncli_is_not_on_path(tmp_path):
+    """Run before activating the venv, a script stops at once with the fix, not a traceback."""
+    bash = subprocess.run(["bash", "-c", "command -v bash"], capture_output=True, text=True)
+    (tmp_path / "bash").symlink_to(bash.stdout.strip())  # a PATH with bash and nothing else
+    for script in sorted((REPO / "examples").glob("*.sh")):
+        result = subprocess.run(
+            ["bash", str(script)],
+            capture_output=True,
+            text=True,
+            env={"PATH": str(tmp_path), "HOME": str(tmp_path)},
+            timeout=60,
+        )
+        assert result.returncode == 127, script.name
+        assert result.stdout == "", script.name
+        assert "source .venv/bin/activate" in result.stderr, script.name
