@@ -171,8 +171,9 @@ def _exact(fields: list[bytes]):
         return None
     if not all(np.isfinite(values)):
         return None
-    with np.errstate(over="ignore"):  # beyond float32: inf, as torch's cast gives
-        return np.array(values, dtype=np.float64).astype(np.float32)
+    with np.errstate(over="ignore"):
+        out = np.array(values, dtype=np.float64).astype(np.float32)
+    return out if np.isfinite(out).all() else None  # beyond float32's range: rejected
 
 
 _decimal = st.builds(
@@ -274,3 +275,71 @@ def test_fasttext_trailing_space_lines_take_the_fast_path(monkeypatch):
 def test_lines_with_two_trailing_spaces_still_parse():
     words, m, _ = parse(b"a 1 2 3  \nb 4 5 6 \r\n")
     assert words == ["a", "b"] and m.tolist() == [[1, 2, 3], [4, 5, 6]]
+
+
+# -- numbers beyond float32's range: malformed, like inf and nan ----------------------------------
+# 3.40282356e38 rounds down to the largest float32; 3.4028236e38 and beyond round to inf.
+_TOO_BIG = [b"1e39", b"-1e39", b"3.4028236e38", b"1" + b"0" * 39 + b".5"]
+
+
+@pytest.mark.parametrize("big", _TOO_BIG)
+def test_vectorised_parsers_decline_numbers_beyond_float32(big):
+    from rnncli.glove.parse import _fast_decimal, _numpy_decimal
+
+    fields = [b"0.5", big, b"-0.25"]
+    assert _fast_decimal(_padded(fields), 3) is None
+    assert _numpy_decimal(b" ".join(fields), 3) is None
+
+
+def test_largest_float32_is_kept_on_both_paths():
+    top = np.finfo(np.float32).max
+    for big in (b"3.4028235e38", b"3.40282356e38", b"-3.4028235e38"):
+        fields = [b"0.5", big]
+        fast = _fast_or_numpy(fields)
+        assert fast is not None and np.isfinite(fast).all() and abs(fast[1]) == top
+        words, m, _ = parse(b"inf_forces_slow_path nan 1\nw 0.5 " + big + b"\n", 2, lenient=True)
+        assert words == ["w"] and abs(m[0, 1]) == top
+
+
+def _fast_or_numpy(fields):
+    from rnncli.glove.parse import _fast_decimal, _numpy_decimal
+
+    got = _fast_decimal(_padded(fields), len(fields))
+    return got if got is not None else _numpy_decimal(b" ".join(fields), len(fields))
+
+
+@pytest.mark.parametrize("big", _TOO_BIG)
+def test_number_beyond_float32_names_the_line_on_the_vectorised_path(big):
+    """Among ordinary lines (the vectorised path): an error naming the line, or with lenient,
+    skipped and counted; never an inf in the rows."""
+    good = b"".join(b"w%d 0.5 -1.25 3\n" % i for i in range(50))
+    data = good + b"big " + big + b" 0.1 0.2\n" + good.replace(b"w", b"v")
+    with pytest.raises(RnncliError, match=r"line 51: number .* \(field 1\) is beyond the float32"):
+        parse(data)
+    words, m, stats = parse(data, lenient=True)
+    assert "big" not in words and len(words) == 100
+    assert stats.bad_lines == 1 and "line 51" in stats.examples[0]
+    assert np.isfinite(m).all()
+
+
+@pytest.mark.parametrize("big", _TOO_BIG)
+def test_number_beyond_float32_names_the_line_on_the_slow_path(big):
+    """A block that goes line by line (it holds a literal ``inf``): the same rule."""
+    data = b"a 1 2 3\nb inf 2 3\nbig 0.1 " + big + b" 0.2\nc -nan 1 2\nd 4 5 6\n"
+    with pytest.raises(RnncliError, match=r"line 2: number b'inf' \(field 1\) is not finite"):
+        parse(data)
+    with pytest.raises(RnncliError, match=r"line 3: number .* \(field 2\) is beyond the float32"):
+        parse(data.replace(b"b inf", b"b 1"))
+    words, m, stats = parse(data, lenient=True)
+    assert words == ["a", "d"] and stats.bad_lines == 3
+    assert [e.split(":")[0] for e in stats.examples] == ["line 2", "line 3", "line 4"]
+    assert np.isfinite(m).all()
+
+
+def test_slow_line_rejects_beyond_float32():
+    from rnncli.glove.parse import GloveParser, _BadLine
+
+    parser = GloveParser(2)
+    with pytest.raises(_BadLine, match="beyond the float32 range"):
+        parser._slow_line(b"big 1e39 0", False)
+    assert parser._slow_line(b"ok 3.4028235e38 0", False)[0] == b"ok"

@@ -14,7 +14,8 @@ rules are explicit:
 * The same token twice: the first wins (it is the more frequent one in GloVe's ordering, as in
   gensim); later ones are dropped and counted. pytorch-nlp and torchtext keep the *last*.
 * Too few numbers, too many (the field before the vector is itself a decimal number such as
-  ``0.25``), a number that does not parse or is not finite, an empty token: an
+  ``0.25``), a number that does not parse or is not finite (NaN, infinities, and numbers
+  beyond float32's range, which the float32 cast would turn into infinities), an empty token: an
   :class:`~rnncli.errors.RnncliError` naming the line, or, with ``lenient=True``, the line is
   skipped and counted. A last line cut short (a truncated file) is one of those errors.
 
@@ -53,6 +54,17 @@ _PAD = 16  # zero bytes on each side of a block's joined numbers: room for 8-byt
 _ZEROS = bytes(_PAD)
 
 LineSource = Union[Iterable[bytes], BinaryIO]
+
+
+#: The largest float32; a float at or beyond :data:`F32_OVERFLOW` rounds to inf in float32.
+F32_MAX = 3.4028234663852886e38
+#: Half-way between :data:`F32_MAX` and 2**128: round-to-nearest-even sends it (and above) to inf.
+F32_OVERFLOW = 2.0**128 - 2.0**103
+
+
+def _finite32(value: float) -> bool:
+    """Whether ``value`` stays finite when cast to float32 (NaN and infinities do not)."""
+    return abs(value) < F32_OVERFLOW
 
 
 @dataclass
@@ -277,10 +289,9 @@ def _fast_decimal(padded: bytes, count: int) -> Optional[np.ndarray]:
             v = float(raw)
         except ValueError:
             return None
-        if not math.isfinite(v):
-            return None
-        with np.errstate(over="ignore"):  # beyond float32's range: inf, as torch's cast gives
-            out[f] = v
+        if not _finite32(v):
+            return None  # the slow path names the line
+        out[f] = v
     return out
 
 
@@ -314,10 +325,9 @@ def _numpy_decimal(numeric: bytes, count: int) -> Optional[np.ndarray]:
             vals = np.fromstring(numeric, dtype=np.float64, sep=" ")
     except (ValueError, DeprecationWarning):
         return None
-    if vals.size != count or not np.isfinite(vals).all():
-        return None
-    with np.errstate(over="ignore"):  # beyond float32's range: inf, as torch's cast gives
-        return vals.astype(np.float32)
+    if vals.size != count or not (np.abs(vals) < F32_OVERFLOW).all():
+        return None  # not finite, or not finite as float32: the slow path names the line
+    return vals.astype(np.float32)
 
 
 class _BadLine(Exception):
@@ -408,6 +418,11 @@ class GloveParser:
                 raise _BadLine(f"number {raw[:40]!r} (field {i + 1}) does not parse") from None
             if not math.isfinite(value):
                 raise _BadLine(f"number {raw[:40]!r} (field {i + 1}) is not finite")
+            if not _finite32(value):
+                raise _BadLine(
+                    f"number {raw[:40]!r} (field {i + 1}) is beyond the float32 range "
+                    f"(|x| < {F32_MAX:.7g})"
+                )
             values.append(value)
         before = token.rsplit(b" ", 1)
         if len(before) == 2 and _DECIMAL.match(before[1]):
