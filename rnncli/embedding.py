@@ -23,6 +23,7 @@ from typing import Any, Optional, Union
 
 from rnncli.atomic import atomic_path
 from rnncli.errors import RnncliError, UsageError
+from rnncli.rnn.spec import check_seed
 from rnncli.text.vocab import Vocab
 
 EXPORT_FORMAT = "rnncli-embedding"
@@ -144,7 +145,7 @@ def build_weight(
                 f"pretrained weight has shape {list(weight.shape)}, expected [{vocab_size}, dim]"
             )
         return torch.nn.Embedding.from_pretrained(weight, freeze=True)
-    torch.manual_seed(seed)
+    torch.manual_seed(check_seed(seed))
     return torch.nn.Embedding(vocab_size, check_dim(dim))
 
 
@@ -181,6 +182,7 @@ def embed_words(
     """
     import torch
 
+    check_seed(seed)  # before GloVe's numpy generator or torch.manual_seed sees it
     if not words and vocab is None:
         raise UsageError("give at least one word, or - to read them from stdin", "WORD")
     if glove is not None and pretrained is not None:

@@ -19,6 +19,10 @@ DEVICES = ("cpu", "cuda", "meta")
 #: Gate blocks stacked in ``weight_ih``/``weight_hh``, in torch's row order.
 GATES = {"rnn": (), "lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
 
+#: Seeds run from 0 to this: the range torch.manual_seed (a uint64; it wraps negatives) and
+#: numpy.random.default_rng (non-negative only) both accept, so one seed means one thing.
+SEED_MAX = 2**64 - 1
+
 #: Bytes per element of each dtype.
 DTYPE_BYTES = {"float32": 4, "float64": 8, "float16": 2, "bfloat16": 2}
 
@@ -48,7 +52,7 @@ class ModelSpec:
             ("--hidden", self.hidden_size),
             ("--layers", self.num_layers),
         ):
-            _positive(option, value)
+            check_positive(option, value)
         if self.cell == "rnn":
             if self.nonlinearity is None:
                 object.__setattr__(self, "nonlinearity", "tanh")
@@ -133,8 +137,9 @@ class RunSpec:
     device: str = "cpu"
 
     def __post_init__(self) -> None:
-        _positive("--seq-len", self.seq_len)
-        _positive("--batch", self.batch)
+        check_positive("--seq-len", self.seq_len)
+        check_positive("--batch", self.batch)
+        check_seed(self.seed)
         if self.dtype not in DTYPES:
             raise UsageError(
                 f"unknown dtype {self.dtype!r}; choose one of {', '.join(DTYPES)}", "--dtype"
@@ -152,6 +157,18 @@ class RunSpec:
         return asdict(self)
 
 
-def _positive(option: str, value: int) -> None:
+def check_positive(option: str, value: int) -> None:
+    """Refuse anything but a positive ``int`` (0, negatives, bools), naming ``option``."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise UsageError(f"must be a positive integer, got {value}", option)
+
+
+def check_seed(seed: int, option: str = "--seed") -> int:
+    """Refuse a seed outside ``0 .. 2**64 - 1`` before any random generator sees it."""
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= SEED_MAX:
+        raise UsageError(
+            f"must be an integer from 0 to 2**64 - 1 = {SEED_MAX}, the seeds torch.manual_seed "
+            f"and numpy.random.default_rng both accept; got {seed}",
+            option,
+        )
+    return seed

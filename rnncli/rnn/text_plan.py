@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Optional, Union
 
 from rnncli.errors import UsageError
+from rnncli.rnn.spec import check_positive
 from rnncli.rnn.text_batch import TextBatch, make_batch
 
 #: Embedding width of a text run when neither --embed-dim, --input nor --vectors says.
@@ -53,7 +54,15 @@ def plan_text(
     cache_dir: Optional[Union[str, Path]] = None,
     input_size: Optional[int] = None,
 ) -> TextPlan:
-    """Tokenize ``texts`` and decide the embedding; ``input_size`` is the user's ``--input``."""
+    """Tokenize ``texts`` and decide the embedding; ``input_size`` is the user's ``--input``.
+
+    ``None`` means "not given"; any given width, 0 included, must be a positive integer and is
+    refused under its own option's name.
+    """
+    if embed_dim is not None:
+        check_positive("--embed-dim", embed_dim)
+    if input_size is not None:
+        check_positive("--input", input_size)
     vocab = None
     if vocab_path is not None:
         from rnncli.text.vocab import Vocab
@@ -85,7 +94,6 @@ def plan_text(
             f"--input {input_size} disagree; give one of them",
             "--input",
         )
-    dim = embed_dim or input_size or DEFAULT_EMBED_DIM
-    if dim < 1:
-        raise UsageError(f"must be a positive integer, got {dim}", "--embed-dim")
-    return TextPlan(batch, dim)
+    if embed_dim is not None:
+        return TextPlan(batch, embed_dim)
+    return TextPlan(batch, input_size if input_size is not None else DEFAULT_EMBED_DIM)
