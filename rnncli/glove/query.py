@@ -8,8 +8,10 @@ rows and need no numpy at all (its import would be a third of a ``glove vector``
 Analogy order follows gensim and GloVe's own evaluation: "A is to B as C is to ?" is answered by
 the words nearest (cosine) to ``B/|B| - A/|A| + C/|C|``, the three question words excluded, so
 ``analogy man king woman`` gives ``queen``. (The fastText command line asks for A - B + C.)
-Unknown words are named in a :class:`~rnncli.errors.UsageError` (exit 2), never silently zeros;
-:func:`vectors` reports them as ``missing`` instead.
+Unknown words are named in a :class:`~rnncli.errors.UsageError` (exit 2), never silently zeros,
+with a hint when the set has the word in lowercase (``King`` -> ``king``, see
+:mod:`rnncli.glove.words`); :func:`vectors` reports them as ``missing`` instead. A word that is
+not valid UTF-8 is never in a set; it is named with ``\\xNN`` escapes.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from rnncli.errors import UsageError
+from rnncli.glove.words import unknown_words_message, word_label
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -156,9 +159,7 @@ def _rows(store: GloveStore, words: Sequence[str]) -> list[int]:
     idx = [store.index(w) for w in words]
     unknown = list(dict.fromkeys(w for w, i in zip(words, idx) if i is None))
     if unknown:
-        listed = ", ".join(repr(w) for w in unknown)
-        plural = "s" if len(unknown) > 1 else ""
-        raise UsageError(f"unknown word{plural} in GloVe {store.name}: {listed}")
+        raise UsageError(unknown_words_message(store, unknown))
     return idx
 
 
@@ -181,7 +182,7 @@ def vectors(store: GloveStore, words: Sequence[str]) -> VectorsReport:
             continue
         values = store.values(w)
         if values is None:
-            missing[w] = None
+            missing[word_label(w)] = None  # bytes that are not UTF-8 named as \xNN escapes
         else:
             found[w] = [float32_shortest(x) for x in values]
     return VectorsReport(name=store.name, dim=store.dim, vectors=found, missing=list(missing))

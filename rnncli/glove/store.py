@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Optional, Union
 
 from rnncli.errors import RnncliError, UsageError
 from rnncli.glove.parse import ParseStats, parse_glove
+from rnncli.glove.words import utf8
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -568,8 +569,14 @@ class GloveStore:
         return self.words[row]
 
     def index(self, word: str) -> Optional[int]:
-        """The row of ``word``, or None: a hash probe, a few pages touched."""
-        wb = word.encode("utf-8")
+        """The row of ``word``, or None: a hash probe, a few pages touched.
+
+        A word that is not valid UTF-8 (surrogate escapes from a command line) is never in a
+        set: None.
+        """
+        wb = utf8(word)
+        if wb is None:
+            return None
         mask, count = self._mask, self.count
         slot = zlib.crc32(wb) & mask
         table, offsets, blob = self._table_map, self._offsets_map, self._blob
@@ -612,10 +619,11 @@ class GloveStore:
         out = np.full(m, -1, dtype=np.int64)
         if m == 0:
             return out
-        encoded = [w.encode("utf-8") for w in words]
+        # A word that is not valid UTF-8 is never in a set: it stays -1 (b"" is never looked up).
+        encoded = [utf8(w) or b"" for w in words]
         h = np.fromiter((zlib.crc32(b) for b in encoded), dtype=np.int64, count=m)
         lens = np.fromiter(map(len, encoded), dtype=np.int64, count=m)
-        pending = np.arange(m, dtype=np.int64)
+        pending = np.flatnonzero(np.fromiter(map(len, encoded), dtype=bool, count=m))
         probe = 0
         blob, offsets = self._blob, self._offsets
         while pending.size:
