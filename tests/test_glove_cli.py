@@ -43,7 +43,18 @@ def test_vector_json(cache):
 def test_vector_table_names_missing(cache):
     r = runner.invoke(app, ["glove", "vector", "queen", "nope"])
     assert r.exit_code == 0
-    assert "queen" in r.stdout and "1.00000" in r.stdout and "Not in 6B.50d: nope" in r.stdout
+    assert "queen" in r.stdout and "1.00000" in r.stdout and "nope" not in r.stdout
+    # a diagnostic, so on stderr: stdout stays the table alone
+    assert r.stderr == "rnncli: warning: not in GloVe 6B.50d: nope\n"
+
+
+def test_vector_all_missing_prints_nothing_on_stdout(cache):
+    r = runner.invoke(app, ["glove", "vector", "xyzzyq"])
+    assert r.exit_code == 0
+    assert r.stdout == ""
+    assert "not in GloVe 6B.50d: xyzzyq" in r.stderr
+    r = runner.invoke(app, ["glove", "vector", "xyzzyq", "--json"])
+    assert json.loads(r.stdout)["missing"] == ["xyzzyq"]
 
 
 def test_neighbors_and_k(cache):

@@ -72,8 +72,12 @@ def vector_command(
 ) -> None:
     """The GloVe vector of each word; words the set lacks are listed as missing."""
     from rnncli.glove.query import vectors
+    from rnncli.terminal import warn
 
-    _emit(vectors(_open(name, cache_dir), words), "render_vectors", json_output)
+    report = vectors(_open(name, cache_dir), words)
+    if report.missing:  # a diagnostic: stderr, whatever the output format ("missing" in --json)
+        warn(f"not in GloVe {report.name}: {', '.join(report.missing)}")
+    _emit(report, "render_vectors", json_output)
 
 
 @app.command("neighbors")

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -30,17 +31,19 @@ def human_bytes(n: int) -> str:
 
 
 def render_list(report: SetListReport, console: Console) -> None:
-    table = Table(title="GloVe sets (pytorch-nlp's catalogue)", box=box.SIMPLE_HEAD)
-    table.add_column("name", style="bold")
-    table.add_column("archive", no_wrap=True)
+    table = Table(title="GloVe sets (pytorch-nlp's catalogue)", box=box.SIMPLE_HEAD, pad_edge=False)
+    # The names are what users type: never cut them; the archive column wraps instead.
+    width = max((len(s.name) for s in report.sets), default=4)
+    table.add_column("name", style="bold", no_wrap=True, min_width=width)
+    table.add_column("archive", overflow="fold")
     table.add_column("words", justify="right")
     table.add_column("dim", justify="right")
     table.add_column("cached")
     table.add_column("on disk", justify="right")
     for s in report.sets:
         table.add_row(
-            s.name,
-            s.archive,
+            Text(s.name),
+            Text(s.archive),
             f"{s.vocab_size:,}",
             str(s.dim),
             Text("yes", style="green") if s.cached else Text("no", style="dim"),
@@ -48,35 +51,34 @@ def render_list(report: SetListReport, console: Console) -> None:
         )
     console.print(table)
     for info in report.extra:
-        console.print(f"Also cached: {info.name} ({info.count:,} × {info.dim}).")
+        console.print(Text(f"Also cached: {info.name} ({info.count:,} × {info.dim})."))
     console.print(Text(f"Cache: {report.cache_dir}", style="dim"))
     if not any(s.cached for s in report.sets):
         console.print(Text("Nothing cached yet: rnncli glove fetch 6B.50d", style="dim"))
 
 
 def render_vectors(report: VectorsReport, console: Console) -> None:
-    table = Table(title=f"GloVe {report.name} ({report.dim} numbers a word)", box=box.SIMPLE_HEAD)
+    """The table of vectors found; words the set lacks are the command's warning (stderr)."""
+    table = Table(
+        title=escape(f"GloVe {report.name} ({report.dim} numbers a word)"), box=box.SIMPLE_HEAD
+    )
     table.add_column("word", style="bold", no_wrap=True)
     table.add_column("vector", overflow="fold")
     for word, values in report.vectors.items():
-        table.add_row(word, " ".join(f"{v: .5f}" for v in values))
+        table.add_row(Text(word), " ".join(f"{v: .5f}" for v in values))
     if report.vectors:
         console.print(table)
-    if report.missing:
-        console.print(
-            Text(f"Not in {report.name}: {', '.join(report.missing)}", style="yellow"),
-        )
 
 
 def _sim_table(title: str, rows, label: str = "word") -> Table:
-    table = Table(title=title, box=box.SIMPLE_HEAD)
+    table = Table(title=escape(title), box=box.SIMPLE_HEAD)
     table.add_column("#", justify="right", style="dim")
     table.add_column(label, style="bold")
     table.add_column("cosine", justify="right")
     table.add_column("", no_wrap=True)
     for i, n in enumerate(rows, 1):
         width = max(0, round(n.similarity * 20))
-        table.add_row(str(i), n.word, f"{n.similarity:.4f}", Text("█" * width, style="cyan"))
+        table.add_row(str(i), Text(n.word), f"{n.similarity:.4f}", Text("█" * width, style="cyan"))
     return table
 
 
@@ -113,7 +115,9 @@ def render_similarity(report: SimilarityReport, console: Console) -> None:
 def render_import(report: ImportReport, console: Console) -> None:
     """The summary after an import: rows, what was dropped and why, where it went."""
     st = report.stats
-    table = Table(title=f"GloVe {report.name} imported", box=box.SIMPLE_HEAD, show_header=False)
+    table = Table(
+        title=escape(f"GloVe {report.name} imported"), box=box.SIMPLE_HEAD, show_header=False
+    )
     table.add_column("", style="dim")
     table.add_column("")
     table.add_row("words", f"{report.count:,} × {report.dim}")
@@ -130,7 +134,7 @@ def render_import(report: ImportReport, console: Console) -> None:
             table.add_row(label, f"{count:,}")
     table.add_row("on disk", human_bytes(report.bytes_on_disk))
     table.add_row("time", f"{report.seconds:.1f} s")
-    table.add_row("cache", report.path)
+    table.add_row("cache", Text(report.path))
     console.print(table)
     for example in st.get("examples", []):
         console.print(Text(f"  skipped {example}", style="dim"))

@@ -8,6 +8,7 @@ from typing import Optional
 
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -57,7 +58,7 @@ def _missing_table(glove) -> Table:
     shown = len(glove.missing_top)
     title = f"Most frequent tokens {glove.name} lacks ({shown:,} of {glove.missing:,})"
     table = Table(
-        title=title,
+        title=escape(title),
         min_width=len(title),
         title_justify="left",
         box=box.SIMPLE_HEAD,
@@ -69,7 +70,7 @@ def _missing_table(glove) -> Table:
     table.add_column("share", justify="right")
     total = glove.running or 1
     for m in glove.missing_top:
-        table.add_row(str(m.index), m.token, f"{m.count:,}", f"{m.count / total:.2%}")
+        table.add_row(str(m.index), Text(m.token), f"{m.count:,}", f"{m.count / total:.2%}")
     return table
 
 
@@ -79,7 +80,7 @@ def _summary_table(summary: VocabSummary, written: Optional[str]) -> Table:
     table.add_column(style="bold")
     table.add_column()
     files = ", ".join(s.files) if len(s.files) <= 3 else f"{s.files[0]}, … ({len(s.files)} files)"
-    table.add_row("files", files)
+    table.add_row("files", Text(files))
     table.add_row("lines", f"{s.lines:,}")
     table.add_row("tokens", f"{s.tokens:,} running")
     single = f" ({s.singletons:,} seen once)" if s.singletons else ""
@@ -87,17 +88,19 @@ def _summary_table(summary: VocabSummary, written: Optional[str]) -> Table:
     rule = f"count ≥ {v.min_freq}" + (f", top {v.max_size:,}" if v.max_size else "")
     table.add_row("kept", f"{v.kept:,} ({rule})")
     specials = " ".join(v.specials) if v.specials else "none"
-    table.add_row("size", f"{len(v):,} entries = {len(v.specials)} specials ({specials}) + kept")
+    table.add_row(
+        "size", Text(f"{len(v):,} entries = {len(v.specials)} specials ({specials}) + kept")
+    )
     missing = s.tokens - s.covered
     unk = f", the other {missing:,} map to {v.unk}" if v.unk and missing else ""
-    table.add_row("coverage", f"{s.coverage:.2%} of running tokens{unk}")
+    table.add_row("coverage", Text(f"{s.coverage:.2%} of running tokens{unk}"))
     table.add_row("tokenizer", f"{v.tokenizer}, {'lowercased' if v.lower else 'case kept'}")
     if summary.glove is not None:
-        table.add_row(f"GloVe {summary.glove.name}", _glove_row(summary.glove))
+        table.add_row(Text(f"GloVe {summary.glove.name}"), _glove_row(summary.glove))
     if written:
-        table.add_row("written", written)
+        table.add_row("written", Text(written))
     elif summary.path:
-        table.add_row("file", summary.path)
+        table.add_row("file", Text(summary.path))
     return table
 
 
@@ -119,7 +122,7 @@ def _top_table(summary: VocabSummary) -> Table:
     for index, token, count in summary.top:
         running += count
         table.add_row(
-            str(index), token, f"{count:,}", f"{count / total:.2%}", f"{running / total:.2%}"
+            str(index), Text(token), f"{count:,}", f"{count / total:.2%}", f"{running / total:.2%}"
         )
     return table
 
@@ -141,6 +144,32 @@ def _count_at(profile: list[list[int]], rank: float) -> float:
     return float(profile[-1][1])
 
 
+def cut_tokens(vocab) -> int:
+    """How many distinct tokens of the text ``--min-freq``/``--max-size`` removed.
+
+    Not ``distinct - kept``: the stats count every distinct token of the text, a literal
+    ``<pad>`` or ``<unk>`` in it too, and a special is never "kept" (it has its own index).
+    Which specials the text held is not stored; the running count of the specials other than
+    unk is (``covered`` minus the kept counts), so those are taken off when the text held them.
+    A literal unk token in a text that was also cut is still counted as one cut token.
+    """
+    s = vocab.stats
+    capped = vocab.max_size is not None and vocab.kept >= vocab.max_size
+    if vocab.min_freq <= 1 and not capped:
+        return 0  # neither rule can have removed anything
+    if s.tokens - s.covered <= 0:
+        return 0  # every running token has its own index: nothing was cut
+    if not capped and s.profile and s.profile[-1][1] >= vocab.min_freq:
+        return 0  # the rarest token of the text reaches --min-freq
+    in_text = s.covered - sum(vocab.counts)  # running count of the non-unk specials in the text
+    others = sum(1 for t in vocab.specials if t != vocab.unk)
+    return max(0, s.distinct - vocab.kept - min(others, max(0, in_text)))
+
+
+def _tokens(n: int) -> str:
+    return f"{n:,} rarer token" + ("" if n == 1 else "s")
+
+
 def zipf_plot(summary: VocabSummary, width: int = 60, height: int = PLOT_HEIGHT) -> Text:
     """Count by rank on log-log axes; kept ranks in green, cut ranks dim, the cut marked ``┆``.
 
@@ -152,7 +181,8 @@ def zipf_plot(summary: VocabSummary, width: int = 60, height: int = PLOT_HEIGHT)
     max_count = max(c for _, c in profile)
     span_x = _log(max_rank) or 1.0
     span_y = _log(max_count) or 1.0
-    cut_rank = v.kept  # ranks above this were not kept
+    cut = cut_tokens(v)
+    cut_rank = max_rank - cut  # ranks above this were not kept
     grid = [[" "] * width for _ in range(height)]
     styles: list[list[str]] = [[""] * width for _ in range(height)]
 
@@ -197,17 +227,20 @@ def zipf_plot(summary: VocabSummary, width: int = 60, height: int = PLOT_HEIGHT)
     text.append(" " * label_width + " └" + "─" * width + "\n")
     left, right = "rank 1", f"{max_rank:,}"
     text.append(" " * (label_width + 2) + left + right.rjust(width - len(left)) + "\n")
-    if cut_col is not None:
-        why = f"count < {v.min_freq}" if v.min_freq > 1 else ""
-        if v.max_size is not None and v.kept == v.max_size:
-            why = f"--max-size {v.max_size:,}" + (f", {why}" if why else "")
-        elif v.min_freq > 1:
-            why = f"--min-freq {v.min_freq}"
-        text.append(
-            f"┆ cut after rank {cut_rank:,} ({why}): {max_rank - cut_rank:,} rarer tokens "
-            f"map to {v.unk or 'nothing'}",
-            style="yellow",
-        )
+    if cut > 0:
+        reasons = []
+        if v.max_size is not None and v.kept >= v.max_size:
+            reasons.append(f"--max-size {v.max_size:,}")
+        if v.min_freq > 1:
+            reasons.append(f"--min-freq {v.min_freq}")
+        verb = ("maps", "has") if cut == 1 else ("map", "have")
+        target = f"{verb[0]} to {v.unk}" if v.unk else f"{verb[1]} no index"
+        if cut_rank > 0:
+            line = f"┆ cut after rank {cut_rank:,} ({', '.join(reasons)}): {_tokens(cut)} {target}"
+        else:
+            every = "the only token" if cut == 1 else f"all {cut:,} distinct tokens"
+            line = f"nothing kept ({', '.join(reasons)}): {every} {target}"
+        text.append(line, style="yellow")
     else:
         text.append("every distinct token kept (raise --min-freq to cut the tail)", style="dim")
     return text
