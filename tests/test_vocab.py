@@ -190,9 +190,40 @@ def test_load_refuses_foreign_or_corrupt_files_naming_them(tmp_path, content, me
     assert Vocab.load(_write(tmp_path, GOOD)).itos == ["<unk>", "a"]
 
 
-def test_load_missing_file(tmp_path):
-    with pytest.raises(RnncliError, match="no such file"):
+def test_load_missing_file_or_folder_is_a_usage_error_on_the_option(tmp_path):
+    with pytest.raises(UsageError, match=r"^--vocab: cannot read vocabulary .*nope.json: no such"):
+        Vocab.load(tmp_path / "nope.json", option="--vocab")
+    with pytest.raises(UsageError, match=r"^FILE: cannot read vocabulary .*: it is a directory"):
+        Vocab.load(tmp_path, option="FILE")
+    with pytest.raises(UsageError, match=r"^cannot read vocabulary .*nope.json: no such file"):
         Vocab.load(tmp_path / "nope.json")
+
+
+def test_empty_vocabulary_is_refused_at_build_save_and_load(tmp_path):
+    with pytest.raises(UsageError) as info:
+        Vocab.from_counts(Counter({"a": 1, "b": 2}), specials=[], min_freq=5)
+    message = str(info.value)
+    assert message.startswith("--min-freq: no token reaches --min-freq 5 (the most frequent")
+    assert "appears 2 times" in message and "--specials is empty" in message
+    # Only specials, or a low enough --min-freq: fine.
+    assert Vocab.from_counts(Counter({"a": 1}), min_freq=5).itos == ["<pad>", "<unk>"]
+    assert Vocab.from_counts(Counter({"a": 1}), specials=[], min_freq=1).itos == ["a"]
+    with pytest.raises(RnncliError, match="has no entry"):
+        Vocab(itos=[], counts=[]).save(tmp_path / "e.json")
+    assert not (tmp_path / "e.json").exists()
+    path = _write(tmp_path, {"format": FORMAT, "version": 1, "itos": [], "counts": []})
+    with pytest.raises(RnncliError, match="is an empty vocabulary") as info:
+        Vocab.load(path)
+    assert path in str(info.value) and not isinstance(info.value, UsageError)
+
+
+def test_build_vocab_refuses_an_empty_result_and_writes_nothing(tmp_path):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("a b\n", encoding="utf-8")
+    out = tmp_path / "e.json"
+    with pytest.raises(UsageError, match="--specials is empty"):
+        build_vocab([corpus], out=out, specials=[], min_freq=5)
+    assert not out.exists()
 
 
 # ---- reading corpora -------------------------------------------------------------------------
@@ -238,12 +269,20 @@ def test_stdin_and_several_files_with_progress(tmp_path, monkeypatch):
     assert [c[0] for c in calls] == [*sorted(c[0] for c in calls[:-1]), 10]  # grows per source
 
 
-def test_missing_file_and_directory_are_failures(tmp_path):
-    with pytest.raises(RnncliError, match="no such file") as info:
+def test_missing_file_and_directory_are_usage_errors_on_file(tmp_path, monkeypatch):
+    with pytest.raises(UsageError, match=r"^FILE: cannot read .*nope.txt: no such file"):
         count_tokens([tmp_path / "nope.txt"])
-    assert not isinstance(info.value, UsageError)
-    with pytest.raises(RnncliError, match="directory"):
+    with pytest.raises(UsageError, match=r"^FILE: cannot read .*: it is a directory"):
         count_tokens([tmp_path])
+    # Every file is checked before any is read: a bad last name costs no pass over the first.
+    good = tmp_path / "good.txt"
+    good.write_text("a b\n", encoding="utf-8")
+    opened = []
+    real_open = corpus_module._open
+    monkeypatch.setattr(corpus_module, "_open", lambda s: opened.append(s) or real_open(s))
+    with pytest.raises(UsageError, match=r"nope.txt"):
+        count_tokens([good, tmp_path / "nope.txt"])
+    assert opened == []
 
 
 def test_build_refuses_an_empty_corpus_and_keeps_the_old_file(tmp_path):

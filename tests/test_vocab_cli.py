@@ -137,7 +137,7 @@ def test_build_usage_errors(tmp_path, corpus, args, code, message):
     assert not out.exists()
 
 
-def test_build_failures_exit_1_and_keep_the_old_vocab(tmp_path, corpus):
+def test_build_failures_exit_2_or_1_and_keep_the_old_vocab(tmp_path, corpus):
     out = tmp_path / "v.json"
     assert invoke("vocab", "build", str(corpus), "-o", str(out)).exit_code == 0
     before = out.read_bytes()
@@ -146,14 +146,14 @@ def test_build_failures_exit_1_and_keep_the_old_vocab(tmp_path, corpus):
     empty = tmp_path / "empty.txt"
     empty.write_bytes(b"")
     cases = [
-        ([str(tmp_path / "missing.txt")], "cannot read"),
-        ([str(tmp_path)], "is a directory"),
-        ([str(bad)], f"{bad}: not valid UTF-8 at byte offset 9"),
-        ([str(empty)], "empty corpus"),
+        ([str(tmp_path / "missing.txt")], 2, "FILE: cannot read"),
+        ([str(tmp_path)], 2, "FILE: cannot read " + str(tmp_path) + ": it is a directory"),
+        ([str(bad)], 1, f"{bad}: not valid UTF-8 at byte offset 9"),
+        ([str(empty)], 1, "empty corpus"),
     ]
-    for files, message in cases:
+    for files, code, message in cases:
         result = run_rnncli("vocab", "build", *files, "-o", str(out))
-        assert result.returncode == 1, (files, result.stderr)
+        assert result.returncode == code, (files, result.stderr)
         lines = result.stderr.splitlines()
         assert len(lines) == 1 and message in lines[0], lines
         assert "Traceback" not in result.stderr
@@ -184,4 +184,24 @@ def test_show_refuses_foreign_and_corrupt_files(tmp_path):
         assert result.returncode == 1
         lines = result.stderr.splitlines()
         assert len(lines) == 1 and str(path) in lines[0], lines
-    assert run_rnncli("vocab", "show", str(tmp_path / "missing.json")).returncode == 1
+    result = run_rnncli("vocab", "show", str(tmp_path / "missing.json"))
+    assert result.returncode == 2 and "missing.json: no such file" in result.stderr
+
+
+def test_empty_vocabulary_is_refused_at_build_and_at_load(tmp_path):
+    """`printf 'a b\\n' | rnncli vocab build - --specials "" --min-freq 5` used to write []."""
+    out = tmp_path / "e.json"
+    result = run_rnncli(
+        "vocab", "build", "-", "--specials", "", "--min-freq", "5", "-o", str(out), input="a b\n"
+    )
+    assert result.returncode == 2 and not out.exists()
+    assert result.stderr.startswith("rnncli: error: --min-freq: no token reaches --min-freq 5")
+    assert "--specials is empty" in result.stderr and result.stderr.count("\n") == 1
+    out.write_text(json.dumps({"format": "rnncli-vocab", "version": 1, "itos": [], "counts": []}))
+    for args in (("vocab", "show", str(out)), ("embed", "--vocab", str(out))):
+        result = run_rnncli(*args)
+        assert result.returncode == 1, (args, result.stderr)
+        assert result.stderr == (
+            f"rnncli: error: {out} is an empty vocabulary (no token, no special): it cannot "
+            "index any word; build it again with a lower --min-freq or with --specials\n"
+        )

@@ -1,12 +1,13 @@
 """Stream text files (or stdin) line by line and count their tokens, holding only the counts.
 
-Files are read as bytes in blocks of :data:`BLOCK_BYTES`, cut after the last newline (the rest of
-the line waits for the next block), and decoded as UTF-8 block by block. A newline byte never
-occurs inside a UTF-8 sequence, so every block decodes on its own, and a decoding error can name
-the file and the exact byte offset.
+Files are read as bytes in blocks of :data:`BLOCK_BYTES`, cut after the last newline, or, in a
+line longer than a block, before the last ASCII whitespace byte (the rest waits for the next
+block), and decoded as UTF-8 block by block. An ASCII byte never occurs inside a UTF-8 sequence,
+so every block decodes on its own, and a decoding error can name the file and the exact byte
+offset.
 Each block is split on whitespace and counted with ``Counter.update``, so the per-token work runs
 in C; the ``basic`` tokenizer's regex then runs once per *distinct* chunk, not over all the text.
-Memory grows with the number of distinct tokens, never with file size.
+Memory grows with the number of distinct tokens, never with file size or line length.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import IO, Callable, Optional, Union
 from rnncli.errors import RnncliError, UsageError
 from rnncli.text.tokenize import TokenizerName, default_lower, splitter, tokenizer_name
 
-#: Bytes read at a time; a block ends at its last newline, so memory is this plus one line.
+#: Bytes read at a time; a block ends between tokens, so memory is this plus the longest token.
 BLOCK_BYTES = 1 << 20
 
 #: ``-`` as a file name means standard input.
@@ -75,33 +76,80 @@ def source_size(source: Source) -> Optional[int]:
     return st.st_size if Path(source).is_file() else None
 
 
+#: ASCII whitespace other than the newline: to ``str.split()`` and to the ``basic`` tokenizer's
+#: ``\s`` (the same set of characters, checked over all of Unicode by a test) these separate
+#: tokens, and being ASCII they never occur inside a multi-byte UTF-8 sequence.
+_SPACES = (b" ", b"\t", b"\r", b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e", b"\x1f")
+
+
+def _unreadable(path: Path, why: str) -> UsageError:
+    return UsageError(f"cannot read {path}: {why}", "FILE")
+
+
+def check_readable(source: Source) -> None:
+    """A UsageError on ``FILE`` when ``source`` (not ``-``) is missing, a folder or unreadable.
+
+    Run for every file before counting, so a typo in the last name costs no pass over the others.
+    """
+    if str(source) == STDIN:
+        return
+    path = Path(source)
+    if path.is_dir():
+        raise _unreadable(path, "it is a directory")
+    if not path.exists():
+        raise _unreadable(path, "no such file")
+    if not os.access(path, os.R_OK):
+        raise _unreadable(path, "permission denied")
+
+
 def _open(source: Source) -> IO[bytes]:
     if str(source) == STDIN:
         return sys.stdin.buffer
     path = Path(source)
     if path.is_dir():
-        raise RnncliError(f"cannot read {path}: it is a directory")
+        raise _unreadable(path, "it is a directory")
     try:
         return open(path, "rb")
     except FileNotFoundError:
-        raise RnncliError(f"cannot read {path}: no such file") from None
+        raise _unreadable(path, "no such file") from None
     except OSError as exc:
-        raise RnncliError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise _unreadable(path, str(exc.strerror or exc)) from None
+
+
+def _cut(data: bytes) -> int:
+    """Where to end a block in ``data``: after its last newline, or before a later ASCII space.
+
+    Cutting before a space (never after it) leaves the rest of an unfinished line non-empty,
+    so the last line is still counted when it has no newline. -1 when ``data`` has neither:
+    a token longer than a block, which must be read whole.
+    """
+    newline = data.rfind(b"\n")
+    space = newline
+    for byte in _SPACES:
+        space = max(space, data.rfind(byte, space + 1))
+    if space > newline:
+        return space
+    return newline + 1 if newline >= 0 else -1
 
 
 def iter_blocks(
     source: Source, errors: str | DecodeErrors = DecodeErrors.strict
 ) -> Iterator[tuple[str, int, int]]:
-    """Yield ``(text, line_count, byte_count)`` for blocks of whole lines of ``source``.
+    """Yield ``(text, line_count, byte_count)`` for blocks of ``source`` cut between tokens.
 
-    A UTF-8 byte-order mark at the start is skipped. With ``errors="strict"`` a byte sequence
-    that is not UTF-8 raises an RnncliError naming the source and its byte offset.
+    A block ends after its last newline, or, when a line goes on past it (a corpus on one line,
+    like text8), before its last ASCII whitespace byte: no token of either tokenizer spans
+    whitespace, so counting block by block equals counting the whole text, and memory stays one
+    block plus the longest token however long the lines are. ``line_count`` is the newlines in
+    the block, plus one for an unfinished last line at the end. A UTF-8 byte-order mark at the
+    start is skipped. With ``errors="strict"`` a byte sequence that is not UTF-8 raises an
+    RnncliError naming the source and its byte offset.
     """
     errors = DecodeErrors(errors)
     name = source_name(source)
     handle = _open(source)
     offset = 0  # bytes of the source before the current block
-    carry = b""  # an unfinished last line, kept for the next block
+    pending: list[bytes] = []  # bytes read but not yet yielded: the start of a token or line
     first = True
     try:
         while True:
@@ -110,15 +158,17 @@ def iter_blocks(
             except OSError as exc:
                 raise RnncliError(f"cannot read {name}: {exc.strerror or exc}") from None
             if data:
-                data = carry + data
-                cut = data.rfind(b"\n") + 1
-                if cut == 0:  # no newline yet: one long line, keep reading
-                    carry = data
+                # Only the new bytes are searched: what is pending has no place to cut.
+                cut = _cut(data)
+                if cut < 0 or (cut == 0 and not pending):
+                    pending.append(data)
                     continue
-                raw, carry = data[:cut], data[cut:]
+                raw = b"".join([*pending, data[:cut]]) if pending else data[:cut]
+                pending = [data[cut:]] if cut < len(data) else []
                 lines = raw.count(b"\n")
-            elif carry:  # the last line has no newline
-                raw, carry, lines = carry, b"", 1
+            elif pending:  # the last line has no newline
+                raw, lines = b"".join(pending), 1
+                pending = []
             else:
                 return
             skip = 0
@@ -165,6 +215,8 @@ def count_tokens(
     tokenizer = tokenizer_name(tokenizer)
     if lower is None:
         lower = default_lower(tokenizer)
+    for source in sources:
+        check_readable(source)
     # Both tokenizers first count whitespace-separated chunks: str.split and Counter.update run
     # in C at over 100 MB/s. No basic token spans whitespace, so the basic tokenizer then splits
     # each *distinct* chunk once (see resplit_counts) instead of running a regex over all text.

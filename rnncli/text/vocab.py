@@ -13,7 +13,8 @@ special's index.
 
 The file is one JSON object (see :meth:`Vocab.save`) with ``"format": "rnncli-vocab"`` and a
 ``"version"``, written atomically; :meth:`Vocab.load` refuses anything else with an error that
-names the file.
+names the file. A vocabulary always has an entry: building one that would be empty (no specials,
+and ``min_freq`` above every count) is a UsageError, and an empty file is refused at load.
 """
 
 from __future__ import annotations
@@ -207,6 +208,14 @@ class Vocab:
         kept.sort(key=lambda item: (-item[1], item[0]))
         if max_size is not None:
             del kept[max_size:]
+        if not kept and not specials and counts:
+            top = max(counts.values())
+            raise UsageError(
+                f"no token reaches --min-freq {min_freq} (the most frequent appears {top} "
+                f"time{'s' if top != 1 else ''}) and --specials is empty: the vocabulary would "
+                "have no entry; lower --min-freq or keep a special token",
+                "--min-freq",
+            )
 
         all_sorted = sorted(counts.values(), reverse=True)
         stats = VocabStats(
@@ -265,8 +274,13 @@ class Vocab:
         }
 
     def save(self, path: PathLike) -> Path:
-        """Write the vocabulary atomically: an interrupted save leaves the old file in place."""
+        """Write the vocabulary atomically: an interrupted save leaves the old file in place.
+
+        An empty vocabulary is refused (:meth:`load` would refuse the file).
+        """
         path = Path(path)
+        if not self.itos:
+            raise RnncliError(f"not writing {path}: the vocabulary has no entry")
         if path.is_dir():
             raise UsageError(f"{path} is a directory; give a file name", "--out")
         try:
@@ -278,17 +292,24 @@ class Vocab:
         return path
 
     @classmethod
-    def load(cls, path: PathLike) -> Vocab:
-        """Read a file written by :meth:`save`; anything else is an RnncliError naming the file."""
+    def load(cls, path: PathLike, option: Optional[str] = None) -> Vocab:
+        """Read a file written by :meth:`save`.
+
+        A file that is missing, a folder or unreadable is the user's mistake: a UsageError on
+        ``option`` (the option or argument that named the file: ``--vocab``, ``FILE``). A file
+        whose content is not a vocabulary, or an empty one, is an RnncliError naming the file.
+        """
         path = Path(path)
         try:
             raw = path.read_bytes()
         except FileNotFoundError:
-            raise RnncliError(f"cannot read vocabulary {path}: no such file") from None
+            raise UsageError(f"cannot read vocabulary {path}: no such file", option) from None
         except IsADirectoryError:
-            raise RnncliError(f"cannot read vocabulary {path}: it is a directory") from None
+            raise UsageError(f"cannot read vocabulary {path}: it is a directory", option) from None
         except OSError as exc:
-            raise RnncliError(f"cannot read vocabulary {path}: {exc.strerror or exc}") from None
+            # EISDIR comes as a plain OSError on some systems; EACCES is a PermissionError.
+            why = exc.strerror or str(exc)
+            raise UsageError(f"cannot read vocabulary {path}: {why}", option) from None
         try:
             data = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
@@ -325,6 +346,11 @@ class Vocab:
             raise corrupt('"counts" must be a list of non-negative integers')
         if len(itos) != len(counts):
             raise corrupt(f'"itos" has {len(itos)} tokens but "counts" has {len(counts)}')
+        if not itos:
+            raise RnncliError(
+                f"{source} is an empty vocabulary (no token, no special): it cannot index any "
+                "word; build it again with a lower --min-freq or with --specials"
+            )
         if len(set(itos)) != len(itos):
             dup = next(t for t, n in Counter(itos).items() if n > 1)
             raise corrupt(f"token {dup!r} appears twice in itos")
