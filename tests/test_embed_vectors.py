@@ -217,7 +217,11 @@ def test_cli_table_names_the_missing_words(cache):
     assert "zzz *" in out and "qqq *" in out and "king *" not in out
     assert "Rows from GloVe 6B.50d: 1 of 3 vocabulary entries." in out
     assert "* 2 not in 6B.50d, given zero rows (--missing zeros): zzz, qqq" in out
-    assert result.stderr == ""
+    # ...and a warning on stderr, as inspect --vectors and embed --vocab give
+    assert result.stderr == (
+        "rnncli: warning: 2 words not in GloVe 6B.50d, given zero rows (--missing zeros): "
+        "zzz, qqq\n"
+    )
 
 
 def test_cli_random_policy_reports_its_spread_and_seed(cache):
@@ -308,7 +312,7 @@ def test_out_round_trip_with_from_pretrained(tmp_path, cache):
     out = tmp_path / "emb.pt"
     result = invoke("embed", "the", "cat", "nope", "--vectors", "6B.50d", "--out", str(out))
     assert result.exit_code == 0, result.stderr
-    assert f"saved weight [3, 50] and vocabulary to {out}" in result.stdout
+    assert f"saved weight [3, 50] and vocabulary to {out}" in result.stderr
     data = torch.load(out, weights_only=True)
     assert torch.equal(load_embedding(out)["weight"], data["weight"])  # the rnncli reader too
     assert data["itos"] == ["the", "cat", "nope"] and data["dim"] == DIM

@@ -127,8 +127,14 @@ def embed(
             f"{len(report.unknown)} word(s) not in {vocab}, looked up as "
             f"{report.vocab.unk}: {', '.join(report.unknown)}"
         )
+    if report.pretrained is not None:
+        for message in glove_warnings(report, store, whole_vocab=vocab is not None):
+            warn(message)
     if out is not None:
         save_embedding(report, out)
+        from rnncli.render.export import saved
+
+        saved(f"saved weight {report.weight.shape} and vocabulary to {out}")
     if as_json:
         data = report.to_dict()
         if out is not None:
@@ -137,7 +143,46 @@ def embed(
         return
     from rnncli.render.embed import render_embed
 
-    console = stdout_console()
-    render_embed(report, console)
-    if out is not None:
-        console.print(f"saved weight {report.weight.shape} and vocabulary to {out}")
+    render_embed(report, stdout_console())
+
+
+#: Tokens named in a warning before "+N more"; --json lists them all.
+WARN_LISTED = 20
+
+
+def _listed(tokens: list[str]) -> str:
+    """Comma-separated, a token quoted where it could be misread (empty, commas, spaces)."""
+    plain = (
+        t if t and t.isprintable() and "," not in t and " " not in t else repr(t) for t in tokens
+    )
+    return ", ".join(plain)
+
+
+def glove_warnings(report, store, whole_vocab: bool = False) -> list[str]:
+    """Which entries GloVe lacks and the row they got; for an uncased set, the cased words
+    whose lowercase form it has (``King`` is missing from 6B, ``king`` is not)."""
+    from rnncli.glove.catalog import SETS
+
+    rows = report.pretrained
+    if not rows.missing:
+        return []
+    name = rows.name
+    what = "vocabulary entr" + ("y" if len(rows.missing) == 1 else "ies")
+    if not whole_vocab:
+        what = "word" + ("" if len(rows.missing) == 1 else "s")
+    row = "random rows" if rows.policy.value == "random" else "zero rows"
+    more = len(rows.missing) - WARN_LISTED
+    listed = _listed(rows.missing[:WARN_LISTED]) + (f", … +{more:,} more" if more > 0 else "")
+    messages = [
+        f"{len(rows.missing):,} {what} not in GloVe {name}, given {row} "
+        f"(--missing {rows.policy.value}): {listed}"
+    ]
+    entry = SETS.get(name)
+    if entry is not None and not entry.cased:
+        lower = [(t, t.lower()) for t in rows.missing if t.lower() != t and t.lower() in store]
+        if lower:
+            pairs = ", ".join(f"{t} -> {low}" for t, low in lower[:WARN_LISTED])
+            verb = "is" if len(lower) == 1 else "are"
+            fix = "build the vocabulary with --lower" if whole_vocab else "type them in lowercase"
+            messages.append(f"{name} is lowercase: {pairs} {verb} in it ({fix})")
+    return messages

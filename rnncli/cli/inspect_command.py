@@ -9,6 +9,8 @@ import typer
 
 from rnncli.cli.choices import Cell, Device, DType, Nonlinearity
 
+# Help texts are rich markup (typer renders them so): a literal "[word" is written "\\[word",
+# else rich takes "[batch, seq, feature]" or "[default: 10]" for a style tag and drops it.
 _MODEL = "Model (torch constructor arguments)"
 _RUN = "Run"
 _OUTPUT = "Output"
@@ -22,7 +24,7 @@ def inspect(
     input_size: Optional[int] = typer.Option(
         None,
         "--input",
-        help="input_size: features of each x_t. [default: 100, or the embedding's width]",
+        help="input_size: features of each x_t. \\[default: 100, or the embedding's width]",
         rich_help_panel=_MODEL,
         show_default=False,
     ),
@@ -45,7 +47,7 @@ def inspect(
     batch_first: bool = typer.Option(
         False,
         "--batch-first",
-        help="Input and output as [batch, seq, feature].",
+        help="Input and output as \\[batch, seq, feature].",
         rich_help_panel=_MODEL,
     ),
     dropout: float = typer.Option(
@@ -63,14 +65,14 @@ def inspect(
     seq_len: Optional[int] = typer.Option(
         None,
         "--seq-len",
-        help="Time steps of the random input. [default: 10]",
+        help="Time steps of the random input. \\[default: 10]",
         rich_help_panel=_RUN,
         show_default=False,
     ),
     batch: Optional[int] = typer.Option(
         None,
         "--batch",
-        help="Sequences in the random batch. [default: 3]",
+        help="Sequences in the random batch. \\[default: 3]",
         rich_help_panel=_RUN,
         show_default=False,
     ),
@@ -104,7 +106,7 @@ def inspect(
     embed_dim: Optional[int] = typer.Option(
         None,
         "--embed-dim",
-        help="Width of random embedding rows. [default: 100]",
+        help="Width of random embedding rows. \\[default: 100]",
         rich_help_panel=_TEXT,
         show_default=False,
     ),
@@ -117,7 +119,7 @@ def inspect(
     cache_dir: Optional[Path] = typer.Option(
         None,
         "--cache-dir",
-        help="GloVe cache folder. [default: $RNNCLI_CACHE_DIR or the user cache]",
+        help="GloVe cache folder. \\[default: $RNNCLI_CACHE_DIR or the user cache]",
         rich_help_panel=_TEXT,
         show_default=False,
     ),
@@ -219,10 +221,11 @@ def inspect(
 
     render_inspect(report, stdout_console())
     if save is not None:
-        from rnncli.render.export import export
+        from rnncli.render.export import export, saved
 
         title = f"rnncli inspect: {report.module_repr}"
         export(lambda console: render_inspect(report, console), save, title)
+        saved(f"saved the tables to {save}")
 
 
 def _read_texts(texts: list[str]) -> list[str]:

@@ -144,10 +144,11 @@ def _word_table(report: EmbedReport, width: int) -> Table:
         labels.append(label)
         onehots.append(format_onehot(index, report.vocab_size))
     # Show as many values as fit beside the other columns (9 characters each); JSON has all.
+    # (an empty vocabulary looks nothing up: no rows, so default=0 rather than max() failing)
     used = (
-        max(len(label) for label in labels)
-        + max(5, len(str(max(report.indices[:MAX_ROWS]))))
-        + max(len(o) for o in onehots)
+        max((len(label) for label in labels), default=0)
+        + max(5, len(str(max(report.indices[:MAX_ROWS], default=0))))
+        + max((len(o) for o in onehots), default=0)
         + 3 * 2
     )
     show = max(2, min(report.dim, (width - used - 4) // 9))

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Callable
 
 from rich.console import Console
+from rich.text import Text
 
 from rnncli.atomic import atomic_write
 
@@ -37,3 +38,11 @@ def export(draw: Callable[[Console], None], path: Path, title: str) -> Path:
     with atomic_write(path) as handle:
         handle.write(content)
     return path
+
+
+def saved(message: str) -> None:
+    """The "saved ... to FILE" line of ``inspect --save`` and ``embed --out``: a diagnostic, so
+    on stderr; the path as typed (never read as markup) and on one line for grep."""
+    from rnncli.terminal import stderr_console
+
+    stderr_console().print(Text(message), soft_wrap=True)
