@@ -5,12 +5,13 @@ from __future__ import annotations
 import gzip
 import io
 import zipfile
+from pathlib import Path
 
 import pytest
 from test_glove_download import HTML_PAGE, corrupt_crc_zip, glove_text, glove_zip
 
-from rnncli.errors import RnncliError
-from rnncli.glove.archive import ArchiveError, detect_kind, open_source, sniff
+from rnncli.errors import RnncliError, UsageError
+from rnncli.glove.archive import ArchiveError, check_readable, detect_kind, open_source, sniff
 
 MEMBER = "glove.6B.50d.txt"
 
@@ -121,10 +122,19 @@ def test_gzip_with_a_bad_crc_is_caught(tmp_path):
 
 
 def test_missing_empty_and_folder_sources(tmp_path):
-    with pytest.raises(RnncliError, match="no such file"):
+    with pytest.raises(RnncliError, match="no such file") as info:
         open_source(tmp_path / "nope.txt", MEMBER)
+    assert not isinstance(info.value, UsageError)  # a file rnncli itself named: a failure
     with pytest.raises(RnncliError, match="is a folder"):
         open_source(tmp_path, MEMBER)
+    # Named by the user (--from): a usage mistake, exit 2, naming the option.
+    with pytest.raises(UsageError, match=r"^--from: .*nope.txt: no such file$"):
+        open_source(tmp_path / "nope.txt", MEMBER, option="--from")
+    with pytest.raises(UsageError, match=r"^--from: .*: is a folder, not a GloVe file$"):
+        open_source(tmp_path, MEMBER, option="--from")
+    with pytest.raises(UsageError, match=r"^--from: .*: is a folder"):
+        check_readable(tmp_path, "--from")
+    check_readable(Path(__file__), "--from")
     (tmp_path / "empty.txt").write_bytes(b"")
     with pytest.raises(ArchiveError, match="empty"):
         open_source(tmp_path / "empty.txt", MEMBER)

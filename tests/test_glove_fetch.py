@@ -345,3 +345,151 @@ def test_torchnlp_cache_is_what_pytorch_nlp_loads(tmp_path):
     assert vectors["hello"].tolist() == expected("hello")
     again = fetch("6B.50d", cache, torchnlp_cache=True)  # cached set: only the .pt is rewritten
     assert again.already_cached and again.torchnlp_cache == report.torchnlp_cache
+
+
+# --- review findings: float32 overflow, exit codes, hints, warnings, cached report, lock --------
+
+
+def _text_with(line: bytes) -> bytes:
+    return glove_text() + line + b"\n" + glove_text(["after"])
+
+
+def test_from_a_file_with_a_number_beyond_float32(tmp_path):
+    """`big 1e39 ...` used to become inf in the store, then NaN similarities and a JSON error."""
+    source = tmp_path / "inf.txt"
+    source.write_bytes(_text_with(b"big 1e39 " + b" ".join([b"0.1"] * 49)))
+    cache = tmp_path / "c2"
+    args = ("glove", "fetch", "6B.50d", "--from", str(source), "--cache-dir", str(cache))
+    result = run_rnncli(*args)
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr == (
+        f"rnncli: error: {source} line 9: number b'1e39' (field 1) is beyond the float32 range "
+        "(the largest float32 is 3.4028235e+38) (use --lenient to skip malformed lines and "
+        "count them)\n"
+    )
+    assert cache_files(cache) == set()
+    result = run_rnncli(*args, "--lenient", "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["imported"]["stats"]["bad_lines"] == 1
+    looked_up = run_rnncli("glove", "vector", "big", "after", "--json", "--cache-dir", str(cache))
+    assert looked_up.returncode == 0
+    assert json.loads(looked_up.stdout)["missing"] == ["big"]
+    near = run_rnncli("glove", "neighbors", "after", "-k", "2", "--json", "--cache-dir", str(cache))
+    sims = [n["similarity"] for n in json.loads(near.stdout)["neighbors"]]
+    assert near.returncode == 0 and all(-1 <= s <= 1 for s in sims)
+
+
+@pytest.mark.parametrize("what", ["missing", "folder"])
+def test_from_a_path_that_cannot_be_read_is_exit_2(tmp_path, what):
+    path = tmp_path / "nosuch.zip" if what == "missing" else tmp_path
+    result = run_rnncli("glove", "fetch", "6B.50d", "--from", str(path), "--cache-dir",
+                        str(tmp_path / "c"))  # fmt: skip
+    assert result.returncode == 2 and result.stdout == ""
+    why = "no such file" if what == "missing" else "is a folder, not a GloVe file"
+    assert result.stderr == f"rnncli: error: --from: {path}: {why}\n"
+    with pytest.raises(UsageError, match="--from"):
+        fetch("6B.50d", tmp_path / "c", source_path=path)
+
+
+def test_try_hint_repeats_the_cache_dir_and_works(tmp_path):
+    source = tmp_path / "glove.6B.50d.txt"
+    source.write_bytes(glove_text())
+    cache = tmp_path / "my cache"
+    elsewhere = {"RNNCLI_CACHE_DIR": str(tmp_path / "elsewhere")}
+    args = ("glove", "fetch", "6B.50d", "--from", str(source), "--cache-dir", str(cache))
+    result = run_rnncli(*args, env=elsewhere)
+    assert result.returncode == 0, result.stderr
+    hint = result.stdout.strip().splitlines()[-1]
+    assert hint == f"Try: rnncli glove vector hello --name 6B.50d --cache-dir '{cache}'"
+    import shlex
+
+    args = shlex.split(hint.removeprefix("Try: rnncli "))
+    looked_up = run_rnncli(*args, env=elsewhere)
+    assert looked_up.returncode == 0, looked_up.stderr
+    plain = fetch("6B.50d", tmp_path / "c", source_path=source)
+    assert plain.try_command.endswith("--cache-dir " + str(tmp_path / "c"))
+    assert fetch("6B.50d", source_path=source, force=True).try_command == (
+        "rnncli glove vector hello --name 6B.50d"
+    )
+
+
+def test_word_count_unlike_the_catalogue_warns_and_imports(tmp_path, monkeypatch):
+    source = tmp_path / "four.txt"
+    source.write_bytes(glove_text(["a", "b", "c", "d"]))
+    result = runner.invoke(app, ["glove", "fetch", "6B.50d", "--from", str(source)])
+    assert result.exit_code == 0
+    assert result.stderr == (
+        f"rnncli: warning: {source} holds 4 words, but 6B.50d has 400,000 in the catalogue; "
+        "imported anyway as 6B.50d; check that --from names the right file\n"
+    )
+    assert stored_vector("a", Path(os.environ["RNNCLI_CACHE_DIR"])) is not None
+    # Matching the catalogue (duplicates and skipped lines included): no warning.
+    entry = dataclasses.replace(catalog.SETS["6B.50d"], vocab_size=5)
+    monkeypatch.setitem(catalog.SETS, "6B.50d", entry)
+    source.write_bytes(glove_text(["a", "b", "a", "c"]) + b"d 1 2\n")
+    result = runner.invoke(app, ["glove", "fetch", "6B.50d", "--from", str(source), "--force",
+                                 "--lenient", "--json"])  # fmt: skip
+    assert result.exit_code == 0 and result.stderr == ""
+    assert json.loads(result.stdout)["warnings"] == []
+
+
+def test_json_of_an_already_cached_set_gives_its_words(tmp_path):
+    source = tmp_path / "glove.6B.50d.txt"
+    source.write_bytes(glove_text())
+    fetch("6B.50d", source_path=source)
+    result = runner.invoke(app, ["glove", "fetch", "6B.50d", "--json"])
+    data = json.loads(result.stdout)
+    assert data["already_cached"] and data["words"] == len(WORDS)
+    assert data["imported"]["dim"] == 50 and data["imported"]["source"] == str(source)
+    assert data["imported"]["stats"]["rows"] == len(WORDS)
+    table = runner.invoke(app, ["glove", "fetch", "6B.50d"]).stdout
+    assert f"holds     {len(WORDS)} words × 50 dimensions" in table and "Try:" not in table
+
+
+def test_file_names_with_brackets_are_printed_as_they_are(tmp_path):
+    source = tmp_path / "glove [bold]x.txt"
+    source.write_bytes(glove_text())
+    cache = tmp_path / "c[red]"
+    result = runner.invoke(app, ["glove", "fetch", "6B.50d", "--from", str(source),
+                                 "--cache-dir", str(cache)])  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    text = "".join(result.stdout.split())  # the table may fold long values
+    assert "glove[bold]x.txt" in text and "c[red]" in text
+
+
+def test_a_failed_offline_fetch_leaves_no_lock_file(tmp_path, monkeypatch):
+    monkeypatch.setenv(MIRRORS_ENV, closed_port_url())
+    monkeypatch.setattr(fetch_module, "package_root", lambda: None)
+    with pytest.raises(RnncliError, match="cannot reach any source"):
+        fetch("6B.50d", tmp_path)
+    assert not downloads_dir(tmp_path).exists()  # no glove.6B.zip.lock, no empty folder
+    source = tmp_path / "glove.6B.50d.txt"
+    source.write_bytes(glove_text())
+    fetch("6B.50d", tmp_path / "c", source_path=source)
+    assert not downloads_dir(tmp_path / "c").exists()
+
+
+def test_archive_lock_excludes_while_lock_files_come_and_go(tmp_path):
+    """Each holder removes the lock file; waiters that locked a removed file must start over."""
+    from rnncli.glove.download import archive_lock
+
+    target = tmp_path / "downloads" / "glove.6B.zip"
+    inside, overlaps, entries = [0], [], []
+
+    def worker() -> None:
+        for _ in range(40):
+            with archive_lock(target):
+                inside[0] += 1
+                if inside[0] != 1:
+                    overlaps.append(inside[0])
+                time.sleep(0.0005)
+                entries.append(1)
+                inside[0] -= 1
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert overlaps == [] and len(entries) == 240
+    assert not target.parent.exists()

@@ -62,7 +62,7 @@ def fetch(
     )
 
     from rnncli.glove.fetch import fetch as fetch_set
-    from rnncli.terminal import stderr_console, stdout_console, write_json
+    from rnncli.terminal import stderr_console, stdout_console, warn, write_json
 
     err = stderr_console()
     bar = Progress(
@@ -95,6 +95,8 @@ def fetch(
             keep_archive=keep_archive,
             progress=on_progress,
         )
+    for message in report.warnings:  # diagnostics: stderr, whatever the output format
+        warn(message)
     if json_output:
         write_json(report.to_dict())
         return

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import io
+import os
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, BinaryIO, Optional
 
-from rnncli.errors import RnncliError
+from rnncli.errors import RnncliError, UsageError
 
 #: ``progress(done, total)``: bytes read so far, and the total when it is known.
 ByteProgress = Callable[[int, Optional[int]], None]
@@ -55,17 +56,39 @@ def sniff(head: bytes) -> str:
     return "text"
 
 
-def detect_kind(path: Path) -> str:
-    """The kind of ``path`` by its magic bytes; raises :class:`ArchiveError` for useless files."""
+def _unreadable(path: Path, why: str, option: Optional[str]) -> RnncliError:
+    """A file that cannot be opened: the user's mistake (UsageError on ``option``) when the user
+    named it, else a failure (a download's own file vanished)."""
+    message = f"{path}: {why}"
+    return UsageError(message, option) if option else RnncliError(message)
+
+
+def check_readable(path: Path, option: Optional[str] = None) -> None:
+    """Fail early when ``path`` is missing, a folder or unreadable (see :func:`detect_kind`)."""
+    if path.is_dir():
+        raise _unreadable(path, "is a folder, not a GloVe file", option)
+    if not path.exists():
+        raise _unreadable(path, "no such file", option)
+    if not os.access(path, os.R_OK):
+        raise _unreadable(path, "cannot read it (permission denied)", option)
+
+
+def detect_kind(path: Path, option: Optional[str] = None) -> str:
+    """The kind of ``path`` by its magic bytes; raises :class:`ArchiveError` for useless files.
+
+    A file that cannot be opened at all is a :class:`~rnncli.errors.UsageError` on ``option``
+    (``--from``) when one is given, since the user named it; damaged content stays an
+    :class:`ArchiveError` (exit 1).
+    """
     try:
         with open(path, "rb") as handle:
             head = handle.read(512)
     except FileNotFoundError:
-        raise RnncliError(f"{path}: no such file") from None
+        raise _unreadable(path, "no such file", option) from None
     except IsADirectoryError:
-        raise RnncliError(f"{path}: is a folder, not a GloVe file") from None
+        raise _unreadable(path, "is a folder, not a GloVe file", option) from None
     except OSError as exc:
-        raise RnncliError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+        raise _unreadable(path, f"cannot read it ({exc.strerror or exc})", option) from None
     kind = sniff(head)
     if kind == "empty":
         raise ArchiveError(f"{path}: the file is empty")
@@ -171,15 +194,21 @@ def _zip_member(archive: zipfile.ZipFile, member: str, path: Path) -> zipfile.Zi
 
 
 def open_source(
-    path: str | Path, member: str, *, progress: Optional[ByteProgress] = None
+    path: str | Path,
+    member: str,
+    *,
+    progress: Optional[ByteProgress] = None,
+    option: Optional[str] = None,
 ) -> OpenedSource:
     """Open ``path`` (text, zip or gzip) and return the text of ``member`` as a binary stream.
 
     ``member`` is the text file's name (``glove.6B.50d.txt``); for a zip it picks the member,
-    for text and gzip it is only recorded. Use as a context manager so the files are closed.
+    for text and gzip it is only recorded. ``option`` names the option the user gave the path
+    with (``--from``): a file that cannot be opened is then a UsageError on it (exit 2). Use as
+    a context manager so the files are closed.
     """
     path = Path(path)
-    kind = detect_kind(path)
+    kind = detect_kind(path, option)
     buffer_size = 1 << 20
     if kind == "zip":
         try:

@@ -18,6 +18,7 @@ with one good copy (the second finds it in the cache).
 from __future__ import annotations
 
 import importlib.util
+import shlex
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from typing import Any, Optional, Union
 from rnncli.cache import resolve_cache_dir
 from rnncli.errors import RnncliError, UsageError
 from rnncli.glove import catalog
-from rnncli.glove.archive import ArchiveError, open_source
+from rnncli.glove.archive import ArchiveError, check_readable, open_source
 from rnncli.glove.download import DownloadReport, archive_lock, download, downloads_dir
 from rnncli.glove.sources import source_urls
 
@@ -58,11 +59,23 @@ class FetchReport:
     torchnlp_cache: Optional[str] = None
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    #: Things the user should know that did not stop the fetch (the CLI prints them on stderr).
+    warnings: list[str] = field(default_factory=list)
+    #: ``--cache-dir`` as the caller gave it, None for the default: the hint repeats it.
+    cache_dir_given: Optional[str] = None
 
     @property
     def words(self) -> Optional[int]:
-        """Words now in the set, when this fetch imported it."""
+        """Words now in the set: imported by this fetch, or read from the cached set's meta."""
         return _first_int(self.imported, ("words", "rows", "vocab_size", "count"))
+
+    @property
+    def try_command(self) -> str:
+        """A first query on the set, as a shell command that works with this fetch's cache."""
+        command = f"rnncli glove vector hello --name {shlex.quote(self.name)}"
+        if self.cache_dir_given:
+            command += f" --cache-dir {shlex.quote(self.cache_dir_given)}"
+        return command
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -79,6 +92,7 @@ class FetchReport:
             "torchnlp_cache": self.torchnlp_cache,
             "seconds": round(self.seconds, 3),
             "notes": list(self.notes),
+            "warnings": list(self.warnings),
         }
 
 
@@ -108,18 +122,50 @@ def _lookup(name: str) -> catalog.GloveSet:
         ) from None
 
 
-def _cached(name: str, cache_dir: Path) -> bool:
-    """True when the set is in the cache and opens; a damaged set counts as missing."""
+def _cached(name: str, cache_dir: Path) -> Optional[dict[str, Any]]:
+    """What the cached set's meta.json says (as an import report), or None when the set is not
+    in the cache or does not open; a damaged set counts as missing."""
     from rnncli.glove import store
 
     try:
         opened = store.open_store(name, cache_dir)
     except (RnncliError, OSError, ValueError):
-        return False
-    close = getattr(opened, "close", None)
-    if callable(close):
-        close()
-    return True
+        return None
+    try:
+        meta = opened.meta
+        return {
+            "name": opened.name,
+            "path": str(opened.path),
+            "dim": opened.dim,
+            "count": opened.count,
+            "source": str(meta.get("source", "")),
+            "created": meta.get("created"),
+            "bytes_on_disk": sum(int(f.get("size", 0)) for f in meta["files"].values()),
+            "stats": dict(meta.get("stats") or {}),
+        }
+    finally:
+        opened.close()
+
+
+def _check_word_count(glove_set: catalog.GloveSet, report: FetchReport) -> None:
+    """Warn when the text imported does not hold the catalogue's number of words.
+
+    Lines dropped as duplicates, as not UTF-8 or as malformed (``--lenient``) count as words of
+    the file here: they are reported apart, and 840B has duplicates by design.
+    """
+    stats = (report.imported or {}).get("stats") or {}
+    rows = report.words
+    if rows is None:
+        return
+    entries = rows + sum(int(stats.get(k) or 0) for k in ("duplicates", "bad_utf8", "bad_lines"))
+    if entries != glove_set.vocab_size:
+        where = f"{report.origin}" if report.source == "file" else "the text read"
+        advice = "; check that --from names the right file" if report.source == "file" else ""
+        report.warnings.append(
+            f"{where} holds {entries:,} words, but {glove_set.name} has "
+            f"{glove_set.vocab_size:,} in the catalogue; imported anyway as "
+            f"{glove_set.name}{advice}"
+        )
 
 
 def package_root() -> Optional[Path]:
@@ -158,6 +204,7 @@ def _import_file(
     lenient: bool,
     source: str,
     progress: Optional[FetchProgress],
+    option: Optional[str] = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     from rnncli.glove import store
 
@@ -165,7 +212,7 @@ def _import_file(
         if progress is not None:
             progress("import", done, total)
 
-    with open_source(path, glove_set.member, progress=on_bytes) as opened:
+    with open_source(path, glove_set.member, progress=on_bytes, option=option) as opened:
         report = store.import_text(
             glove_set.name,
             opened.stream,
@@ -225,15 +272,21 @@ def fetch(
     glove_set = _lookup(name)
     cache = resolve_cache_dir(cache_dir)
     source_file = Path(source_path).expanduser() if source_path is not None else None
-    if source_file is not None and not source_file.exists():
-        raise UsageError(f"no such file: {source_file}", option="--from")
+    if source_file is not None:
+        check_readable(source_file, option="--from")
     target = downloads_dir(cache) / glove_set.archive
     report = FetchReport(
-        name=glove_set.name, source="cache", origin=str(cache), cache_dir=str(cache)
+        name=glove_set.name,
+        source="cache",
+        origin=str(cache),
+        cache_dir=str(cache),
+        cache_dir_given=str(cache_dir) if cache_dir is not None and str(cache_dir) else None,
     )
     with archive_lock(target):
-        if not force and _cached(glove_set.name, cache):
+        cached = None if force else _cached(glove_set.name, cache)
+        if cached is not None:
             report.already_cached = True
+            report.imported = cached
             report.notes.append("already in the cache; --force imports it again")
         elif source_file is not None:
             report.source, report.origin = "file", str(source_file)
@@ -244,6 +297,7 @@ def fetch(
                 lenient=lenient,
                 source=str(source_file),
                 progress=progress,
+                option="--from",
             )
         elif use_package and glove_set.name == PACKAGE_SET and package_root() is not None:
             root = package_root()
@@ -252,6 +306,8 @@ def fetch(
             report.imported = _import_package(glove_set, root, cache)
         else:
             _download_and_import(glove_set, cache, target, report, lenient, keep_archive, progress)
+        if report.source in ("file", "download"):
+            _check_word_count(glove_set, report)
         if torchnlp_cache:
             report.torchnlp_cache = _write_torchnlp(glove_set.name, cache)
     report.seconds = time.monotonic() - started

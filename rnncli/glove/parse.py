@@ -421,7 +421,7 @@ class GloveParser:
             if not _finite32(value):
                 raise _BadLine(
                     f"number {raw[:40]!r} (field {i + 1}) is beyond the float32 range "
-                    f"(|x| < {F32_MAX:.7g})"
+                    f"(the largest float32 is {F32_MAX:.8g})"
                 )
             values.append(value)
         before = token.rsplit(b" ", 1)

@@ -7,6 +7,7 @@ from typing import Any, Optional
 
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -61,15 +62,20 @@ def _checks(report: FetchReport) -> list[str]:
     return checks
 
 
+def _row(table: Table, what: str, value: str) -> None:
+    """A row whose value is plain text: file names and URLs may hold ``[...]``, never markup."""
+    table.add_row(what, Text(value))
+
+
 def render_fetch(report: FetchReport, console: Console) -> None:
     """Print one table: source, download, checks, import counts, cache, time."""
-    title = f"GloVe {report.name}: " + (
+    title = escape(f"GloVe {report.name}: ") + (
         "already in the cache" if report.already_cached else "ready"
     )
     table = Table(box=box.SIMPLE, show_header=False, title=title, title_justify="left")
     table.add_column("what", style="bold", no_wrap=True)
     table.add_column("value", overflow="fold")
-    table.add_row("source", f"{_SOURCES.get(report.source, report.source)}: {report.origin}")
+    _row(table, "source", f"{_SOURCES.get(report.source, report.source)}: {report.origin}")
     dl = report.download
     if dl is not None:
         line = f"{_size(dl.bytes)} in {dl.seconds:.1f} s"
@@ -77,23 +83,23 @@ def render_fetch(report: FetchReport, console: Console) -> None:
             line += f", resumed after {dl.resumed_from:,} bytes from an earlier try"
         if dl.resumes:
             line += f", {dl.resumes} dropped connection(s) resumed with Range requests"
-        table.add_row("downloaded", line)
+        _row(table, "downloaded", line)
         failed = [a for a in dl.attempts if a.outcome != "ok"]
         for attempt in failed:
-            table.add_row("skipped source", f"{attempt.url}: {attempt.outcome}")
+            _row(table, "skipped source", f"{attempt.url}: {attempt.outcome}")
     for check in _checks(report):
-        table.add_row("verified", check)
+        _row(table, "verified", check)
     if report.archive:
         member = report.archive.get("member")
         read = report.archive["path"] + (f" → {member}" if member else "")
-        table.add_row("read", f"{read} ({report.archive.get('kind')})")
+        _row(table, "read", f"{read} ({report.archive.get('kind')})")
     if report.imported is not None:
         words = report.words
         dim = _find(report.imported, "dim")
         shape = f"{words:,} words" if words is not None else "imported"
         if dim:
             shape += f" × {dim} dimensions"
-        table.add_row("imported", shape)
+        _row(table, "holds" if report.already_cached else "imported", shape)
         dropped = []
         for key, label in (
             ("duplicates", "duplicate words dropped (first kept)"),
@@ -105,18 +111,17 @@ def render_fetch(report: FetchReport, console: Console) -> None:
                 dropped.append(f"{count:,} {label}")
         if _find(report.imported, "header_skipped"):
             dropped.append("a `COUNT DIM` header line skipped")
-        table.add_row("skipped", "; ".join(dropped) if dropped else "nothing")
-    table.add_row("cache", report.cache_dir)
+        _row(table, "skipped", "; ".join(dropped) if dropped else "nothing")
+    _row(table, "cache", report.cache_dir)
     if report.source == "download":
         kept = f"kept at {report.archive_kept}" if report.archive_kept else "deleted after import"
-        table.add_row("archive", kept)
+        _row(table, "archive", kept)
     if report.torchnlp_cache:
-        table.add_row("pytorch-nlp", f"cache written: {report.torchnlp_cache}")
+        _row(table, "pytorch-nlp", f"cache written: {report.torchnlp_cache}")
     for note in report.notes:
-        table.add_row("note", note)
-    table.add_row("time", f"{report.seconds:.2f} s")
+        _row(table, "note", note)
+    _row(table, "time", f"{report.seconds:.2f} s")
     console.print(table)
     if not report.already_cached:
-        console.print(
-            Text(f"Try: rnncli glove vector hello --name {report.name}", style="dim"),
-        )
+        # soft_wrap: one line however narrow the terminal, so it can be copied whole.
+        console.print(Text(f"Try: {report.try_command}", style="dim"), soft_wrap=True)
