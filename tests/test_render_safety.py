@@ -257,6 +257,21 @@ def test_embed_vectors_warns_on_stderr_about_missing_words(cache):
     assert json.loads(r.stdout)["pretrained"]["missing"] == ["zzz"]
 
 
+def test_embed_vocab_vectors_hint_says_build_with_lower(cache, tmp_path):
+    vocab = tmp_path / "v.json"
+    (tmp_path / "c.txt").write_text("King Queen zzz\n", encoding="utf-8")
+    invoke("vocab", "build", str(tmp_path / "c.txt"), "--no-lower", "-o", str(vocab))
+    r = invoke("embed", "--vocab", str(vocab), "--vectors", "6B.50d", "--json")
+    assert r.stderr.splitlines() == [
+        "rnncli: warning: 5 vocabulary entries not in GloVe 6B.50d, given zero rows "
+        "(--missing zeros): <pad>, <unk>, King, Queen, zzz",
+        "rnncli: warning: 6B.50d is lowercase: King -> king, Queen -> queen are in it "
+        "(build the vocabulary with --lower)",
+    ]
+    r = invoke("embed", "King", "--vectors", "6B.50d")
+    assert r.stderr.splitlines()[1].endswith("King -> king is in it (type it in lowercase)")
+
+
 def test_embed_vectors_cased_set_gets_no_lowercase_hint(cache):
     make_glove_text_set(cache, {"king": [1.0, 2.0]}, name="840B.300d")
     r = invoke("embed", "King", "--vectors", "840B.300d")

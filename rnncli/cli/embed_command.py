@@ -167,9 +167,9 @@ def glove_warnings(report, store, whole_vocab: bool = False) -> list[str]:
     if not rows.missing:
         return []
     name = rows.name
-    what = "vocabulary entr" + ("y" if len(rows.missing) == 1 else "ies")
-    if not whole_vocab:
-        what = "word" + ("" if len(rows.missing) == 1 else "s")
+    one = len(rows.missing) == 1
+    what = ("vocabulary entry" if one else "vocabulary entries") if whole_vocab else "word"
+    what += "" if one or whole_vocab else "s"
     row = "random rows" if rows.policy.value == "random" else "zero rows"
     more = len(rows.missing) - WARN_LISTED
     listed = _listed(rows.missing[:WARN_LISTED]) + (f", … +{more:,} more" if more > 0 else "")
@@ -183,6 +183,10 @@ def glove_warnings(report, store, whole_vocab: bool = False) -> list[str]:
         if lower:
             pairs = ", ".join(f"{t} -> {low}" for t, low in lower[:WARN_LISTED])
             verb = "is" if len(lower) == 1 else "are"
-            fix = "build the vocabulary with --lower" if whole_vocab else "type them in lowercase"
+            fix = (
+                "build the vocabulary with --lower"
+                if whole_vocab
+                else f"type {'it' if len(lower) == 1 else 'them'} in lowercase"
+            )
             messages.append(f"{name} is lowercase: {pairs} {verb} in it ({fix})")
     return messages
