@@ -112,7 +112,7 @@ def embed(
     if vocab is not None:
         from rnncli.text.vocab import Vocab
 
-        loaded = Vocab.load(vocab)
+        loaded = Vocab.load(vocab, option="--vocab")
     report = embed_words(
         words,
         dim=dim if dim is not None else DEFAULT_DIM,
@@ -161,7 +161,7 @@ def _listed(tokens: list[str]) -> str:
 def glove_warnings(report, store, whole_vocab: bool = False) -> list[str]:
     """Which entries GloVe lacks and the row they got; for an uncased set, the cased words
     whose lowercase form it has (``King`` is missing from 6B, ``king`` is not)."""
-    from rnncli.glove.catalog import SETS
+    from rnncli.glove.words import is_lowercase_set, lowercase_hints
 
     rows = report.pretrained
     if not rows.missing:
@@ -177,16 +177,11 @@ def glove_warnings(report, store, whole_vocab: bool = False) -> list[str]:
         f"{len(rows.missing):,} {what} not in GloVe {name}, given {row} "
         f"(--missing {rows.policy.value}): {listed}"
     ]
-    entry = SETS.get(name)
-    if entry is not None and not entry.cased:
-        lower = [(t, t.lower()) for t in rows.missing if t.lower() != t and t.lower() in store]
-        if lower:
-            pairs = ", ".join(f"{t} -> {low}" for t, low in lower[:WARN_LISTED])
-            verb = "is" if len(lower) == 1 else "are"
-            fix = (
-                "build the vocabulary with --lower"
-                if whole_vocab
-                else f"type {'it' if len(lower) == 1 else 'them'} in lowercase"
-            )
-            messages.append(f"{name} is lowercase: {pairs} {verb} in it ({fix})")
+    hints = lowercase_hints(store, rows.missing) if is_lowercase_set(name) else {}
+    if hints:
+        pairs = ", ".join(f"{t} -> {low}" for t, low in list(hints.items())[:WARN_LISTED])
+        verb = "is" if len(hints) == 1 else "are"
+        them = "it" if len(hints) == 1 else "them"
+        fix = "build the vocabulary with --lower" if whole_vocab else f"type {them} in lowercase"
+        messages.append(f"{name} is lowercase: {pairs} {verb} in it ({fix})")
     return messages

@@ -175,7 +175,7 @@ def show(
 
     if top < 0:
         raise UsageError(f"must be >= 0, got {top}", "--top")
-    loaded = Vocab.load(file)
+    loaded = Vocab.load(file, option="FILE")
     store = None
     if vectors is not None:
         from rnncli.glove.pretrained import open_vectors
