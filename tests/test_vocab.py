@@ -313,3 +313,20 @@ def test_blocks_of_any_size_give_the_same_counts(tmp_path, monkeypatch, block):
     corpus = count_tokens([path])
     assert corpus.counts == Counter(re.findall(r"\w+|[^\w\s]", text.lower()))
     assert corpus.lines == 4 and corpus.bytes == len(text.encode("utf-8"))
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    counts=st.dictionaries(
+        st.sampled_from(["a", "b", "c", "d", "e", "<pad>", "<unk>"]), st.integers(1, 6)
+    ),
+    min_freq=st.integers(1, 4),
+    max_size=st.none() | st.integers(0, 4),
+)
+def test_the_cut_is_recorded_exactly_and_survives_the_file(counts, min_freq, max_size):
+    """stats.cut: the distinct text tokens that got no index, a literal special never among them."""
+    vocab = Vocab.from_counts(Counter(counts), min_freq=min_freq, max_size=max_size)
+    expected = {t for t in counts if t not in vocab.specials} - set(vocab.itos)
+    assert vocab.stats.cut == len(expected)
+    again = Vocab.from_dict(json.loads(json.dumps(vocab.to_dict())))
+    assert again.stats.cut == vocab.stats.cut

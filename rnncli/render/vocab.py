@@ -147,13 +147,15 @@ def _count_at(profile: list[list[int]], rank: float) -> float:
 def cut_tokens(vocab) -> int:
     """How many distinct tokens of the text ``--min-freq``/``--max-size`` removed.
 
-    Not ``distinct - kept``: the stats count every distinct token of the text, a literal
-    ``<pad>`` or ``<unk>`` in it too, and a special is never "kept" (it has its own index).
-    Which specials the text held is not stored; the running count of the specials other than
-    unk is (``covered`` minus the kept counts), so those are taken off when the text held them.
-    A literal unk token in a text that was also cut is still counted as one cut token.
+    Recorded in the vocabulary when it is built. A file from before that is estimated: not
+    ``distinct - kept``, since the stats count every distinct token of the text, a literal
+    ``<pad>`` or ``<unk>`` in it too, and a special is never "kept" (it has its own index); the
+    running count of the specials other than unk (``covered`` minus the kept counts) is taken
+    off, but a literal unk token in a text that was also cut counts as one cut token.
     """
     s = vocab.stats
+    if s.cut is not None:  # recorded at build time (files from before it was: estimated below)
+        return s.cut
     capped = vocab.max_size is not None and vocab.kept >= vocab.max_size
     if vocab.min_freq <= 1 and not capped:
         return 0  # neither rule can have removed anything

@@ -85,6 +85,7 @@ class VocabStats:
     singletons: int = 0  # distinct tokens seen exactly once
     bytes: int = 0
     profile: list[list[int]] = field(default_factory=list)  # [rank, count], all distinct tokens
+    cut: Optional[int] = None  # distinct tokens --min-freq/--max-size removed (None: older file)
 
     @property
     def coverage(self) -> float:
@@ -101,6 +102,7 @@ class VocabStats:
             "singletons": self.singletons,
             "bytes": self.bytes,
             "profile": [list(p) for p in self.profile],
+            "cut": self.cut,
         }
 
 
@@ -227,6 +229,7 @@ class Vocab:
             singletons=sum(1 for c in all_sorted if c == 1),
             bytes=corpus.bytes,
             profile=rank_profile(all_sorted),
+            cut=sum(1 for t in counts if t not in special_set) - len(kept),
         )
         return cls(
             itos=[*specials, *(t for t, _ in kept)],
@@ -381,6 +384,7 @@ class Vocab:
                 singletons=int(stats_data.get("singletons", 0)),
                 bytes=int(stats_data.get("bytes", 0)),
                 profile=[[int(r), int(c)] for r, c in stats_data.get("profile", [])],
+                cut=None if stats_data.get("cut") is None else int(stats_data["cut"]),
             )
         except (TypeError, ValueError):
             raise corrupt('"stats" has a value of the wrong type') from None
