@@ -5,7 +5,10 @@ one multiply-accumulate per time step per sequence of the batch, in every layer 
 So MACs = seq_len × batch × (elements of all weight matrices). Biases are additions and the gate
 non-linearities are element-wise: neither is a MAC; they are reported separately as element-wise
 operations. The rule is checked in the tests against torch's own FLOP counter run over the
-step-by-step recurrence.
+step-by-step recurrence. A packed run computes only the real (step, sequence) pairs, the sum of
+the lengths, in the recurrence and in the output layer alike (it runs on ``PackedSequence.data``).
+
+Memory sizes each tensor by its own dtype: token ids are int64 whatever the float dtype.
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ class Cost:
     layers: tuple[LayerCost, ...]
     output_macs: int  # the output layer y_t = h_t·W_hyᵀ + b_y, if any
     parameter_bytes: int
-    tensor_bytes: int  # input, states and output, as in the tensor table
+    tensor_bytes: int  # input, states and output, as in the tensor table, each at its dtype
     workspace_bytes: int  # lower layers' outputs and one layer's gate pre-activations
     dtype_bytes: int
 
@@ -87,8 +90,8 @@ def forward_cost(
 ) -> Cost:
     """Count MACs and bytes for one forward pass of ``run.seq_len`` steps.
 
-    ``recurrent_steps`` is the number of (step, sequence) pairs the recurrence really computes:
-    ``seq_len × batch`` when padded, the sum of the lengths when packed.
+    ``recurrent_steps`` is the number of (step, sequence) pairs the recurrence and the output
+    layer really compute: ``seq_len × batch`` when padded, the sum of the lengths when packed.
     """
     steps = run.seq_len * run.batch
     rnn_steps = steps if recurrent_steps is None else recurrent_steps
@@ -98,13 +101,12 @@ def forward_cost(
     for p in parameters:
         parameter_elements += p.numel
         if p.name == "output.weight":
-            output_macs = steps * p.numel
+            output_macs = rnn_steps * p.numel
         if p.layer < 0 or not p.name.startswith("weight_"):
             continue  # biases, the embedding (a lookup), the output layer (counted above)
         slot = {"weight_ih": 0, "weight_hh": 1, "weight_hr": 2}[p.name[:9]]
         per_layer[p.layer][slot] += rnn_steps * p.numel
     layers = tuple(LayerCost(k, *v) for k, v in per_layer.items())
-    elements = sum(_numel(t.shape) for t in tensors.values())
     out_features = spec.num_directions * spec.state_size
     between_layers = (spec.num_layers - 1) * steps * out_features
     gates = steps * spec.gate_count * spec.hidden_size * spec.num_directions
@@ -114,14 +116,7 @@ def forward_cost(
         layers=layers,
         output_macs=output_macs,
         parameter_bytes=parameter_elements * size,
-        tensor_bytes=elements * size,
+        tensor_bytes=sum(t.nbytes for t in tensors.values()),
         workspace_bytes=(between_layers + gates) * size,
         dtype_bytes=size,
     )
-
-
-def _numel(shape: Iterable[int]) -> int:
-    n = 1
-    for s in shape:
-        n *= s
-    return n

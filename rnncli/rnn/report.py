@@ -2,8 +2,9 @@
 
 Every shape in the report is read from torch: the module is first built on the ``meta`` device
 (no memory) to learn its parameter shapes and estimate the memory the run needs; then, unless the
-user asked for ``meta`` (where a meta forward pass gives the output shapes), it is built for real
-with the seed and run, and the shapes of that run are reported.
+user asked for ``meta`` (where short meta forward passes give the output shapes, see
+:mod:`rnncli.rnn.meta_shapes`), it is built for real with the seed and run, and the shapes of that
+run are reported.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from rnncli.errors import RnncliError, UsageError
 from rnncli.rnn import running, text_run
 from rnncli.rnn.cost import Cost, forward_cost
 from rnncli.rnn.equations import Recurrence, recurrence
+from rnncli.rnn.meta_shapes import meta_shapes
 from rnncli.rnn.parameters import ParameterInfo, explain_parameters
 from rnncli.rnn.spec import ModelSpec, RunSpec
-from rnncli.rnn.tensors import TensorInfo, describe_tensors, expected_dims, tensor_notes
+from rnncli.rnn.tensors import TensorInfo, describe_tensors, planned_tensors, tensor_notes
 from rnncli.rnn.trace import Trace, build_trace
 from rnncli.rnn.unroll import VerifyResult, verify, verify_packed
 
@@ -147,19 +149,12 @@ def inspect_rnn(
     padding_effect: list[dict[str, Any]] = []
 
     if run.device == "meta":
-        x, h0, c0 = running.random_inputs(model, run, "meta", dtype)
-        results = running.run_module(model, meta_module, x, h0, c0)
-        shapes = running.tensor_shapes(x, h0, c0, results)
-        if output_size:
-            shapes["y"] = tuple(meta_extras["output"](results[0]).shape)
-        tensors = describe_tensors(model, run, shapes, **layout)
+        shapes, dtypes = meta_shapes(model, run, meta_module, meta_extras.get("output"), dtype)
+        tensors = describe_tensors(model, run, shapes, dtypes, **layout)
     else:
         # Estimate from the documented shapes before allocating anything; the tensors reported
         # afterwards are read from the real run (and must agree with the documented shapes).
-        planned = {
-            name: TensorInfo(name, tuple(d.size for d in dims), dims, "")
-            for name, dims in expected_dims(model, run, **layout).items()
-        }
+        planned = planned_tensors(model, run, **layout)
         estimate = forward_cost(model, run, parameters, planned, packed_tokens)
         needed = estimate.total_bytes * (2 if check else 1)
         have = (available_bytes or devices.available_bytes)(run.device)
@@ -176,27 +171,28 @@ def inspect_rnn(
         torch.manual_seed(run.seed)
         module, messages = running.build_module(model, run.device, dtype)
         extras = text_run.build_extras(model, text, output_size, run.device, dtype)
-        shapes: dict[str, tuple[int, ...]] = {}
+        produced: dict[str, Any] = {}  # every tensor of the run, by the report's names
+        packed_out = None
         if text is None:
             x, h0, c0 = running.random_inputs(model, run, run.device, dtype)
             results = running.run_module(model, module, x, h0, c0)
-            shapes.update(running.tensor_shapes(x, h0, c0, results))
+            produced.update(running.named_tensors(x, h0, c0, results))
         else:
             x, h0, c0, token_ids = text_run.text_inputs(model, run, text, extras, run.device)
-            shapes["token_ids"] = tuple(token_ids.shape)
-            shapes["embedded"] = tuple(x.shape)
+            produced["token_ids"] = token_ids
+            produced["embedded"] = x
             if pack:
                 results, packed_in, packed_out = text_run.forward_packed(
                     model, module, x, h0, c0, text.batch.lengths
                 )
-                shapes["packed_input"] = tuple(packed_in.data.shape)
-                shapes["packed_output"] = tuple(packed_out.data.shape)
+                produced["packed_input"] = packed_in.data
+                produced["packed_output"] = packed_out.data
                 batch_sizes = packed_in.batch_sizes.tolist()
             else:
                 results = running.run_module(model, module, x, h0, c0)
                 padding_effect = text_run.padding_effect(model, module, x, h0, c0, results, text)
-            shapes.update(
-                {k: v for k, v in running.tensor_shapes(x, h0, c0, results).items() if k != "input"}
+            produced.update(
+                {k: v for k, v in running.named_tensors(x, h0, c0, results).items() if k != "input"}
             )
             trace = build_trace(
                 results[0],
@@ -206,9 +202,11 @@ def inspect_rnn(
                 packed=pack,
             )
         if output_size:
-            with torch.no_grad():
-                shapes["y"] = tuple(extras["output"](results[0]).shape)
-        tensors = describe_tensors(model, run, shapes, **layout)
+            produced["y"] = text_run.apply_output_layer(
+                model, extras["output"], results[0], packed_out, run.seq_len
+            )
+        shapes, dtypes = running.shapes_and_dtypes(produced)
+        tensors = describe_tensors(model, run, shapes, dtypes, **layout)
         parameters = explain_parameters(model, module) + text_run.explain_extras(
             model, text, extras
         )
@@ -227,7 +225,7 @@ def inspect_rnn(
             "dropout is active only in training mode; inspect runs the module in eval mode."
         )
     if text is not None:
-        notes += text_run.text_notes(model, text, pack, padding_effect)
+        notes += text_run.text_notes(model, text, pack, padding_effect, output_size)
     return InspectReport(
         model=model,
         run=run,

@@ -68,10 +68,19 @@ def run_module(spec: ModelSpec, module: Any, x: Any, h0: Any, c0: Any) -> tuple[
         return output, h_n, None
 
 
-def tensor_shapes(x: Any, h0: Any, c0: Any, results: tuple) -> dict[str, tuple[int, ...]]:
-    """The shapes of a random run's tensors, by the names the report uses."""
+def named_tensors(x: Any, h0: Any, c0: Any, results: tuple) -> dict[str, Any]:
+    """A run's tensors by the names the report uses (``c0``/``c_n`` only for an LSTM)."""
     output, h_n, c_n = results
-    shapes = {"input": x.shape, "h0": h0.shape, "output": output.shape, "h_n": h_n.shape}
+    tensors = {"input": x, "h0": h0, "output": output, "h_n": h_n}
     if c0 is not None:
-        shapes.update(c0=c0.shape, c_n=c_n.shape)
-    return {k: tuple(v) for k, v in shapes.items()}
+        tensors.update(c0=c0, c_n=c_n)
+    return tensors
+
+
+def shapes_and_dtypes(
+    tensors: dict[str, Any],
+) -> tuple[dict[str, tuple[int, ...]], dict[str, str]]:
+    """Each tensor's shape and dtype name (``float32``, ``int64``), as torch reports them."""
+    shapes = {name: tuple(t.shape) for name, t in tensors.items()}
+    dtypes = {name: str(t.dtype).removeprefix("torch.") for name, t in tensors.items()}
+    return shapes, dtypes

@@ -26,6 +26,9 @@ SEED_MAX = 2**64 - 1
 #: Bytes per element of each dtype.
 DTYPE_BYTES = {"float32": 4, "float64": 8, "float16": 2, "bfloat16": 2}
 
+#: Bytes per element of every tensor a run makes: the float dtypes and int64 token ids.
+ELEMENT_BYTES = {**DTYPE_BYTES, "int64": 8}
+
 
 @dataclass(frozen=True)
 class ModelSpec:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from rnncli.rnn.parameters import Dim
-from rnncli.rnn.spec import ModelSpec, RunSpec
+from rnncli.rnn.spec import ELEMENT_BYTES, ModelSpec, RunSpec
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,19 @@ class TensorInfo:
     shape: tuple[int, ...]
     dims: tuple[Dim, ...]
     role: str
+    dtype: str = "float32"  # torch's dtype name without "torch.": int64 for token_ids
+
+    @property
+    def numel(self) -> int:
+        n = 1
+        for size in self.shape:
+            n *= size
+        return n
+
+    @property
+    def nbytes(self) -> int:
+        """``numel × element size`` of its own dtype, as torch's ``element_size()`` gives."""
+        return self.numel * ELEMENT_BYTES[self.dtype]
 
     @property
     def dims_text(self) -> str:
@@ -34,6 +47,7 @@ class TensorInfo:
             "shape": list(self.shape),
             "dims": [d.to_dict() for d in self.dims],
             "role": self.role,
+            "dtype": self.dtype,
         }
 
 
@@ -101,11 +115,31 @@ _ROLES = {
 }
 
 
+def expected_dtype(name: str, run: RunSpec) -> str:
+    """The dtype of tensor ``name``: token ids are ``int64`` (``torch.long``), the rest float."""
+    return "int64" if name == "token_ids" else run.dtype
+
+
+def planned_tensors(spec: ModelSpec, run: RunSpec, **layout: Any) -> dict[str, TensorInfo]:
+    """The documented tensors before anything runs: for the memory estimate."""
+    return {
+        name: TensorInfo(
+            name, tuple(d.size for d in dims), dims, _ROLES[name], expected_dtype(name, run)
+        )
+        for name, dims in expected_dims(spec, run, **layout).items()
+    }
+
+
 def describe_tensors(
-    spec: ModelSpec, run: RunSpec, shapes: Mapping[str, tuple[int, ...]], **layout: Any
+    spec: ModelSpec,
+    run: RunSpec,
+    shapes: Mapping[str, tuple[int, ...]],
+    dtypes: Optional[Mapping[str, str]] = None,
+    **layout: Any,
 ) -> dict[str, TensorInfo]:
     """Name the dimensions of the shapes torch produced; raise if torch and the names disagree.
 
+    ``dtypes`` (torch's dtype names, without ``torch.``) are checked the same way.
     ``layout`` takes :func:`expected_dims`'s keyword arguments (text stages, output layer).
     """
     described = {}
@@ -116,7 +150,10 @@ def describe_tensors(
                 f"{name}: torch produced {list(shape)} but the explanation implies "
                 f"{[d.size for d in dims]}"
             )
-        described[name] = TensorInfo(name=name, shape=shape, dims=dims, role=_ROLES[name])
+        dtype = expected_dtype(name, run)
+        if dtypes is not None and dtypes[name] != dtype:
+            raise AssertionError(f"{name}: torch produced {dtypes[name]}, expected {dtype}")
+        described[name] = TensorInfo(name, shape, dims, _ROLES[name], dtype)
     return described
 
 

@@ -101,6 +101,32 @@ def forward_packed(
     return (output, h_n, c_n), packed_in, packed_out
 
 
+def apply_output_layer(
+    model: ModelSpec, layer: Any, output: Any, packed_out: Any = None, total_length: int = 0
+) -> Any:
+    """``y_t = h_t·W_hyᵀ + b_y`` at every step of ``output``; or, packed, at real steps only.
+
+    A packed run applies the layer to ``PackedSequence.data`` (``sum(lengths)`` rows, the pairs
+    the cost counts) and unpacks ``y`` like the output: zeros at padding, not ``b_y``.
+    """
+    import torch
+    from torch.nn.utils.rnn import PackedSequence, pad_packed_sequence
+
+    with torch.no_grad():
+        if packed_out is None:
+            return layer(output)
+        y_packed = PackedSequence(
+            layer(packed_out.data),
+            packed_out.batch_sizes,
+            packed_out.sorted_indices,
+            packed_out.unsorted_indices,
+        )
+        y, _ = pad_packed_sequence(
+            y_packed, batch_first=model.batch_first, total_length=total_length
+        )
+        return y
+
+
 def padding_effect(
     model: ModelSpec, module: Any, x: Any, h0: Any, c0: Any, results: tuple, text: TextPlan
 ) -> list[dict[str, Any]]:
@@ -134,7 +160,11 @@ def step_tokens(text: TextPlan) -> list[list[Optional[str]]]:
 
 
 def text_notes(
-    model: ModelSpec, text: TextPlan, pack: bool, padding_effect: list[dict[str, Any]]
+    model: ModelSpec,
+    text: TextPlan,
+    pack: bool,
+    padding_effect: list[dict[str, Any]],
+    output_size: int = 0,
 ) -> list[str]:
     """What the user should know about this batch: lengths, padding or packing."""
     lengths = text.batch.lengths
@@ -153,6 +183,11 @@ def text_notes(
             "batch_sizes says how many sequences are still running at each step); h_n is each "
             "sequence's state after its own last token, and the unpacked output is zero at padding."
         )
+        if output_size:
+            notes.append(
+                "packed: the output layer runs on PackedSequence.data too, sum(lengths) = "
+                f"{sum(lengths)} rows, so y is zero at padding."
+            )
     elif padding_effect:
         worst = max(e["h_n_max_abs_difference"] for e in padding_effect)
         notes.append(
