@@ -157,3 +157,27 @@ def test_cli_largest_seed_through_the_real_entry_point():
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["run"]["seed"] == SEED_MAX
+
+
+def test_a_bad_seed_is_named_before_an_unfetched_set_is_looked_for():
+    """The user's mistake first: --seed, not "6B.100d is not in the cache"."""
+    message = one_line_usage_error(
+        ["embed", "zz", "--vectors", "6B.100d", "--missing", "random", "--seed", "-1"], "--seed"
+    )
+    assert "not in the cache" not in message
+
+
+def test_text_on_the_meta_device_is_refused_before_any_file_is_read(tmp_path):
+    message = one_line_usage_error(
+        ["inspect", "--text", "hi", "--device", "meta", "--vocab", str(tmp_path / "no.json")],
+        "--device",
+    )
+    assert "no.json" not in message
+
+
+def test_packed_output_layer_macs_say_real_pairs():
+    text = ["--text", "the cat sat", "--text", "a dog", "--embed-dim", "3"]
+    result = runner.invoke(app, ["inspect", *text, "--hidden", "4", "--pack", "--output-size", "3"])
+    assert result.exit_code == 0, result.stderr
+    line = next(row for row in result.stdout.splitlines() if "MACs output layer" in row)
+    assert "60" in line and "5 real (step, sequence) pairs × W_hy" in line

@@ -84,6 +84,7 @@ def embed(
         words_from_text,
     )
     from rnncli.errors import UsageError
+    from rnncli.rnn.spec import check_seed
     from rnncli.terminal import stdout_console, warn, write_json
 
     words = list(words or [])
@@ -95,6 +96,7 @@ def embed(
         )
     if dim is not None:
         check_dim(dim)
+    check_seed(seed)  # before any GloVe file is opened
     store = None
     if vectors is not None:
         from rnncli.glove.pretrained import catalogue_dim, check_dim_matches, open_vectors

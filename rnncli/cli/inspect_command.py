@@ -172,6 +172,8 @@ def inspect(
                     "comes from the text (the longest sequence and the number of --text); drop it",
                     option,
                 )
+        if device is Device.meta:  # before any vocabulary or GloVe file is read
+            raise UsageError("text runs need real numbers; use --device cpu or cuda", "--device")
         from rnncli.rnn.text_plan import plan_text
 
         plan = plan_text(

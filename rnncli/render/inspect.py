@@ -166,7 +166,7 @@ def _cost_table(report: InspectReport) -> Table:
         table.add_row(
             "MACs output layer",
             _count(cost.output_macs),
-            f"{run.seq_len} steps × batch {run.batch} × W_hy",
+            f"{steps} × W_hy",
         )
     table.add_row(
         "multiply-accumulates",
