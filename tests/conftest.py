@@ -75,6 +75,20 @@ def imported_modules(*commands: list[str], tmp_path: Path) -> set[str]:
     return set(json.loads(report.read_text()))
 
 
+def command_paths(group=None, prefix: tuple[str, ...] = ()):
+    """Every command path of the rnncli app, e.g. ('glove', 'fetch'); groups before their own."""
+    import typer.main
+
+    from rnncli.cli.app import app
+
+    group = group or typer.main.get_command(app)
+    for name, command in group.commands.items():
+        path = (*prefix, name)
+        yield path
+        if hasattr(command, "commands"):
+            yield from command_paths(command, path)
+
+
 def make_glove_text_set(cache_dir: Path, vectors: dict, name: str = "6B.50d") -> Path:
     """Import a tiny GloVe set, written in GloVe's text format, into ``cache_dir``."""
     import io

@@ -12,19 +12,10 @@ import inspect
 
 import pytest
 import typer.main
+from conftest import command_paths
 from typer.testing import CliRunner
 
 from rnncli.cli.app import app
-
-
-def _commands(group=None, prefix=()):
-    """Every command path of the app, e.g. ('glove', 'fetch')."""
-    group = group or typer.main.get_command(app)
-    for name, command in group.commands.items():
-        path = (*prefix, name)
-        yield path
-        if hasattr(command, "commands"):
-            yield from _commands(command, path)
 
 
 def _command(path):
@@ -47,7 +38,7 @@ def wide(monkeypatch):
     monkeypatch.setenv("COLUMNS", "2000")
 
 
-PATHS = [(), *sorted(_commands())]
+PATHS = [(), *sorted(command_paths())]
 
 
 @pytest.mark.parametrize("path", PATHS, ids=lambda p: " ".join(p) or "root")
