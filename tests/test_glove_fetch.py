@@ -436,10 +436,15 @@ def test_word_count_unlike_the_catalogue_warns_and_imports(tmp_path, monkeypatch
 def test_json_of_an_already_cached_set_gives_its_words(tmp_path):
     source = tmp_path / "glove.6B.50d.txt"
     source.write_bytes(glove_text())
-    fetch("6B.50d", source_path=source)
+    first = fetch("6B.50d", source_path=source)
     result = runner.invoke(app, ["glove", "fetch", "6B.50d", "--json"])
     data = json.loads(result.stdout)
     assert data["already_cached"] and data["words"] == len(WORDS)
+    # the same size as the import measured and `glove list` shows: meta.json included
+    listed = json.loads(runner.invoke(app, ["glove", "list", "--json"]).stdout)
+    (cached,) = [s for s in listed["sets"] if s["name"] == "6B.50d"]
+    assert data["imported"]["bytes_on_disk"] == first.imported["bytes_on_disk"]
+    assert cached["bytes_on_disk"] == first.imported["bytes_on_disk"]
     assert data["imported"]["dim"] == 50 and data["imported"]["source"] == str(source)
     assert data["imported"]["stats"]["rows"] == len(WORDS)
     table = runner.invoke(app, ["glove", "fetch", "6B.50d"]).stdout

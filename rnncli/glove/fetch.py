@@ -140,7 +140,7 @@ def _cached(name: str, cache_dir: Path) -> Optional[dict[str, Any]]:
             "count": opened.count,
             "source": str(meta.get("source", "")),
             "created": meta.get("created"),
-            "bytes_on_disk": sum(int(f.get("size", 0)) for f in meta["files"].values()),
+            "bytes_on_disk": store.folder_bytes(opened.path),
             "stats": dict(meta.get("stats") or {}),
         }
     finally:

@@ -194,7 +194,7 @@ class _SetWriter:
             fh.flush()
             os.fsync(fh.fileno())
         # Measured here: once in place, a concurrent import may already be replacing the folder.
-        self.bytes_on_disk = sum(p.stat().st_size for p in self.tmp.iterdir() if p.is_file())
+        self.bytes_on_disk = folder_bytes(self.tmp)
         _swap_into_place(self.tmp, self.final)
         return self.final
 
@@ -797,6 +797,11 @@ class CachedSetInfo:
         }
 
 
+def folder_bytes(path: Path) -> int:
+    """A set's size on disk: every file of its folder, ``meta.json`` included."""
+    return sum(p.stat().st_size for p in Path(path).iterdir() if p.is_file())
+
+
 def cached_sets(cache_dir: Path) -> dict[str, CachedSetInfo]:
     """Sets present in the cache (by their meta.json; no array is opened), with size on disk."""
     root = Path(cache_dir) / "glove"
@@ -808,7 +813,7 @@ def cached_sets(cache_dir: Path) -> dict[str, CachedSetInfo]:
             continue
         try:
             meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
-            size = sum(p.stat().st_size for p in path.iterdir() if p.is_file())
+            size = folder_bytes(path)
             found[path.name] = CachedSetInfo(
                 name=path.name,
                 path=str(path),
