@@ -43,6 +43,8 @@ def test_neighbors_exclude_the_word_and_rank_by_cosine(store):
 def test_k_larger_than_vocabulary_and_zero_vector(store):
     r = query.neighbors(store, "apple", k=100)
     assert len(r.neighbors) == store.count - 1
+    assert r.k == r.to_dict()["k"] == store.count - 1  # what there was, not what was asked
+    assert query.analogy(store, "man", "king", "woman", k=100).k == store.count - 3
     assert r.neighbors[0].word == "pear"
     assert {n.word for n in r.neighbors if n.similarity == 0} >= {"zero"}
 

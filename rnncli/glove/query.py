@@ -219,7 +219,8 @@ def neighbors(store: GloveStore, word: str, k: int = 10) -> NeighborsReport:
     _check_k(k)
     (row,) = _rows(store, [word])
     sims = cosine_to(store, store.matrix[row])
-    return NeighborsReport(store.name, word, k, _top(store, sims, [row], k))
+    top = _top(store, sims, [row], k)
+    return NeighborsReport(store.name, word, len(top), top)  # k: what there was, at most k
 
 
 def analogy(store: GloveStore, a: str, b: str, c: str, k: int = 5) -> AnalogyReport:
@@ -236,7 +237,8 @@ def analogy(store: GloveStore, a: str, b: str, c: str, k: int = 5) -> AnalogyRep
 
     target = unit(rb) - unit(ra) + unit(rc)
     sims = cosine_to(store, target)
-    return AnalogyReport(store.name, a, b, c, k, _top(store, sims, [ra, rb, rc], k))
+    top = _top(store, sims, [ra, rb, rc], k)
+    return AnalogyReport(store.name, a, b, c, len(top), top)
 
 
 def similarity(store: GloveStore, word1: str, word2: str) -> SimilarityReport:
