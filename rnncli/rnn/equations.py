@@ -134,7 +134,8 @@ def recurrence(
         symbols.append(Symbol("h_t", h_shape, "output at step t"))
         notes.append("σ is the logistic sigmoid; ⊙ is the element-wise product.")
         if spec.cell == "gru":
-            notes.append("GRU: r_t scales h_(t-1)·W_hnᵀ + b_hn, after the matrix product (torch).")
+            scaled = "h_(t-1)·W_hnᵀ + b_hn" if bias else "h_(t-1)·W_hnᵀ"
+            notes.append(f"GRU: r_t scales {scaled}, after the matrix product (torch).")
 
     if text:
         equations = ("x_t = E[token_t]", *equations)
@@ -143,9 +144,11 @@ def recurrence(
         )
     if output_size:
         out_features = spec.num_directions * r
+        feature = f"2·{state}" if spec.bidirectional else state
         equations = (*equations, "y_t = h_t·W_hyᵀ + b_y")
         symbols += [
-            Symbol("W_hy", f"[output={output_size}, {out_features}]", "output.weight"),
+            Symbol("W_hy", f"[output={output_size}, {feature}={out_features}]", "output.weight"),
+            Symbol("b_y", f"[output={output_size}]", "output.bias"),
             Symbol("y_t", f"[batch={b}, output={output_size}]", "output layer at step t"),
         ]
         if spec.num_layers > 1 or spec.bidirectional:
