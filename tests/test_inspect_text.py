@@ -262,3 +262,13 @@ def test_vectors_give_the_glove_rows_and_the_input_size(tmp_path):
     assert any("dog" in w for w in report.warnings)
     with pytest.raises(UsageError, match="50-dimensional"):
         plan_text(["hello"], vectors="6B.50d", cache_dir=tmp_path, input_size=100)
+
+
+def test_diagram_gives_c0_its_own_shape_under_proj_size():
+    """With proj_size, h is proj wide and c hidden wide: the diagram shows both, from the run."""
+    report = run_text(["a b c", "d"], cell="lstm", proj_size=2)
+    h0, c0 = report.tensors["h0"].shape, report.tensors["c0"].shape
+    assert h0 != c0
+    text = "\n".join(diagram_lines(report))
+    both = f"{list(h0)} {list(c0)}"
+    assert "h0, c0" in text and "h_n, c_n" in text and text.count(both) == 2

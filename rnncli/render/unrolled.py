@@ -37,6 +37,8 @@ def _diagram(report: InspectReport, steps: int) -> list[str]:
     x_shape = _shape((run.batch, model.input_size))
     h_shape = _shape((run.batch, model.num_directions * model.state_size))
     state = _shape(report.tensors["h0"].shape)
+    if "c0" in report.tensors and report.tensors["c0"].shape != report.tensors["h0"].shape:
+        state += " " + _shape(report.tensors["c0"].shape)  # proj_size: c is hidden wide, h proj
     tokens: Optional[list[list[Optional[str]]]] = report.trace.tokens if report.trace else None
 
     def token_label(t: int) -> str:
@@ -47,7 +49,7 @@ def _diagram(report: InspectReport, steps: int) -> list[str]:
 
     box = "─" * (len(cell) + 2)
     columns: list[list[str]] = []
-    h0_name = "h0, c0" if model.cell == "lstm" else "h0"
+    h0_name, h_n_name = ("h0, c0", "h_n, c_n") if model.cell == "lstm" else ("h0", "h_n")
     columns.append(_column(["", "", "", "", h0_name, state, "", "", ""]))
     for t in range(steps):
         arrow = " ─▶ " if t == 0 else f" ─h_{t - 1}─▶ "
@@ -71,7 +73,7 @@ def _diagram(report: InspectReport, steps: int) -> list[str]:
     columns.append(_column(["", "", "", "", f" ─h_{steps - 1}─▶ ", "", "", "", ""]))
     more = run.seq_len > steps
     columns.append(
-        _column(["", "", "", "", "…" if more else "h_n", "" if more else state, "", "", ""])
+        _column(["", "", "", "", "…" if more else h_n_name, "" if more else state, "", "", ""])
     )
     lines = ["".join(col[i] for col in columns).rstrip() for i in range(9)]
     while not lines[-1]:
