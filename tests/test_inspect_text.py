@@ -260,6 +260,13 @@ def test_vectors_give_the_glove_rows_and_the_input_size(tmp_path):
     assert np.array_equal(plan.pretrained[vocab.stoi["the"]], matrix[2])
     assert not plan.pretrained[vocab.stoi["dog"]].any()  # missing: a zero row
     assert any("dog" in w for w in report.warnings)
+    # the specials get zero rows too: said in a note and the JSON, not in a warning
+    assert plan.zero_specials == ["<pad>", "<unk>"]
+    for special in plan.zero_specials:
+        assert not plan.pretrained[vocab.stoi[special]].any()
+    assert report.to_dict()["embedding"]["zero_specials"] == ["<pad>", "<unk>"]
+    assert any(n.startswith("<pad>, <unk>: not GloVe words") for n in report.notes)
+    assert not any("<pad>" in w for w in report.warnings)
     with pytest.raises(UsageError, match="50-dimensional"):
         plan_text(["hello"], vectors="6B.50d", cache_dir=tmp_path, input_size=100)
 

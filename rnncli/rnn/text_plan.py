@@ -29,6 +29,7 @@ class TextPlan:
     vectors: Optional[str] = None  # the GloVe set the rows come from, or None for random rows
     pretrained: Any = None  # float32 [len(vocab), input_size] numpy matrix from GloVe
     missing: list[str] = field(default_factory=list)  # vocabulary tokens GloVe lacks
+    zero_specials: list[str] = field(default_factory=list)  # specials GloVe lacks: zero rows
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -41,6 +42,7 @@ class TextPlan:
                 "source": f"GloVe {self.vectors}" if self.vectors else "random (seeded)",
                 "dim": self.input_size,
                 "missing": self.missing,
+                "zero_specials": self.zero_specials,
             },
         }
 
@@ -85,7 +87,12 @@ def plan_text(
                 "--input",
             )
         return TextPlan(
-            batch, store.dim, vectors, matrix, [w for w in missing if w not in specials]
+            batch,
+            store.dim,
+            vectors,
+            matrix,
+            [w for w in missing if w not in specials],
+            [w for w in missing if w in specials],
         )
 
     if embed_dim is not None and input_size is not None and embed_dim != input_size:

@@ -177,6 +177,11 @@ def text_notes(
             else f"random, seeded, {text.input_size}-dimensional."
         )
     ]
+    if text.zero_specials:
+        notes.append(
+            f"{', '.join(text.zero_specials)}: not GloVe words, so their rows are zeros "
+            "(as pytorch-nlp gives words it lacks)."
+        )
     if pack:
         notes.append(
             "packed: the RNN sees only real steps (PackedSequence.data holds sum(lengths) rows; "
