@@ -142,6 +142,8 @@ def _outcome(runtime, value, param, ctx):
         result = runtime.coerce(value, param=param, ctx=ctx)
     except ClickException as exc:
         return ("error", type(exc).__name__), exc.format_message()
+    if isinstance(result, float) and result != result:  # NaN: equal to itself here
+        return ("value", float, "nan"), None
     return ("value", type(result), result), None
 
 
