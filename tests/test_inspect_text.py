@@ -195,6 +195,15 @@ def test_cli_text_from_stdin():
     assert json.loads(result.stdout)["lengths"] == [2, 3]
 
 
+@pytest.mark.parametrize("stdin", ["", "\n  \n"])
+def test_cli_text_from_an_empty_stdin_says_so(stdin):
+    result = run_rnncli("inspect", "--text", "-", input=stdin)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == (
+        "rnncli: error: --text: - read no line of text from stdin (give one sentence a line)\n"
+    )
+
+
 @pytest.mark.parametrize(
     ("args", "needle"),
     [

@@ -236,5 +236,12 @@ def _read_texts(texts: list[str]) -> list[str]:
 
     if texts == ["-"]:
         lines = [line.rstrip("\r\n") for line in sys.stdin]
-        return [line for line in lines if line.strip()] or [""]
+        sentences = [line for line in lines if line.strip()]
+        if not sentences:
+            from rnncli.errors import UsageError
+
+            raise UsageError(
+                "- read no line of text from stdin (give one sentence a line)", "--text"
+            )
+        return sentences
     return texts
