@@ -181,3 +181,16 @@ def test_packed_output_layer_macs_say_real_pairs():
     assert result.exit_code == 0, result.stderr
     line = next(row for row in result.stdout.splitlines() if "MACs output layer" in row)
     assert "60" in line and "5 real (step, sequence) pairs × W_hy" in line
+
+
+def test_inspect_names_a_bad_seed_before_reading_vocab_or_glove(tmp_path):
+    (tmp_path / "bad.json").write_text("not json", encoding="utf-8")
+    for extra in (["--vectors", "6B.100d"], ["--vocab", str(tmp_path / "bad.json")]):
+        one_line_usage_error(["inspect", "--text", "a", *extra, "--seed", "-1"], "--seed")
+
+
+def test_inspect_text_names_a_missing_vocab_option(tmp_path):
+    message = one_line_usage_error(
+        ["inspect", "--text", "a b", "--vocab", str(tmp_path / "nosuch.json")], "--vocab"
+    )
+    assert message.startswith("rnncli: error: --vocab: cannot read vocabulary")

@@ -157,9 +157,10 @@ def inspect(
     """
     from rnncli.errors import UsageError
     from rnncli.rnn.report import inspect_rnn
-    from rnncli.rnn.spec import ModelSpec, RunSpec
+    from rnncli.rnn.spec import ModelSpec, RunSpec, check_seed
     from rnncli.terminal import stdout_console, warn, write_json
 
+    check_seed(seed)  # before any vocabulary or GloVe file is read
     if save is not None and save.suffix.lower() not in (".svg", ".html", ".htm"):
         raise UsageError(f"must end in .svg or .html, got {save.name!r}", "--save")
     if save is not None and as_json:

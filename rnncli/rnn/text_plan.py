@@ -69,7 +69,7 @@ def plan_text(
     if vocab_path is not None:
         from rnncli.text.vocab import Vocab
 
-        vocab = Vocab.load(vocab_path)
+        vocab = Vocab.load(vocab_path, option="--vocab")
     batch = make_batch(texts, vocab, str(vocab_path) if vocab_path is not None else None)
 
     if vectors is not None:
