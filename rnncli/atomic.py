@@ -8,6 +8,7 @@ over the target in one step. Readers see the old file or the new one, never a mi
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
@@ -46,9 +47,32 @@ def atomic_path(target: PathLike, suffix: str = "") -> Iterator[Path]:
     except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
-        if isinstance(exc, OSError) and exc.filename in (tmp_name, str(tmp), str(target)):
+        if isinstance(exc, OSError) and (
+            exc.filename in (tmp_name, str(tmp), str(target)) or exc.errno in _WRITE_ERRNOS
+        ):
             raise _cannot_write(target, exc) from None
         raise
+
+
+#: Errors of writing itself: they name the target even when the OSError carries no file name.
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS}
+
+
+def atomic_torch_save(obj: object, target: PathLike, suffix: str = "") -> Path:
+    """``torch.save(obj)`` to ``target`` atomically; a failed write names ``target``.
+
+    torch's zip writer reports a full disk as a ``RuntimeError`` ("unexpected pos ..."), not an
+    OSError, so it is turned into the same :class:`~rnncli.errors.RnncliError` here.
+    """
+    import torch
+
+    try:
+        with atomic_path(target, suffix=suffix) as tmp:
+            torch.save(obj, tmp)
+    except RuntimeError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise RnncliError(f"cannot write {target}: torch.save failed ({first})") from None
+    return Path(target)
 
 
 def _cannot_write(target: Path, exc: OSError) -> RnncliError:

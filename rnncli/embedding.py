@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Union
 
-from rnncli.atomic import atomic_path
+from rnncli.atomic import atomic_torch_save
 from rnncli.errors import RnncliError, UsageError
 from rnncli.rnn.spec import check_seed
 from rnncli.text.vocab import Vocab
@@ -241,7 +241,6 @@ def save_embedding(report: EmbedReport, path: Union[str, Path]) -> Path:
     ``{t: i for i, t in enumerate(data["itos"])}``. Rows from GloVe add ``missing_policy`` and
     ``missing`` (the tokens whose row is not GloVe's).
     """
-    import torch
 
     path = Path(path)
     if path.is_dir():
@@ -262,12 +261,7 @@ def save_embedding(report: EmbedReport, path: Union[str, Path]) -> Path:
     if report.pretrained is not None:
         data["missing_policy"] = report.pretrained.policy.value
         data["missing"] = list(report.pretrained.missing)
-    try:
-        with atomic_path(path) as tmp:
-            torch.save(data, tmp)
-    except OSError as exc:
-        raise RnncliError(f"cannot write {path}: {exc.strerror or exc}") from None
-    return path
+    return atomic_torch_save(data, path)
 
 
 def load_embedding(path: Union[str, Path]) -> dict[str, Any]:

@@ -54,3 +54,34 @@ def test_other_os_errors_in_the_block_pass_through(tmp_path):
     with pytest.raises(FileNotFoundError), atomic_write(tmp_path / "out.txt"):
         open(tmp_path / "no-such-input")  # noqa: SIM115
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_full_disk_without_a_file_name_is_still_named_as_the_target(tmp_path):
+    """A real ENOSPC from a write carries no file name; the message must still say which file."""
+    target = tmp_path / "run.svg"
+    with pytest.raises(RnncliError) as caught, atomic_write(target) as handle:
+        handle.write("x")
+        raise OSError(errno.ENOSPC, "No space left on device")
+    assert str(caught.value) == f"cannot write {target}: No space left on device"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_torch_save_failing_on_a_full_disk_is_named_as_the_target(tmp_path, monkeypatch):
+    """torch's zip writer reports a full disk as a RuntimeError ("unexpected pos ...")."""
+    import torch
+
+    from rnncli.atomic import atomic_torch_save
+
+    target = tmp_path / "emb.pt"
+    atomic_torch_save({"a": torch.zeros(2)}, target)
+    assert torch.load(target, weights_only=True)["a"].shape == (2,)
+
+    def full(obj, path):
+        open(path, "wb").write(b"partial")  # noqa: SIM115
+        raise RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 4352")
+
+    monkeypatch.setattr(torch, "save", full)
+    with pytest.raises(RnncliError, match=r"^cannot write .*emb\.pt: torch\.save failed"):
+        atomic_torch_save({"a": torch.ones(2)}, target)
+    assert torch.load(target, weights_only=True)["a"].sum() == 0  # the old file, intact
+    assert [p.name for p in tmp_path.iterdir()] == ["emb.pt"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rnncli.atomic import atomic_path
+from rnncli.atomic import atomic_torch_save
 
 if TYPE_CHECKING:  # pragma: no cover
     from rnncli.glove.store import GloveStore
@@ -42,6 +42,6 @@ def write_torchnlp_cache(store: GloveStore, cache_dir: Path) -> Path:
     token_to_index = {w: i for i, w in enumerate(index_to_token)}
     vectors = torch.from_numpy(np.array(store.matrix, dtype=np.float32))
     target = torchnlp_cache_path(member, cache_dir)
-    with atomic_path(target, suffix=".pt") as tmp:
-        torch.save((index_to_token, token_to_index, vectors, int(store.dim)), tmp)
-    return target
+    return atomic_torch_save(
+        (index_to_token, token_to_index, vectors, int(store.dim)), target, suffix=".pt"
+    )
