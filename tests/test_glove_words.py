@@ -128,3 +128,20 @@ def test_real_entry_point_capitalised_word_hint(cache):
     )
     r = CliRunner().invoke(app, ["glove", "similarity", "Queen", "king"])
     assert r.exit_code == 2 and "try 'queen'" in r.stderr
+
+
+def test_every_command_names_missing_words_the_same_way(cache):
+    """glove vector and embed --vectors list missing words alike, with the lowercase hint."""
+    from rnncli.glove.words import listed
+
+    assert listed(["King", BAD, "new york", ""]) == "King, \\xff, 'new york', ''"
+    assert listed(["a", "b", "c"], 2, more=" (see --json)") == "a, b, … +1 more (see --json)"
+    vector = run_rnncli("glove", "vector", "King", BAD, "queen")
+    assert vector.returncode == 0, vector.stderr
+    assert vector.stderr == (
+        "rnncli: warning: not in GloVe 6B.50d: King, \\xff (its words are lowercase: try 'king')\n"
+    )
+    embed = run_rnncli("embed", BAD, "King", "--vectors", "6B.50d")
+    assert embed.returncode == 0, embed.stderr
+    assert "given zero rows (--missing zeros): \\xff, King\n" in embed.stderr
+    assert "udcff" not in embed.stderr + embed.stdout

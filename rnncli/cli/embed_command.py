@@ -152,18 +152,10 @@ def embed(
 WARN_LISTED = 20
 
 
-def _listed(tokens: list[str]) -> str:
-    """Comma-separated, a token quoted where it could be misread (empty, commas, spaces)."""
-    plain = (
-        t if t and t.isprintable() and "," not in t and " " not in t else repr(t) for t in tokens
-    )
-    return ", ".join(plain)
-
-
 def glove_warnings(report, store, whole_vocab: bool = False) -> list[str]:
     """Which entries GloVe lacks and the row they got; for an uncased set, the cased words
     whose lowercase form it has (``King`` is missing from 6B, ``king`` is not)."""
-    from rnncli.glove.words import is_lowercase_set, lowercase_hints
+    from rnncli.glove.words import is_lowercase_set, listed, lowercase_hints
 
     rows = report.pretrained
     if not rows.missing:
@@ -173,11 +165,9 @@ def glove_warnings(report, store, whole_vocab: bool = False) -> list[str]:
     what = ("vocabulary entry" if one else "vocabulary entries") if whole_vocab else "word"
     what += "" if one or whole_vocab else "s"
     row = "random rows" if rows.policy.value == "random" else "zero rows"
-    more = len(rows.missing) - WARN_LISTED
-    listed = _listed(rows.missing[:WARN_LISTED]) + (f", … +{more:,} more" if more > 0 else "")
     messages = [
         f"{len(rows.missing):,} {what} not in GloVe {name}, given {row} "
-        f"(--missing {rows.policy.value}): {listed}"
+        f"(--missing {rows.policy.value}): {listed(rows.missing, WARN_LISTED)}"
     ]
     hints = lowercase_hints(store, rows.missing) if is_lowercase_set(name) else {}
     if hints:

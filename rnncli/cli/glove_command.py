@@ -72,11 +72,16 @@ def vector_command(
 ) -> None:
     """The GloVe vector of each word; words the set lacks are listed as missing."""
     from rnncli.glove.query import vectors
+    from rnncli.glove.words import hint_text, listed, lowercase_hints
     from rnncli.terminal import warn
 
-    report = vectors(_open(name, cache_dir), words)
+    store = _open(name, cache_dir)
+    report = vectors(store, words)
     if report.missing:  # a diagnostic: stderr, whatever the output format ("missing" in --json)
-        warn(f"not in GloVe {report.name}: {', '.join(report.missing)}")
+        hint = hint_text(store, lowercase_hints(store, words))
+        warn(
+            f"not in GloVe {report.name}: {listed(report.missing)}" + (f" ({hint})" if hint else "")
+        )
     _emit(report, "render_vectors", json_output)
 
 

@@ -44,6 +44,25 @@ def quoted(word: str) -> str:
     return repr(word) if utf8(word) is not None else f"'{word_label(word)}'"
 
 
+def list_name(word: str) -> str:
+    """``word`` in a comma-separated list: bare, in quotes where it could be misread (empty,
+    commas, spaces, unprintable), ``\\xNN`` escapes for bytes that were not UTF-8."""
+    if utf8(word) is None:
+        return word_label(word)
+    if not word or "," in word or " " in word or not word.isprintable():
+        return repr(word)
+    return word
+
+
+def listed(words: list[str], limit: Optional[int] = None, more: str = "") -> str:
+    """``a, b, 'new york'``; past ``limit`` words, ``… +N more`` and then ``more``."""
+    shown = words if limit is None else words[:limit]
+    text = ", ".join(list_name(w) for w in shown)
+    if len(words) > len(shown):
+        text += f", … +{len(words) - len(shown):,} more{more}"
+    return text
+
+
 def lowercase_hints(store: GloveStore, words: Iterable[str]) -> dict[str, str]:
     """For each word ``store`` lacks whose lowercase form it has: word -> that form.
 

@@ -8,6 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from rnncli.embedding import EmbedReport
+from rnncli.glove.words import listed, word_label
 
 #: Values of a dense vector shown before eliding the rest (the JSON has them all).
 SHOW_VALUES = 6
@@ -56,27 +57,13 @@ def render_embed(report: EmbedReport, console: Console) -> None:
     )
     if report.unknown:
         unk = report.vocab.unk
-        console.print(
-            Text(f"Not in the vocabulary, looked up as {unk}: {', '.join(report.unknown)}")
-        )
+        console.print(Text(f"Not in the vocabulary, looked up as {unk}: {_listed(report.unknown)}"))
     if report.pretrained is not None:
         console.print(pretrained_note(report))
 
 
-def _name(token: str) -> str:
-    """A token as listed after a comma: quoted when it could be misread (commas, spaces)."""
-    return (
-        repr(token)
-        if not token or "," in token or not token.isprintable() or " " in token
-        else token
-    )
-
-
 def _listed(items: list[str], show: int = SHOW_MISSING) -> str:
-    shown = ", ".join(_name(t) for t in items[:show])
-    return shown + (
-        f", … +{len(items) - show:,} more (--json lists all)" if len(items) > show else ""
-    )
+    return listed(items, show, more=" (--json lists all)")
 
 
 def pretrained_note(report: EmbedReport) -> Text:
@@ -136,7 +123,7 @@ def _word_table(report: EmbedReport, width: int) -> Table:
     no_row = set(report.pretrained.missing) if report.pretrained is not None else set()
     labels, onehots = [], []
     for word, index in zip(report.words[:MAX_ROWS], report.indices[:MAX_ROWS]):
-        label = Text(word)
+        label = Text(word_label(word))  # bytes that were not UTF-8 as \xNN escapes
         if word in unknown:
             label.append(f" → {report.vocab.itos[index]}", style="yellow")
         if report.vocab.itos[index] in no_row:
