@@ -183,7 +183,10 @@ def test_installing_twice_changes_nothing():
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["glove", "neighbors", "king", "-k", "0"], "'-k' / '--k': 0 is below the minimum, 1."),
+        (
+            ["glove", "neighbors", "king", "-k", "0"],
+            "'-k' / '--k': must be a positive integer, got 0.",
+        ),
         (["glove", "neighbors", "king", "-k", "x"], "'-k' / '--k': 'x' is not a whole number."),
         (["inspect", "--hidden", "abc"], "'--hidden': 'abc' is not a whole number."),
         (["inspect", "--dropout", "lots"], "'--dropout': 'lots' is not a number."),

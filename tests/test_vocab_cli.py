@@ -119,8 +119,8 @@ def test_vocab_commands_do_not_import_torch(tmp_path, corpus):
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
-        (["--min-freq", "0"], 2, "--min-freq: must be an integer >= 1"),
-        (["--max-size", "0"], 2, "--max-size: must be an integer >= 1"),
+        (["--min-freq", "0"], 2, "--min-freq: must be a positive integer"),
+        (["--max-size", "0"], 2, "--max-size: must be a positive integer"),
         (["--specials", "<pad>,<unk>,<pad>"], 2, "--specials: special token '<pad>' is repeated"),
         (["--unk", "<oov>"], 2, "--unk"),
         (["--tokenizer", "bpe"], 2, "--tokenizer"),

@@ -116,10 +116,12 @@ def explain_rejection(annotation: Any, info: Any, value: Any) -> str | None:
         except (TypeError, ValueError):
             kind = "a whole number" if annotation is int else "a number"
             return f"{value!r} is not {kind}."
-        if info.min is not None and number < info.min:
-            return f"{value} is below the minimum, {info.min}."
+        if info.min is not None and number < info.min:  # worded as rnncli's own checks are
+            if annotation is int and info.min == 1:
+                return f"must be a positive integer, got {value}."
+            return f"must be at least {info.min}, got {value}."
         if info.max is not None and number > info.max:
-            return f"{value} is above the maximum, {info.max}."
+            return f"must be at most {info.max}, got {value}."
         return None
     if isinstance(annotation, type) and issubclass(annotation, Enum):
         names = ", ".join(str(member.value) for member in annotation)

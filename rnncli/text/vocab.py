@@ -188,12 +188,12 @@ class Vocab:
             corpus = CorpusCounts(counts=corpus, tokens=sum(corpus.values()))
         specials = check_specials(specials)
         if isinstance(min_freq, bool) or not isinstance(min_freq, int) or min_freq < 1:
-            raise UsageError(f"must be an integer >= 1, got {min_freq}", "--min-freq")
+            raise UsageError(f"must be a positive integer, got {min_freq}", "--min-freq")
         if max_size is not None and (
             isinstance(max_size, bool) or not isinstance(max_size, int) or max_size < 1
         ):
             raise UsageError(
-                f"must be an integer >= 1 (tokens besides the specials), got {max_size}",
+                f"must be a positive integer (tokens besides the specials), got {max_size}",
                 "--max-size",
             )
         if unk is not None and unk not in specials:
