@@ -125,14 +125,14 @@ def test_missing_empty_and_folder_sources(tmp_path):
     with pytest.raises(RnncliError, match="no such file") as info:
         open_source(tmp_path / "nope.txt", MEMBER)
     assert not isinstance(info.value, UsageError)  # a file rnncli itself named: a failure
-    with pytest.raises(RnncliError, match="is a folder"):
+    with pytest.raises(RnncliError, match="it is a folder"):
         open_source(tmp_path, MEMBER)
     # Named by the user (--from): a usage mistake, exit 2, naming the option.
-    with pytest.raises(UsageError, match=r"^--from: .*nope.txt: no such file$"):
+    with pytest.raises(UsageError, match=r"^--from: cannot read .*nope.txt: no such file$"):
         open_source(tmp_path / "nope.txt", MEMBER, option="--from")
-    with pytest.raises(UsageError, match=r"^--from: .*: is a folder, not a GloVe file$"):
+    with pytest.raises(UsageError, match=r"^--from: cannot read .*: it is a folder$"):
         open_source(tmp_path, MEMBER, option="--from")
-    with pytest.raises(UsageError, match=r"^--from: .*: is a folder"):
+    with pytest.raises(UsageError, match=r"^--from: cannot read .*: it is a folder$"):
         check_readable(tmp_path, "--from")
     check_readable(Path(__file__), "--from")
     (tmp_path / "empty.txt").write_bytes(b"")

@@ -385,8 +385,8 @@ def test_from_a_path_that_cannot_be_read_is_exit_2(tmp_path, what):
     result = run_rnncli("glove", "fetch", "6B.50d", "--from", str(path), "--cache-dir",
                         str(tmp_path / "c"))  # fmt: skip
     assert result.returncode == 2 and result.stdout == ""
-    why = "no such file" if what == "missing" else "is a folder, not a GloVe file"
-    assert result.stderr == f"rnncli: error: --from: {path}: {why}\n"
+    why = "no such file" if what == "missing" else "it is a folder"
+    assert result.stderr == f"rnncli: error: --from: cannot read {path}: {why}\n"
     with pytest.raises(UsageError, match="--from"):
         fetch("6B.50d", tmp_path / "c", source_path=path)
 

@@ -193,7 +193,7 @@ def test_load_refuses_foreign_or_corrupt_files_naming_them(tmp_path, content, me
 def test_load_missing_file_or_folder_is_a_usage_error_on_the_option(tmp_path):
     with pytest.raises(UsageError, match=r"^--vocab: cannot read vocabulary .*nope.json: no such"):
         Vocab.load(tmp_path / "nope.json", option="--vocab")
-    with pytest.raises(UsageError, match=r"^FILE: cannot read vocabulary .*: it is a directory"):
+    with pytest.raises(UsageError, match=r"^FILE: cannot read vocabulary .*: it is a folder"):
         Vocab.load(tmp_path, option="FILE")
     with pytest.raises(UsageError, match=r"^cannot read vocabulary .*nope.json: no such file"):
         Vocab.load(tmp_path / "nope.json")
@@ -272,7 +272,7 @@ def test_stdin_and_several_files_with_progress(tmp_path, monkeypatch):
 def test_missing_file_and_directory_are_usage_errors_on_file(tmp_path, monkeypatch):
     with pytest.raises(UsageError, match=r"^FILE: cannot read .*nope.txt: no such file"):
         count_tokens([tmp_path / "nope.txt"])
-    with pytest.raises(UsageError, match=r"^FILE: cannot read .*: it is a directory"):
+    with pytest.raises(UsageError, match=r"^FILE: cannot read .*: it is a folder"):
         count_tokens([tmp_path])
     # Every file is checked before any is read: a bad last name costs no pass over the first.
     good = tmp_path / "good.txt"

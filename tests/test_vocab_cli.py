@@ -147,7 +147,7 @@ def test_build_failures_exit_2_or_1_and_keep_the_old_vocab(tmp_path, corpus):
     empty.write_bytes(b"")
     cases = [
         ([str(tmp_path / "missing.txt")], 2, "FILE: cannot read"),
-        ([str(tmp_path)], 2, "FILE: cannot read " + str(tmp_path) + ": it is a directory"),
+        ([str(tmp_path)], 2, "FILE: cannot read " + str(tmp_path) + ": it is a folder"),
         ([str(bad)], 1, f"{bad}: not valid UTF-8 at byte offset 9"),
         ([str(empty)], 1, "empty corpus"),
     ]

@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import gzip
 import io
-import os
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -22,7 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, BinaryIO, Optional
 
-from rnncli.errors import RnncliError, UsageError
+from rnncli import input_files
+from rnncli.errors import RnncliError
 
 #: ``progress(done, total)``: bytes read so far, and the total when it is known.
 ByteProgress = Callable[[int, Optional[int]], None]
@@ -56,21 +56,9 @@ def sniff(head: bytes) -> str:
     return "text"
 
 
-def _unreadable(path: Path, why: str, option: Optional[str]) -> RnncliError:
-    """A file that cannot be opened: the user's mistake (UsageError on ``option``) when the user
-    named it, else a failure (a download's own file vanished)."""
-    message = f"{path}: {why}"
-    return UsageError(message, option) if option else RnncliError(message)
-
-
 def check_readable(path: Path, option: Optional[str] = None) -> None:
     """Fail early when ``path`` is missing, a folder or unreadable (see :func:`detect_kind`)."""
-    if path.is_dir():
-        raise _unreadable(path, "is a folder, not a GloVe file", option)
-    if not path.exists():
-        raise _unreadable(path, "no such file", option)
-    if not os.access(path, os.R_OK):
-        raise _unreadable(path, "cannot read it (permission denied)", option)
+    input_files.check_readable(path, option)
 
 
 def detect_kind(path: Path, option: Optional[str] = None) -> str:
@@ -83,12 +71,8 @@ def detect_kind(path: Path, option: Optional[str] = None) -> str:
     try:
         with open(path, "rb") as handle:
             head = handle.read(512)
-    except FileNotFoundError:
-        raise _unreadable(path, "no such file", option) from None
-    except IsADirectoryError:
-        raise _unreadable(path, "is a folder, not a GloVe file", option) from None
     except OSError as exc:
-        raise _unreadable(path, f"cannot read it ({exc.strerror or exc})", option) from None
+        raise input_files.open_error(path, exc, option) from None
     kind = sniff(head)
     if kind == "empty":
         raise ArchiveError(f"{path}: the file is empty")

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Callable, Optional, Union
 
+from rnncli import input_files
 from rnncli.errors import RnncliError, UsageError
 from rnncli.text.tokenize import TokenizerName, default_lower, splitter, tokenizer_name
 
@@ -82,24 +83,13 @@ def source_size(source: Source) -> Optional[int]:
 _SPACES = (b" ", b"\t", b"\r", b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e", b"\x1f")
 
 
-def _unreadable(path: Path, why: str) -> UsageError:
-    return UsageError(f"cannot read {path}: {why}", "FILE")
-
-
 def check_readable(source: Source) -> None:
     """A UsageError on ``FILE`` when ``source`` (not ``-``) is missing, a folder or unreadable.
 
     Run for every file before counting, so a typo in the last name costs no pass over the others.
     """
-    if str(source) == STDIN:
-        return
-    path = Path(source)
-    if path.is_dir():
-        raise _unreadable(path, "it is a directory")
-    if not path.exists():
-        raise _unreadable(path, "no such file")
-    if not os.access(path, os.R_OK):
-        raise _unreadable(path, "permission denied")
+    if str(source) != STDIN:
+        input_files.check_readable(Path(source), "FILE")
 
 
 def _open(source: Source) -> IO[bytes]:
@@ -107,13 +97,11 @@ def _open(source: Source) -> IO[bytes]:
         return sys.stdin.buffer
     path = Path(source)
     if path.is_dir():
-        raise _unreadable(path, "it is a directory")
+        raise input_files.unreadable(path, "it is a folder", "FILE")
     try:
         return open(path, "rb")
-    except FileNotFoundError:
-        raise _unreadable(path, "no such file") from None
     except OSError as exc:
-        raise _unreadable(path, str(exc.strerror or exc)) from None
+        raise input_files.open_error(path, exc, "FILE") from None
 
 
 def _cut(data: bytes) -> int:

@@ -308,7 +308,7 @@ class Vocab:
         except FileNotFoundError:
             raise UsageError(f"cannot read vocabulary {path}: no such file", option) from None
         except IsADirectoryError:
-            raise UsageError(f"cannot read vocabulary {path}: it is a directory", option) from None
+            raise UsageError(f"cannot read vocabulary {path}: it is a folder", option) from None
         except OSError as exc:
             # EISDIR comes as a plain OSError on some systems; EACCES is a PermissionError.
             why = exc.strerror or str(exc)

@@ -1,0 +1,41 @@
+"""Files a user names on the command line: one wording, and whose mistake it is.
+
+A corpus, a vocabulary or a GloVe file that is missing, a folder or unreadable is the user's
+mistake (a :class:`~rnncli.errors.UsageError` on the option that named it, exit 2); a file rnncli
+made itself that vanished is a failure (:class:`~rnncli.errors.RnncliError`, exit 1). Every
+command says it the same way: ``--from: cannot read glove.zip: no such file``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Optional
+
+from rnncli.errors import RnncliError, UsageError
+
+
+def unreadable(path: Path, why: str, option: Optional[str] = None) -> RnncliError:
+    """``cannot read PATH: WHY``, a UsageError on ``option`` when the user named the file."""
+    message = f"cannot read {path}: {why}"
+    return UsageError(message, option) if option else RnncliError(message)
+
+
+def open_error(path: Path, exc: OSError, option: Optional[str] = None) -> RnncliError:
+    """The error for an ``open(path)`` that raised ``exc``."""
+    if isinstance(exc, FileNotFoundError):
+        return unreadable(path, "no such file", option)
+    if isinstance(exc, IsADirectoryError):
+        return unreadable(path, "it is a folder", option)
+    return unreadable(path, str(exc.strerror or exc).lower(), option)
+
+
+def check_readable(path: Path, option: Optional[str] = None) -> None:
+    """Fail early, before any work, when ``path`` is missing, a folder or unreadable."""
+    path = Path(path)
+    if path.is_dir():
+        raise unreadable(path, "it is a folder", option)
+    if not path.exists():
+        raise unreadable(path, "no such file", option)
+    if not os.access(path, os.R_OK):
+        raise unreadable(path, "permission denied", option)
