@@ -10,29 +10,18 @@ from __future__ import annotations
 import re
 
 import torch
+from conftest import model_specs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rnncli.rnn.equations import recurrence
 from rnncli.rnn.running import build_module
-from rnncli.rnn.spec import ModelSpec, RunSpec
+from rnncli.rnn.spec import RunSpec
 
 
 @st.composite
 def configs(draw):
-    cell = draw(st.sampled_from(["rnn", "lstm", "gru"]))
-    hidden = draw(st.integers(2, 7))
-    proj = draw(st.integers(1, hidden - 1)) if cell == "lstm" and draw(st.booleans()) else 0
-    spec = ModelSpec(
-        cell=cell,
-        input_size=draw(st.integers(1, 6)),
-        hidden_size=hidden,
-        num_layers=draw(st.integers(1, 2)),
-        bias=draw(st.booleans()),
-        bidirectional=draw(st.booleans()),
-        proj_size=proj,
-    )
-    return spec, draw(st.none() | st.integers(1, 5))
+    return draw(model_specs(max_layers=2)), draw(st.none() | st.integers(1, 5))
 
 
 def _numbers(shape: str) -> list[int]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from conftest import run_rnncli
+from conftest import model_specs, run_rnncli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,18 +20,7 @@ from rnncli.rnn.spec import ModelSpec, RunSpec
 
 @st.composite
 def configurations(draw):
-    cell = draw(st.sampled_from(["rnn", "lstm", "gru"]))
-    hidden = draw(st.integers(2, 7))
-    model = ModelSpec(
-        cell=cell,
-        input_size=draw(st.integers(1, 6)),
-        hidden_size=hidden,
-        num_layers=draw(st.integers(1, 3)),
-        batch_first=draw(st.booleans()),
-        bidirectional=draw(st.booleans()),
-        proj_size=draw(st.integers(0, hidden - 1)) if cell == "lstm" else 0,
-        bias=draw(st.booleans()),
-    )
+    model = draw(model_specs())
     seq_len = draw(st.one_of(st.integers(1, 5), st.integers(6, 60)))
     batch = draw(st.integers(1, 5))
     output_size = draw(st.sampled_from([0, 0, 1, 4]))
