@@ -173,8 +173,9 @@ def inspect(
                     "comes from the text (the longest sequence and the number of --text); drop it",
                     option,
                 )
-        if device is Device.meta:  # before any vocabulary or GloVe file is read
-            raise UsageError("text runs need real numbers; use --device cpu or cuda", "--device")
+        from rnncli.rnn.device import check_text_device
+
+        check_text_device(device.value)  # before any vocabulary or GloVe file is read
         from rnncli.rnn.text_plan import plan_text
 
         plan = plan_text(

@@ -22,6 +22,12 @@ def check_device(device: str) -> None:
         )
 
 
+def check_text_device(device: str) -> None:
+    """Refuse text input on ``meta``: tokens, the trace and padding need real numbers."""
+    if device == "meta":
+        raise UsageError("text runs need real numbers; use --device cpu or cuda", "--device")
+
+
 def check_dtype_runs(spec: ModelSpec, dtype: Any, device: str) -> None:
     """Run a tiny module of the same kind to learn whether torch has kernels for this pair.
 

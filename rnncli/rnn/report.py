@@ -127,8 +127,7 @@ def inspect_rnn(
                 "--input",
             )
         run = replace(run, seq_len=text.batch.max_len, batch=len(text.batch.sequences))
-        if run.device == "meta":
-            raise UsageError("text runs need real numbers; use --device cpu or cuda", "--device")
+        devices.check_text_device(run.device)
     dtype = getattr(torch, run.dtype)
     devices.check_device(run.device)
     if check and run.device == "meta":
