@@ -1,29 +1,7 @@
-"""The fixed choices of rnncli's options, as enums so typer lists them in help and errors."""
+"""The fixed choices of rnncli's options: the library's own enums, so typer lists them."""
 
 from __future__ import annotations
 
-from enum import Enum
+from rnncli.rnn.spec import Cell, Device, DType, Nonlinearity
 
-
-class Cell(str, Enum):
-    rnn = "rnn"
-    lstm = "lstm"
-    gru = "gru"
-
-
-class Nonlinearity(str, Enum):
-    tanh = "tanh"
-    relu = "relu"
-
-
-class DType(str, Enum):
-    float32 = "float32"
-    float64 = "float64"
-    float16 = "float16"
-    bfloat16 = "bfloat16"
-
-
-class Device(str, Enum):
-    cpu = "cpu"
-    cuda = "cuda"
-    meta = "meta"
+__all__ = ["Cell", "DType", "Device", "Nonlinearity"]

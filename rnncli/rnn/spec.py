@@ -7,14 +7,48 @@ reads like the ``nn.RNN``/``nn.LSTM``/``nn.GRU`` call it stands for.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from enum import Enum
 from typing import Any, Optional
 
 from rnncli.errors import UsageError
 
-CELLS = ("rnn", "lstm", "gru")
-NONLINEARITIES = ("tanh", "relu")
-DTYPES = ("float32", "float64", "float16", "bfloat16")
-DEVICES = ("cpu", "cuda", "meta")
+
+class Cell(str, Enum):
+    """The recurrent modules rnncli builds: ``nn.RNN``, ``nn.LSTM``, ``nn.GRU``."""
+
+    rnn = "rnn"
+    lstm = "lstm"
+    gru = "gru"
+
+
+class Nonlinearity(str, Enum):
+    """``nn.RNN``'s activation."""
+
+    tanh = "tanh"
+    relu = "relu"
+
+
+class DType(str, Enum):
+    """The floating dtypes a module can be built in."""
+
+    float32 = "float32"
+    float64 = "float64"
+    float16 = "float16"
+    bfloat16 = "bfloat16"
+
+
+class Device(str, Enum):
+    """Where a module runs; ``meta`` allocates nothing."""
+
+    cpu = "cpu"
+    cuda = "cuda"
+    meta = "meta"
+
+
+CELLS = tuple(c.value for c in Cell)
+NONLINEARITIES = tuple(n.value for n in Nonlinearity)
+DTYPES = tuple(d.value for d in DType)
+DEVICES = tuple(d.value for d in Device)
 
 #: Gate blocks stacked in ``weight_ih``/``weight_hh``, in torch's row order.
 GATES = {"rnn": (), "lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
