@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Optional
 
 import typer
 
 from rnncli.cli.choices import Cell, Device, DType, Nonlinearity
+from rnncli.rnn.request import (
+    DEFAULT_BATCH,
+    DEFAULT_EMBED_DIM,
+    DEFAULT_HIDDEN_SIZE,
+    DEFAULT_INPUT_SIZE,
+    DEFAULT_SEQ_LEN,
+)
 
 # Help texts are rich markup (typer renders them so): a literal "[word" is written "\\[word",
 # else rich takes "[batch, seq, feature]" or "[default: 10]" for a style tag and drops it.
@@ -24,12 +32,18 @@ def inspect(
     input_size: Optional[int] = typer.Option(
         None,
         "--input",
-        help="input_size: features of each x_t. \\[default: 100, or the embedding's width]",
+        help=(
+            f"input_size: features of each x_t. \\[default: {DEFAULT_INPUT_SIZE}, "
+            "or the embedding's width]"
+        ),
         rich_help_panel=_MODEL,
         show_default=False,
     ),
     hidden_size: int = typer.Option(
-        20, "--hidden", help="hidden_size: features of h_t.", rich_help_panel=_MODEL
+        DEFAULT_HIDDEN_SIZE,
+        "--hidden",
+        help="hidden_size: features of h_t.",
+        rich_help_panel=_MODEL,
     ),
     num_layers: int = typer.Option(
         1, "--layers", help="num_layers: stacked recurrent layers.", rich_help_panel=_MODEL
@@ -65,14 +79,14 @@ def inspect(
     seq_len: Optional[int] = typer.Option(
         None,
         "--seq-len",
-        help="Time steps of the random input. \\[default: 10]",
+        help=f"Time steps of the random input. \\[default: {DEFAULT_SEQ_LEN}]",
         rich_help_panel=_RUN,
         show_default=False,
     ),
     batch: Optional[int] = typer.Option(
         None,
         "--batch",
-        help="Sequences in the random batch. \\[default: 3]",
+        help=f"Sequences in the random batch. \\[default: {DEFAULT_BATCH}]",
         rich_help_panel=_RUN,
         show_default=False,
     ),
@@ -106,7 +120,7 @@ def inspect(
     embed_dim: Optional[int] = typer.Option(
         None,
         "--embed-dim",
-        help="Width of random embedding rows. \\[default: 100]",
+        help=f"Width of random embedding rows. \\[default: {DEFAULT_EMBED_DIM}]",
         rich_help_panel=_TEXT,
         show_default=False,
     ),
@@ -156,49 +170,17 @@ def inspect(
     an unrolled diagram show what happens inside.
     """
     from rnncli.errors import UsageError
-    from rnncli.rnn.report import inspect_rnn
-    from rnncli.rnn.spec import ModelSpec, RunSpec, check_seed
+    from rnncli.rnn.pipeline import inspect as run_request
+    from rnncli.rnn.request import InspectRequest
     from rnncli.terminal import stdout_console, warn, write_json
 
-    check_seed(seed)  # before any vocabulary or GloVe file is read
     if save is not None and save.suffix.lower() not in (".svg", ".html", ".htm"):
         raise UsageError(f"must end in .svg or .html, got {save.name!r}", "--save")
     if save is not None and as_json:
         raise UsageError("--save writes the tables; it cannot be combined with --json", "--save")
-    plan = None
-    if text:
-        for option, value in (("--seq-len", seq_len), ("--batch", batch)):
-            if value is not None:
-                raise UsageError(
-                    "comes from the text (the longest sequence and the number of --text); drop it",
-                    option,
-                )
-        from rnncli.rnn.device import check_text_device
-
-        check_text_device(device.value)  # before any vocabulary or GloVe file is read
-        from rnncli.rnn.text_plan import plan_text
-
-        plan = plan_text(
-            _read_texts(text),
-            vocab_path=vocab,
-            embed_dim=embed_dim,
-            vectors=vectors,
-            cache_dir=cache_dir,
-            input_size=input_size,
-        )
-        input_size = plan.input_size
-    else:
-        for option, value in (
-            ("--vocab", vocab),
-            ("--embed-dim", embed_dim),
-            ("--vectors", vectors),
-            ("--pack", pack or None),
-        ):
-            if value is not None:
-                raise UsageError("only applies to text input: add --text", option)
-    model = ModelSpec(
+    request = InspectRequest(
         cell=cell.value,
-        input_size=100 if input_size is None else input_size,
+        input_size=input_size,
         hidden_size=hidden_size,
         num_layers=num_layers,
         nonlinearity=nonlinearity.value if nonlinearity else None,
@@ -207,15 +189,23 @@ def inspect(
         dropout=dropout,
         bidirectional=bidirectional,
         proj_size=proj_size,
-    )
-    run = RunSpec(
-        seq_len=10 if seq_len is None else seq_len,
-        batch=3 if batch is None else batch,
+        output_size=output_size,
+        seq_len=seq_len,
+        batch=batch,
         seed=seed,
         dtype=dtype.value,
         device=device.value,
+        vocab=vocab,
+        embed_dim=embed_dim,
+        vectors=vectors,
+        cache_dir=cache_dir,
+        pack=pack,
+        verify=check,
+        texts=tuple(text or ()),
     )
-    report = inspect_rnn(model, run, check=check, text=plan, pack=pack, output_size=output_size)
+    if text == ["-"]:  # stdin is read only once every option is known to be valid
+        request = replace(request, texts=tuple(_read_texts(text)))
+    report = run_request(request)
     for message in report.warnings:
         warn(message)
     if as_json:

@@ -45,6 +45,15 @@ class Device(str, Enum):
     meta = "meta"
 
 
+#: The notebook's run, ``randn(10, 3, 100)`` through ``nn.RNN(100, 20)``: every default of
+#: ``inspect`` is written here once (specs, request and help text read these names).
+DEFAULT_INPUT_SIZE = 100
+DEFAULT_HIDDEN_SIZE = 20
+DEFAULT_SEQ_LEN = 10
+DEFAULT_BATCH = 3
+#: Embedding width of a text run when neither --embed-dim, --input nor --vectors says.
+DEFAULT_EMBED_DIM = 100
+
 CELLS = tuple(c.value for c in Cell)
 NONLINEARITIES = tuple(n.value for n in Nonlinearity)
 DTYPES = tuple(d.value for d in DType)
@@ -69,8 +78,8 @@ class ModelSpec:
     """The constructor arguments of one ``nn.RNN``, ``nn.LSTM`` or ``nn.GRU``."""
 
     cell: str = "rnn"
-    input_size: int = 100
-    hidden_size: int = 20
+    input_size: int = DEFAULT_INPUT_SIZE
+    hidden_size: int = DEFAULT_HIDDEN_SIZE
     num_layers: int = 1
     nonlinearity: Optional[str] = None  # "tanh" by default for rnn; None for lstm/gru
     bias: bool = True
@@ -167,8 +176,8 @@ class ModelSpec:
 class RunSpec:
     """How the module is run: the random input's shape, the seed, dtype and device."""
 
-    seq_len: int = 10
-    batch: int = 3
+    seq_len: int = DEFAULT_SEQ_LEN
+    batch: int = DEFAULT_BATCH
     seed: int = 0
     dtype: str = "float32"
     device: str = "cpu"

@@ -13,11 +13,8 @@ from pathlib import Path
 from typing import Any, Optional, Union
 
 from rnncli.errors import UsageError
-from rnncli.rnn.spec import check_positive
+from rnncli.rnn.spec import DEFAULT_EMBED_DIM, check_positive
 from rnncli.rnn.text_batch import TextBatch, make_batch
-
-#: Embedding width of a text run when neither --embed-dim, --input nor --vectors says.
-DEFAULT_EMBED_DIM = 100
 
 
 @dataclass
@@ -61,10 +58,7 @@ def plan_text(
     ``None`` means "not given"; any given width, 0 included, must be a positive integer and is
     refused under its own option's name.
     """
-    if embed_dim is not None:
-        check_positive("--embed-dim", embed_dim)
-    if input_size is not None:
-        check_positive("--input", input_size)
+    check_embedding_options(embed_dim, vectors, input_size)
     vocab = None
     if vocab_path is not None:
         from rnncli.text.vocab import Vocab
@@ -73,8 +67,6 @@ def plan_text(
     batch = make_batch(texts, vocab, str(vocab_path) if vocab_path is not None else None)
 
     if vectors is not None:
-        if embed_dim is not None:
-            raise UsageError("give --embed-dim or --vectors, not both", "--embed-dim")
         from rnncli.glove.pretrained import open_vectors
 
         store = open_vectors(vectors, cache_dir)
@@ -95,12 +87,28 @@ def plan_text(
             [w for w in missing if w in specials],
         )
 
+    if embed_dim is not None:
+        return TextPlan(batch, embed_dim)
+    return TextPlan(batch, input_size if input_size is not None else DEFAULT_EMBED_DIM)
+
+
+def check_embedding_options(
+    embed_dim: Optional[int], vectors: Optional[str], input_size: Optional[int]
+) -> None:
+    """The rules between the embedding's options that need no file: checked before any is read.
+
+    ``None`` means "not given"; any given width, 0 included, must be a positive integer and is
+    refused under its own option's name.
+    """
+    if embed_dim is not None:
+        check_positive("--embed-dim", embed_dim)
+    if input_size is not None:
+        check_positive("--input", input_size)
+    if vectors is not None and embed_dim is not None:
+        raise UsageError("give --embed-dim or --vectors, not both", "--embed-dim")
     if embed_dim is not None and input_size is not None and embed_dim != input_size:
         raise UsageError(
             f"the embedding's width is the RNN's input_size: --embed-dim {embed_dim} and "
             f"--input {input_size} disagree; give one of them",
             "--input",
         )
-    if embed_dim is not None:
-        return TextPlan(batch, embed_dim)
-    return TextPlan(batch, input_size if input_size is not None else DEFAULT_EMBED_DIM)

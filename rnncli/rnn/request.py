@@ -1,0 +1,150 @@
+"""One `inspect` request: every option, its default and every rule between options, in one place.
+
+The CLI fills an :class:`InspectRequest` from its flags and a Python user builds one directly;
+either way the request is checked when it is made (before torch is imported and before any file
+is read), and :func:`rnncli.rnn.pipeline.inspect` runs it. torchinfo's ``validate_user_params``
+is the model: a later option (a checkpoint file, a backward pass) adds its rules here, not in the
+CLI or in the stages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from rnncli.errors import UsageError
+from rnncli.rnn.spec import (
+    DEFAULT_BATCH,
+    DEFAULT_EMBED_DIM,
+    DEFAULT_HIDDEN_SIZE,
+    DEFAULT_INPUT_SIZE,
+    DEFAULT_SEQ_LEN,
+    DEVICES,
+    DTYPES,
+    ModelSpec,
+    RunSpec,
+    check_positive,
+    check_seed,
+)
+
+__all__ = [
+    "DEFAULT_BATCH",
+    "DEFAULT_EMBED_DIM",
+    "DEFAULT_HIDDEN_SIZE",
+    "DEFAULT_INPUT_SIZE",
+    "DEFAULT_SEQ_LEN",
+    "InspectRequest",
+]
+
+
+@dataclass(frozen=True)
+class InspectRequest:
+    """What `rnncli inspect` was asked to do; ``None`` means "not given, use the default".
+
+    Model options follow torch's constructor names. ``texts`` replaces the random input with
+    sentences (then ``seq_len`` and ``batch`` come from them); ``vocab``, ``embed_dim``,
+    ``vectors``, ``cache_dir`` and ``pack`` shape that text run; ``verify`` recomputes the output
+    from the printed equations.
+    """
+
+    cell: str = "rnn"
+    input_size: Optional[int] = None
+    hidden_size: int = DEFAULT_HIDDEN_SIZE
+    num_layers: int = 1
+    nonlinearity: Optional[str] = None
+    bias: bool = True
+    batch_first: bool = False
+    dropout: float = 0.0
+    bidirectional: bool = False
+    proj_size: int = 0
+    output_size: int = 0
+    seq_len: Optional[int] = None
+    batch: Optional[int] = None
+    seed: int = 0
+    dtype: str = "float32"
+    device: str = "cpu"
+    texts: tuple[str, ...] = field(default_factory=tuple)
+    vocab: Optional[Path] = None
+    embed_dim: Optional[int] = None
+    vectors: Optional[str] = None
+    cache_dir: Optional[Path] = None
+    pack: bool = False
+    verify: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "texts", tuple(self.texts))
+        check_seed(self.seed)
+        if self.dtype not in DTYPES:
+            raise UsageError(
+                f"unknown dtype {self.dtype!r}; choose one of {', '.join(DTYPES)}", "--dtype"
+            )
+        if self.device not in DEVICES:
+            raise UsageError(
+                f"unknown device {self.device!r}; choose one of {', '.join(DEVICES)}", "--device"
+            )
+        if self.output_size < 0 or isinstance(self.output_size, bool):
+            raise UsageError(f"must be a positive integer, got {self.output_size}", "--output-size")
+        if self.texts:
+            for option, value in (("--seq-len", self.seq_len), ("--batch", self.batch)):
+                if value is not None:
+                    raise UsageError(
+                        "comes from the text (the longest sequence and the number of --text); "
+                        "drop it",
+                        option,
+                    )
+            if self.device == "meta":
+                raise UsageError(
+                    "text runs need real numbers; use --device cpu or cuda", "--device"
+                )
+            from rnncli.rnn.text_plan import check_embedding_options
+
+            check_embedding_options(self.embed_dim, self.vectors, self.input_size)
+        else:
+            for option, value in (
+                ("--vocab", self.vocab),
+                ("--embed-dim", self.embed_dim),
+                ("--vectors", self.vectors),
+                ("--pack", self.pack or None),
+            ):
+                if value is not None:
+                    raise UsageError("only applies to text input: add --text", option)
+        if self.verify and self.device == "meta":
+            raise UsageError("needs real numbers; it cannot run with --device meta", "--verify")
+        # The model's own rules (cell against nonlinearity and proj_size, positive sizes).
+        self.model_spec()
+        self.run_spec()
+
+    @property
+    def has_text(self) -> bool:
+        return bool(self.texts)
+
+    def model_spec(self, input_size: Optional[int] = None) -> ModelSpec:
+        """The module to build; ``input_size`` is the text embedding's width when there is one."""
+        if input_size is None:
+            input_size = self.input_size if self.input_size is not None else DEFAULT_INPUT_SIZE
+        return ModelSpec(
+            cell=self.cell,
+            input_size=input_size,
+            hidden_size=self.hidden_size,
+            num_layers=self.num_layers,
+            nonlinearity=self.nonlinearity,
+            bias=self.bias,
+            batch_first=self.batch_first,
+            dropout=self.dropout,
+            bidirectional=self.bidirectional,
+            proj_size=self.proj_size,
+        )
+
+    def run_spec(self) -> RunSpec:
+        """The random input's shape (a text run takes the text's), seed, dtype, device."""
+        for option, value in (("--seq-len", self.seq_len), ("--batch", self.batch)):
+            if value is not None:
+                check_positive(option, value)
+        return RunSpec(
+            seq_len=DEFAULT_SEQ_LEN if self.seq_len is None else self.seq_len,
+            batch=DEFAULT_BATCH if self.batch is None else self.batch,
+            seed=self.seed,
+            dtype=self.dtype,
+            device=self.device,
+        )
