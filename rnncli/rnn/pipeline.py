@@ -132,16 +132,26 @@ def check_memory(state: Inspection) -> None:
 
 
 def build_module(state: Inspection) -> None:
-    """Seed, then build the module and its extras (the notebook's order); load ``weights``."""
+    """Seed, then build the module and its extras (the notebook's order).
+
+    Given ``weights``, the module is built on the meta device and takes the weights themselves
+    (``load_state_dict(strict=True, assign=True)``), so a memory-mapped checkpoint is not copied
+    unless the run's dtype or device differs from the file's.
+    """
     import torch
 
     torch.manual_seed(state.run.seed)
-    state.module, state.messages = running.build_module(state.model, state.run.device, state.dtype)
+    if state.weights is None:
+        state.module, state.messages = running.build_module(
+            state.model, state.run.device, state.dtype
+        )
+    else:
+        module, state.messages = running.build_module(state.model, "meta", state.dtype)
+        module.load_state_dict(state.weights, strict=True, assign=True)
+        state.module = module.to(device=state.run.device, dtype=state.dtype)
     state.extras = text_run.build_extras(
         state.model, state.text, state.output_size, state.run.device, state.dtype
     )
-    if state.weights is not None:
-        state.module.load_state_dict(state.weights, strict=True)
 
 
 def make_input(state: Inspection) -> None:

@@ -9,12 +9,14 @@ CLI or in the stages.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from rnncli.errors import UsageError
 from rnncli.rnn.spec import (
+    CELLS,
     DEFAULT_BATCH,
     DEFAULT_EMBED_DIM,
     DEFAULT_HIDDEN_SIZE,
@@ -22,11 +24,29 @@ from rnncli.rnn.spec import (
     DEFAULT_SEQ_LEN,
     DEVICES,
     DTYPES,
+    NONLINEARITIES,
     ModelSpec,
     RunSpec,
     check_positive,
     check_seed,
 )
+
+#: The model options a user can state about a model file, with their flags. The file's tensors
+#: prove the first seven; the last three no weight records, so a given flag is used as is.
+MODEL_OPTIONS = {
+    "cell": "--cell",
+    "input_size": "--input",
+    "hidden_size": "--hidden",
+    "num_layers": "--layers",
+    "bias": "--bias/--no-bias",
+    "bidirectional": "--bidirectional",
+    "proj_size": "--proj-size",
+    "nonlinearity": "--nonlinearity",
+    "batch_first": "--batch-first",
+    "dropout": "--dropout",
+}
+#: What the weights cannot tell: taken from the file's pickle where recorded, else from the flags.
+UNRECORDED_IN_WEIGHTS = ("nonlinearity", "batch_first", "dropout")
 
 __all__ = [
     "DEFAULT_BATCH",
@@ -34,6 +54,8 @@ __all__ = [
     "DEFAULT_HIDDEN_SIZE",
     "DEFAULT_INPUT_SIZE",
     "DEFAULT_SEQ_LEN",
+    "MODEL_OPTIONS",
+    "UNRECORDED_IN_WEIGHTS",
     "InspectRequest",
 ]
 
@@ -71,9 +93,14 @@ class InspectRequest:
     cache_dir: Optional[Path] = None
     pack: bool = False
     verify: bool = False
+    checkpoint: Optional[Path] = None
+    module: Optional[str] = None
+    code: bool = False
+    expect: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "texts", tuple(self.texts))
+        object.__setattr__(self, "expect", dict(self.expect))
         check_seed(self.seed)
         if self.dtype not in DTYPES:
             raise UsageError(
@@ -111,9 +138,41 @@ class InspectRequest:
                     raise UsageError("only applies to text input: add --text", option)
         if self.verify and self.device == "meta":
             raise UsageError("needs real numbers; it cannot run with --device meta", "--verify")
+        self._check_model_file_options()
         # The model's own rules (cell against nonlinearity and proj_size, positive sizes).
         self.model_spec()
         self.run_spec()
+
+    def _check_model_file_options(self) -> None:
+        """A model FILE brings its own module: what only applies with one, or only without."""
+        if self.checkpoint is None:
+            for option, value in (("--module", self.module), ("--code", self.code or None)):
+                if value is not None:
+                    raise UsageError("only applies to a model file: give FILE", option)
+            if self.expect:
+                raise UsageError("expectations only apply to a model file: give FILE", "FILE")
+            return
+        for option, value in (
+            ("--text", self.texts or None),
+            ("--output-size", self.output_size or None),
+        ):
+            if value is not None:
+                raise UsageError(
+                    "not with a model FILE: its recurrent modules run on random input "
+                    "(--seq-len, --batch, --seed shape it)",
+                    option,
+                )
+        if self.device == "meta":
+            raise UsageError(
+                "a model FILE's weights are real numbers; use --device cpu or cuda", "--device"
+            )
+        unknown = sorted(set(self.expect) - set(MODEL_OPTIONS))
+        if unknown:
+            raise UsageError(
+                f"cannot expect {', '.join(unknown)}; choose from {', '.join(MODEL_OPTIONS)}",
+                "expect",
+            )
+        _check_expected(self.expect)
 
     @property
     def has_text(self) -> bool:
@@ -148,3 +207,23 @@ class InspectRequest:
             dtype=self.dtype,
             device=self.device,
         )
+
+
+def _check_expected(expect: Mapping[str, Any]) -> None:
+    """Each value stated about a model file obeys the rule it has when it builds a module."""
+    for name, value in expect.items():
+        option = MODEL_OPTIONS[name]
+        if name == "cell" and value not in CELLS:
+            raise UsageError(f"unknown cell {value!r}; choose one of {', '.join(CELLS)}", option)
+        if name in ("input_size", "hidden_size", "num_layers"):
+            check_positive(option, value)
+        if name == "proj_size" and (isinstance(value, bool) or not isinstance(value, int)):
+            raise UsageError(f"must be an integer, got {value!r}", option)
+        if name == "proj_size" and value < 0:
+            raise UsageError(f"must not be negative, got {value}", option)
+        if name == "nonlinearity" and value not in NONLINEARITIES:
+            raise UsageError(f"unknown nonlinearity {value!r}; choose tanh or relu", option)
+        if name == "dropout" and not (isinstance(value, (int, float)) and 0.0 <= value < 1.0):
+            raise UsageError(f"must be in [0, 1), got {value}", option)
+        if name in ("bias", "bidirectional", "batch_first") and not isinstance(value, bool):
+            raise UsageError(f"must be true or false, got {value!r}", option)
