@@ -23,9 +23,21 @@ _MODEL = "Model (torch constructor arguments)"
 _RUN = "Run"
 _OUTPUT = "Output"
 _TEXT = "Text input"
+_FILE = "Model file"
 
 
 def inspect(
+    ctx: typer.Context,
+    file: Optional[Path] = typer.Argument(
+        None,
+        metavar="[FILE]",
+        help=(
+            "A model file to read as data: a state dict or training checkpoint (torch.save), "
+            "a whole pickled model, .safetensors, TorchScript, or `rnncli embed --out`. "
+            "Model options given with it are checked against it."
+        ),
+        show_default=False,
+    ),
     cell: Cell = typer.Option(
         Cell.rnn, "--cell", case_sensitive=False, help="Recurrent cell.", rich_help_panel=_MODEL
     ),
@@ -153,6 +165,19 @@ def inspect(
         help="Recompute the output step by step from the printed equations and compare.",
         rich_help_panel=_OUTPUT,
     ),
+    module: Optional[str] = typer.Option(
+        None,
+        "--module",
+        help="With FILE: the recurrent module to run and compare, e.g. encoder.rnn.",
+        rich_help_panel=_FILE,
+        show_default=False,
+    ),
+    code: bool = typer.Option(
+        False,
+        "--code",
+        help="With FILE: print Python that rebuilds its modules and loads their weights.",
+        rich_help_panel=_FILE,
+    ),
     as_json: bool = typer.Option(
         False, "--json", help="Print one JSON object instead of tables.", rich_help_panel=_OUTPUT
     ),
@@ -167,7 +192,8 @@ def inspect(
 
     Defaults reproduce the notebook: randn(10, 3, 100) through RNN(100, 20) with a zero h0.
     With --text, real sentences go through an embedding first, and a step-by-step trace and
-    an unrolled diagram show what happens inside.
+    an unrolled diagram show what happens inside. With FILE, your own model: every module in
+    it named and proven, its recurrent ones run with their own weights, their health checked.
     """
     from rnncli.errors import UsageError
     from rnncli.rnn.pipeline import inspect as run_request
@@ -178,17 +204,33 @@ def inspect(
         raise UsageError(f"must end in .svg or .html, got {save.name!r}", "--save")
     if save is not None and as_json:
         raise UsageError("--save writes the tables; it cannot be combined with --json", "--save")
+    model_options = {
+        "cell": cell.value,
+        "input_size": input_size,
+        "hidden_size": hidden_size,
+        "num_layers": num_layers,
+        "nonlinearity": nonlinearity.value if nonlinearity else None,
+        "bias": bias,
+        "batch_first": batch_first,
+        "dropout": dropout,
+        "bidirectional": bidirectional,
+        "proj_size": proj_size,
+    }
+    file_options: dict = {}
+    if file is not None:
+        # With a model file, the model options the user typed are what they expect it to hold.
+        stated = {
+            name: value
+            for name, value in model_options.items()
+            if _given(ctx, name) and value is not None
+        }
+        file_options = {"checkpoint": file, "module": module, "code": code, "expect": stated}
+        model_options = {}
+    else:
+        file_options = {"module": module, "code": code}
     request = InspectRequest(
-        cell=cell.value,
-        input_size=input_size,
-        hidden_size=hidden_size,
-        num_layers=num_layers,
-        nonlinearity=nonlinearity.value if nonlinearity else None,
-        bias=bias,
-        batch_first=batch_first,
-        dropout=dropout,
-        bidirectional=bidirectional,
-        proj_size=proj_size,
+        **model_options,
+        **file_options,
         output_size=output_size,
         seq_len=seq_len,
         batch=batch,
@@ -203,6 +245,9 @@ def inspect(
         verify=check,
         texts=tuple(text or ()),
     )
+    if file is not None:
+        _inspect_file(request, as_json=as_json, save=save)
+        return
     if text == ["-"]:  # stdin is read only once every option is known to be valid
         request = replace(request, texts=tuple(_read_texts(text)))
     report = run_request(request)
@@ -220,6 +265,42 @@ def inspect(
         title = f"rnncli inspect: {report.module_repr}"
         export(lambda console: render_inspect(report, console), save, title)
         saved(f"saved the tables to {save}")
+
+
+def _given(ctx: typer.Context, name: str) -> bool:
+    """Whether the user typed this option (or set it in the environment), not its default."""
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name in ("COMMANDLINE", "ENVIRONMENT")
+
+
+def _inspect_file(request, *, as_json: bool, save: Optional[Path]) -> None:
+    """`rnncli inspect FILE`: report, render, and exit 1 when the file differs from the flags."""
+    from rnncli.checkpoint.report import inspect_checkpoint
+    from rnncli.terminal import stdout_console, warn, write_json
+
+    report = inspect_checkpoint(request)
+    for module in report.recurrent:
+        if module.inspection is not None:
+            for message in module.inspection.warnings:
+                warn(message)
+    if as_json:
+        write_json(report.to_dict())
+    elif request.code:
+        import sys
+
+        sys.stdout.write(report.code)
+    else:
+        from rnncli.render.checkpoint import render_checkpoint
+
+        render_checkpoint(report, stdout_console())
+        if save is not None:
+            from rnncli.render.export import export, saved
+
+            title = f"rnncli inspect {request.checkpoint}"
+            export(lambda console: render_checkpoint(report, console), save, title)
+            saved(f"saved the tables to {save}")
+    if report.exit_code:
+        raise typer.Exit(report.exit_code)
 
 
 def _read_texts(texts: list[str]) -> list[str]:

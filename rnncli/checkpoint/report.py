@@ -1,0 +1,239 @@
+"""`rnncli inspect FILE`: read a model file, prove its modules, run its recurrent ones, as data.
+
+The steps: :func:`~rnncli.checkpoint.reader.read_checkpoint` reads the file as data;
+:func:`~rnncli.checkpoint.modules.find_modules` names and proves every module from names and
+shapes; each recurrent module then goes through the same :mod:`rnncli.rnn.pipeline` as
+``rnncli inspect`` with the file's own weights; :mod:`rnncli.checkpoint.health` measures every
+tensor and each recurrent layer; :mod:`rnncli.checkpoint.expectations` compares the module with
+what the user stated. Nothing here prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Optional
+
+from rnncli.errors import UsageError
+
+if TYPE_CHECKING:
+    from rnncli.checkpoint.contents import Checkpoint
+    from rnncli.checkpoint.expectations import Mismatch
+    from rnncli.checkpoint.health import RecurrentHealth, TensorStats
+    from rnncli.checkpoint.modules import FoundModule, Link
+    from rnncli.rnn.report import InspectReport
+    from rnncli.rnn.request import InspectRequest
+
+#: The kinds whose whole `inspect` report is shown.
+RECURRENT_KINDS = ("rnn", "lstm", "gru")
+
+
+@dataclass
+class TensorEntry:
+    """One tensor of the file: its full name, shape, dtype and health figures."""
+
+    name: str
+    shape: tuple[int, ...]
+    numel: int
+    dtype: str
+    stats: TensorStats
+
+    @property
+    def flagged(self) -> bool:
+        """NaN or Inf inside: shown loudly."""
+        return bool(self.stats.nan or self.stats.inf)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "shape": list(self.shape),
+            "numel": self.numel,
+            "dtype": self.dtype,
+            "stats": self.stats.to_dict(),
+        }
+
+
+@dataclass
+class ModuleReport:
+    """One module found in the file, with its tensors and, if recurrent, a whole inspection."""
+
+    found: FoundModule
+    parameters: list[TensorEntry]
+    inspection: Optional[InspectReport] = None
+    health: Optional[RecurrentHealth] = None
+    run_error: Optional[str] = None
+
+    @property
+    def name(self) -> str:
+        return self.found.name
+
+    @property
+    def kind(self) -> str:
+        return self.found.kind
+
+    @property
+    def numel(self) -> int:
+        return sum(p.numel for p in self.parameters)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = self.found.to_dict()
+        data["parameters"] = [p.to_dict() for p in self.parameters]
+        if self.inspection is not None:
+            data["tensors"] = {name: list(t.shape) for name, t in self.inspection.tensors.items()}
+            data["inspect"] = self.inspection.to_dict()
+        if self.health is not None:
+            data["health"] = self.health.to_dict()
+        if self.run_error is not None:
+            data["run_error"] = self.run_error
+        return data
+
+
+@dataclass
+class CheckpointReport:
+    """Everything `rnncli inspect FILE` shows (``to_dict`` is the ``--json`` object)."""
+
+    checkpoint: Checkpoint
+    modules: list[ModuleReport]
+    links: list[Link] = field(default_factory=list)
+    compared: Optional[str] = None  # the recurrent module the stated options were compared with
+    mismatches: list[Mismatch] = field(default_factory=list)
+    code: Optional[str] = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def total_parameters(self) -> int:
+        return self.checkpoint.total_parameters
+
+    @property
+    def recurrent(self) -> list[ModuleReport]:
+        return [m for m in self.modules if m.kind in RECURRENT_KINDS and m.found.loaded]
+
+    @property
+    def exit_code(self) -> int:
+        """1 when the file differs from what the user stated: a script can check a config."""
+        return 1 if self.mismatches else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        file = self.checkpoint
+        data: dict[str, Any] = {
+            "file": {
+                "path": str(file.path),
+                "format": file.format,
+                "bytes": file.bytes,
+                "state_dict_path": list(file.state_dict_path),
+                "other_entries": dict(file.other_entries),
+                "notes": list(file.notes),
+            },
+            "total_parameters": self.total_parameters,
+            "modules": [m.to_dict() for m in self.modules],
+            "links": [link.to_dict() for link in self.links],
+            "mismatches": [m.to_dict() for m in self.mismatches],
+            "notes": list(self.notes),
+        }
+        if self.compared is not None:
+            data["compared"] = self.compared
+        if self.code is not None:
+            data["code"] = self.code
+        return data
+
+
+def inspect_checkpoint(request: InspectRequest) -> CheckpointReport:
+    """Read ``request.checkpoint`` and report every module in it; run the recurrent ones."""
+    from rnncli.checkpoint.health import tensor_stats
+    from rnncli.checkpoint.modules import find_links, find_modules
+    from rnncli.checkpoint.reader import read_checkpoint
+
+    if request.checkpoint is None:
+        raise UsageError("give a model FILE", "FILE")
+    checkpoint = read_checkpoint(request.checkpoint)
+    found = find_modules(checkpoint.tensors, checkpoint.modules)
+    chosen = _chosen(found, request)
+    modules = []
+    for module in found:
+        entries = [
+            _entry(name, checkpoint.tensors[name], tensor_stats) for name in module.parameters
+        ]
+        report = ModuleReport(module, entries)
+        if (
+            module.kind in RECURRENT_KINDS
+            and module.loaded
+            and (request.module is None or module.name == request.module)
+        ):
+            _run_recurrent(report, checkpoint, request)
+        modules.append(report)
+    notes = []
+    if not any(m.kind in RECURRENT_KINDS for m in found):
+        notes.append("no recurrent module (nn.RNN, nn.LSTM, nn.GRU) was found in this file")
+    result = CheckpointReport(checkpoint, modules, links=find_links(found), notes=notes)
+    if chosen is not None and request.expect:
+        from rnncli.checkpoint.expectations import compare
+
+        result.compared = chosen.name
+        result.mismatches = compare(chosen, _compared_expectations(request))
+    if request.code:
+        from rnncli.checkpoint.rebuild import rebuild_code
+
+        result.code = rebuild_code(str(request.checkpoint), found, checkpoint.state_dict_path)
+    return result
+
+
+def _entry(name: str, tensor: Any, stats: Any) -> TensorEntry:
+    return TensorEntry(
+        name=name,
+        shape=tuple(tensor.shape),
+        numel=int(tensor.numel()),
+        dtype=str(tensor.dtype).removeprefix("torch."),
+        stats=stats(tensor),
+    )
+
+
+def _chosen(found: list[FoundModule], request: InspectRequest) -> Optional[FoundModule]:
+    """The recurrent module ``--module`` names, or the only one; None when not needed."""
+    from rnncli.checkpoint.expectations import pick_module
+
+    if request.module is None and not request.expect:
+        return None
+    return pick_module(found, request.module)
+
+
+def _compared_expectations(request: InspectRequest) -> dict[str, Any]:
+    """What the weights can prove: the unrecorded options are used, not compared."""
+    from rnncli.rnn.request import UNRECORDED_IN_WEIGHTS
+
+    return {k: v for k, v in request.expect.items() if k not in UNRECORDED_IN_WEIGHTS}
+
+
+def _run_recurrent(report: ModuleReport, checkpoint: Checkpoint, request: InspectRequest) -> None:
+    """The whole `inspect` pipeline on this module, with the file's own weights."""
+    from rnncli.checkpoint.health import recurrent_health
+    from rnncli.errors import RnncliError
+    from rnncli.rnn.pipeline import inspect
+
+    found = report.found
+    config = dict(found.config)
+    for name in ("nonlinearity", "batch_first", "dropout"):
+        if name not in config and name in request.expect:
+            config[name] = request.expect[name]
+    module_request = replace(
+        request,
+        checkpoint=None,
+        module=None,
+        code=False,
+        expect={},
+        cell=found.kind,
+        input_size=config["input_size"],
+        hidden_size=config["hidden_size"],
+        num_layers=config["num_layers"],
+        bias=config["bias"],
+        bidirectional=config["bidirectional"],
+        proj_size=config.get("proj_size", 0),
+        nonlinearity=config.get("nonlinearity") if found.kind == "rnn" else None,
+        batch_first=bool(config.get("batch_first", False)),
+        dropout=float(config.get("dropout", 0.0)),
+    )
+    prefix = f"{found.name}." if found.name else ""
+    weights = {name[len(prefix) :]: checkpoint.tensors[name] for name in found.parameters}
+    try:
+        report.inspection = inspect(module_request, weights=weights)
+    except RnncliError as exc:  # e.g. the run would not fit in memory: the rest still shows
+        report.run_error = str(exc)
+    report.health = recurrent_health(found)

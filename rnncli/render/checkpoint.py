@@ -1,0 +1,219 @@
+"""Rich output for a :class:`~rnncli.checkpoint.report.CheckpointReport`: `rnncli inspect FILE`.
+
+The file, its module tree, every tensor's health, then each recurrent module's whole `inspect`
+report with its spectral norms and forget-gate biases, the inferred links and the differences
+from what the user stated. Names, shapes and numbers are never cut: the stats table gives way
+to one block per tensor when the terminal is too narrow for it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+from rich.tree import Tree
+
+from rnncli.checkpoint.report import CheckpointReport, ModuleReport, TensorEntry
+from rnncli.sizes import format_bytes
+
+
+def _shape(shape: tuple[int, ...]) -> str:
+    return "[" + ", ".join(str(s) for s in shape) + "]"
+
+
+def _number(x: float) -> str:
+    """Four significant digits, the sign kept: enough to read a weight's scale."""
+    return f"{x:.4g}" if x == x else "nan"
+
+
+def render_checkpoint(report: CheckpointReport, console: Console) -> None:
+    """Print the file, the module tree, the tensors, each recurrent module, links, mismatches."""
+    _render_file(report, console)
+    console.print(_module_tree(report))
+    _render_tensors(report, console)
+    for module in report.recurrent:
+        _render_recurrent(module, report, console)
+    for link in report.links:
+        console.print(Text(f"• probably feeds (inferred): {link.describe()}", style="dim"))
+    for note in report.notes:
+        console.print(Text(f"• {note}", style="dim"))
+    _render_mismatches(report, console)
+
+
+def _render_file(report: CheckpointReport, console: Console) -> None:
+    file = report.checkpoint
+    console.print(Text(str(file.path), style="bold"))
+    where = (
+        "the file is the state dict"
+        if not file.state_dict_path
+        else "state dict at " + "".join(f"[{key!r}]" for key in file.state_dict_path)
+    )
+    console.print(
+        Text(
+            f"{file.format}, {format_bytes(file.bytes)}; {where}; "
+            f"{report.total_parameters:,} parameters in {_plural(len(file.tensors), 'tensor')}"
+        )
+    )
+    if file.other_entries:
+        console.print(Text("other entries:", style="dim"))
+        for key, value in file.other_entries.items():
+            console.print(Text(f"  {key}: {value}"))
+    for note in file.notes:
+        console.print(Text(f"• {note}", style="dim"))
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
+def _module_tree(report: CheckpointReport) -> Tree:
+    """Modules nested by their dotted names, each with its kind, constructor and size."""
+    tree = Tree(Text("modules", style="bold"))
+    nodes: dict[str, Tree] = {}
+    for module in sorted(report.modules, key=lambda m: m.name):
+        parent_name = _parent(module.name, nodes)
+        parent = nodes.get(parent_name, tree) if parent_name is not None else tree
+        nodes[module.name] = parent.add(_module_label(module))
+    return tree
+
+
+def _parent(name: str, nodes: dict[str, Any]) -> Any:
+    """The nearest already-placed module whose name prefixes ``name``."""
+    parts = name.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        candidate = ".".join(parts[:cut])
+        if candidate in nodes:
+            return candidate
+    return None
+
+
+def _module_label(module: ModuleReport) -> Text:
+    found = module.found
+    dtypes = sorted({p.dtype for p in module.parameters})
+    label = Text.assemble(
+        (found.name or '""', "bold cyan"),
+        "  ",
+        (found.kind, "magenta"),
+    )
+    if found.kind != "other" and found.torch_call:
+        label.append(f"  {found.torch_call}")
+    label.append(f"  {module.numel:,} parameters")
+    if dtypes:
+        label.append(f"  {'/'.join(dtypes)}", style="dim")
+    if found.kind != "other":
+        label.append("  loaded strictly" if found.loaded else "  not loaded", style="green")
+    if found.alternatives:
+        label.append(f"  (or {', '.join(found.alternatives)})", style="dim")
+    if found.class_name:
+        label.append(f"  class {found.class_name}", style="dim")
+    if found.reason:
+        label.append(f"\n{found.reason}", style="yellow")
+    for note in found.notes:
+        label.append(f"\n{note}", style="dim")
+    return label
+
+
+_STATS_COLUMNS = ("mean", "std", "min", "max", "norm")
+
+
+def _render_tensors(report: CheckpointReport, console: Console) -> None:
+    entries = [p for m in report.modules for p in m.parameters]
+    if not entries:
+        return
+    table = _stats_table(entries)
+    if console.measure(table).minimum > console.width:
+        _stats_blocks(entries, console)
+    else:
+        console.print(table)
+    flagged = [e for e in entries if e.flagged]
+    for entry in flagged:
+        console.print(
+            Text(
+                f"!! {entry.name} holds {entry.stats.nan:,} NaN and {entry.stats.inf:,} Inf",
+                style="bold red",
+            )
+        )
+
+
+def _stats_row(entry: TensorEntry) -> list[str]:
+    stats = entry.stats
+    values = [_number(getattr(stats, column)) for column in _STATS_COLUMNS]
+    return [entry.name, _shape(entry.shape), entry.dtype, *values, f"{stats.zeros:.1%}"]
+
+
+def _stats_table(entries: list[TensorEntry]) -> Table:
+    table = Table(title="Tensors", title_justify="left")
+    table.add_column("tensor", no_wrap=True)
+    table.add_column("shape", no_wrap=True)
+    table.add_column("dtype", no_wrap=True)
+    for column in _STATS_COLUMNS:
+        table.add_column(column, justify="right", no_wrap=True)
+    table.add_column("zeros", justify="right", no_wrap=True)
+    for entry in entries:
+        style = "bold red" if entry.flagged else None
+        table.add_row(*_stats_row(entry), style=style)
+    return table
+
+
+def _stats_blocks(entries: list[TensorEntry], console: Console) -> None:
+    """One block per tensor: what a narrow pane shows instead of the wide table."""
+    console.print(Text("Tensors", style="italic"))
+    for entry in entries:
+        name, shape, dtype, *values, zeros = _stats_row(entry)
+        console.print(Text(name, style="bold red" if entry.flagged else "bold"))
+        console.print(Text(f"  {shape} {dtype}, zeros {zeros}"))
+        pairs = [f"{column} {value}" for column, value in zip(_STATS_COLUMNS, values)]
+        console.print(Text("  " + ", ".join(pairs[:3])))
+        console.print(Text("  " + ", ".join(pairs[3:])))
+
+
+def _render_recurrent(module: ModuleReport, report: CheckpointReport, console: Console) -> None:
+    from rnncli.render.inspect import render_inspect
+
+    name = module.name or '""'
+    console.rule(Text(f"{name}: {module.found.torch_call}"))
+    console.print(Text(f"with the weights of {report.checkpoint.path} ({name})", style="dim"))
+    if module.inspection is not None:
+        render_inspect(module.inspection, console)
+    if module.run_error is not None:
+        console.print(Text(f"not run: {module.run_error}", style="yellow"))
+    if module.health is not None:
+        _render_health(module, console)
+
+
+def _render_health(module: ModuleReport, console: Console) -> None:
+    health = module.health
+    table = Table(
+        title="Health: spectral norm of each gate's recurrent block", title_justify="left"
+    )
+    table.add_column("parameter", no_wrap=True)
+    table.add_column("gate", no_wrap=True)
+    table.add_column("‖W‖₂", justify="right", no_wrap=True)
+    table.add_column("reading")
+    for norm in health.spectral_norms:
+        table.add_row(norm.parameter, norm.gate or "", _number(norm.value), norm.reading or "")
+    console.print(table)
+    for bias in health.forget_bias_mean:
+        console.print(
+            Text(
+                f"forget gate, layer {bias.layer} {bias.direction}: mean b_if + b_hf = "
+                f"{_number(bias.value)}, σ = {_number(bias.sigmoid)} "
+                f"(keeps {bias.sigmoid:.0%} of its memory each step)"
+            )
+        )
+    for note in health.notes:
+        console.print(Text(f"• {note}", style="dim"))
+
+
+def _render_mismatches(report: CheckpointReport, console: Console) -> None:
+    if report.compared is None:
+        return
+    name = report.compared or '""'
+    if not report.mismatches:
+        console.print(Text(f"{name} agrees with every option given", style="green"))
+        return
+    console.print(Text(f"{name} differs from the options given:", style="bold red"))
+    for mismatch in report.mismatches:
+        console.print(Text(f"  {mismatch.describe()}"))
