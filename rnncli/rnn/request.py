@@ -22,13 +22,10 @@ from rnncli.rnn.spec import (
     DEFAULT_HIDDEN_SIZE,
     DEFAULT_INPUT_SIZE,
     DEFAULT_SEQ_LEN,
-    DEVICES,
-    DTYPES,
     NONLINEARITIES,
     ModelSpec,
     RunSpec,
     check_positive,
-    check_seed,
 )
 
 #: The model options a user can state about a model file, with their flags. The file's tensors
@@ -101,15 +98,7 @@ class InspectRequest:
     def __post_init__(self) -> None:
         object.__setattr__(self, "texts", tuple(self.texts))
         object.__setattr__(self, "expect", dict(self.expect))
-        check_seed(self.seed)
-        if self.dtype not in DTYPES:
-            raise UsageError(
-                f"unknown dtype {self.dtype!r}; choose one of {', '.join(DTYPES)}", "--dtype"
-            )
-        if self.device not in DEVICES:
-            raise UsageError(
-                f"unknown device {self.device!r}; choose one of {', '.join(DEVICES)}", "--device"
-            )
+        self.run_spec()  # seed, dtype, device, and the random input's sizes
         if self.output_size < 0 or isinstance(self.output_size, bool):
             raise UsageError(f"must be a positive integer, got {self.output_size}", "--output-size")
         if self.texts:
@@ -141,7 +130,6 @@ class InspectRequest:
         self._check_model_file_options()
         # The model's own rules (cell against nonlinearity and proj_size, positive sizes).
         self.model_spec()
-        self.run_spec()
 
     def _check_model_file_options(self) -> None:
         """A model FILE brings its own module: what only applies with one, or only without."""
