@@ -7,7 +7,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from rnncli.rnn.report import InspectReport, format_bytes
+from rnncli.rnn.report import InspectReport
+from rnncli.sizes import format_bytes
 
 
 def _shape(shape: tuple[int, ...]) -> str:

@@ -22,6 +22,7 @@ from rnncli.rnn.spec import ModelSpec, RunSpec
 from rnncli.rnn.tensors import TensorInfo, describe_tensors, planned_tensors, tensor_notes
 from rnncli.rnn.trace import Trace, build_trace
 from rnncli.rnn.unroll import VerifyResult, verify, verify_packed
+from rnncli.sizes import format_bytes
 
 if TYPE_CHECKING:  # only annotations: random runs never load the text modules
     from rnncli.rnn.text_plan import TextPlan
@@ -243,12 +244,3 @@ def inspect_rnn(
         padding_effect=padding_effect,
         trace=trace,
     )
-
-
-def format_bytes(n: float) -> str:
-    """``2.4 kB``-style sizes with decimal units, as disk and memory tools print them."""
-    for unit in ("B", "kB", "MB", "GB", "TB", "PB"):
-        if abs(n) < 1000 or unit == "PB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000
-    raise AssertionError("unreachable")
