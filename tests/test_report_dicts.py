@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from rnncli.embedding import TensorInfo as EmbeddingTensor
+from rnncli.embedding import EmbeddingTensor
 from rnncli.rnn.cost import LayerCost
 from rnncli.rnn.equations import Recurrence, Symbol
 from rnncli.rnn.parameters import Dim, ParameterInfo

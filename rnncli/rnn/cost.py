@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Optional
 
+from rnncli.dataclass_dict import fields_dict
 from rnncli.rnn.parameters import ParameterInfo
 from rnncli.rnn.spec import ModelSpec, RunSpec
 from rnncli.rnn.tensors import TensorInfo
@@ -36,13 +37,7 @@ class LayerCost:
         return self.input_macs + self.recurrent_macs + self.projection_macs
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "layer": self.layer,
-            "input_macs": self.input_macs,
-            "recurrent_macs": self.recurrent_macs,
-            "projection_macs": self.projection_macs,
-            "macs": self.macs,
-        }
+        return {**fields_dict(self), "macs": self.macs}
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Optional, Union
 
 from rnncli.atomic import atomic_write
+from rnncli.dataclass_dict import fields_dict
 from rnncli.errors import RnncliError, UsageError
 from rnncli.text.corpus import CorpusCounts, ProgressCallback, count_tokens
 from rnncli.text.tokenize import default_lower, tokenize, tokenizer_name
@@ -93,17 +94,7 @@ class VocabStats:
         return self.covered / self.tokens if self.tokens else 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "files": list(self.files),
-            "lines": self.lines,
-            "tokens": self.tokens,
-            "distinct": self.distinct,
-            "covered": self.covered,
-            "singletons": self.singletons,
-            "bytes": self.bytes,
-            "profile": [list(p) for p in self.profile],
-            "cut": self.cut,
-        }
+        return fields_dict(self)
 
 
 @dataclass
