@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import json
-from collections import Counter
 
 import pytest
 from conftest import make_glove_text_set, run_rnncli
@@ -203,18 +202,6 @@ def _zipf_line(text: str, *options: str) -> str:
 )
 def test_zipf_cut_only_when_tokens_were_removed(text, options, expected):
     assert expected in _zipf_line(text, *options)
-
-
-def test_zipf_cut_counts_the_rare_tokens_without_specials():
-    from rnncli.render.vocab import cut_tokens
-    from rnncli.text.vocab import Vocab
-
-    counts = Counter(["a"] * 3 + ["b"] * 2 + ["c", "d"] + ["<pad>"] * 3)
-    assert cut_tokens(Vocab.from_counts(counts)) == 0
-    assert cut_tokens(Vocab.from_counts(counts, min_freq=2)) == 2  # c and d, not <pad>
-    assert cut_tokens(Vocab.from_counts(counts, max_size=1)) == 3  # b, c, d
-    assert cut_tokens(Vocab.from_counts(counts, max_size=3)) == 1  # d
-    assert cut_tokens(Vocab.from_counts(counts, max_size=4)) == 0
 
 
 # ---- embed ---------------------------------------------------------------------------------
