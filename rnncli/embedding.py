@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Optional, Union
 
 from rnncli.atomic import atomic_torch_save
+from rnncli.dataclass_dict import fields_dict
 from rnncli.errors import RnncliError, UsageError
 from rnncli.rnn.spec import check_seed
 from rnncli.text.vocab import Vocab
@@ -35,8 +36,8 @@ FLOAT_BYTES = 4
 
 
 @dataclass
-class TensorInfo:
-    """Shape and dtype of one tensor, as torch reports them."""
+class EmbeddingTensor:
+    """One tensor of an embedding lookup (ids, weight, result), shape and dtype as torch has it."""
 
     name: str
     shape: list[int]
@@ -51,7 +52,7 @@ class TensorInfo:
         return n
 
     def to_dict(self) -> dict[str, Any]:
-        return {"shape": list(self.shape), "dtype": self.dtype, "meaning": self.meaning}
+        return fields_dict(self, omit=("name",))  # the name is its key in the report
 
 
 @dataclass
@@ -68,9 +69,9 @@ class EmbedReport:
     vocab_source: Optional[str] = None  # the vocabulary file, None when built from the words
     unknown: list[str] = field(default_factory=list)  # words mapped to the unk token
     pretrained: Any = None  # PretrainedRows when the rows came from a GloVe set
-    lookup: Optional[TensorInfo] = None
-    weight: Optional[TensorInfo] = None
-    result: Optional[TensorInfo] = None
+    lookup: Optional[EmbeddingTensor] = None
+    weight: Optional[EmbeddingTensor] = None
+    result: Optional[EmbeddingTensor] = None
     weight_tensor: Any = field(default=None, repr=False)  # the torch weight, for export
 
     @property
@@ -82,9 +83,9 @@ class EmbedReport:
         """The result's shape ``[n, dim]``: one row per word looked up."""
         return list(self.result.shape) if self.result else [len(self.words), self.dim]
 
-    def onehot(self) -> TensorInfo:
+    def onehot(self) -> EmbeddingTensor:
         """The same words as one-hot rows: ``[n, vocab]``, all zero but one entry per row."""
-        return TensorInfo(
+        return EmbeddingTensor(
             "one-hot",
             [len(self.words), self.vocab_size],
             "torch.int64",
@@ -223,11 +224,13 @@ def embed_words(
         vocab_source=vocab_source,
         unknown=list(dict.fromkeys(unknown)),
         pretrained=rows,
-        lookup=TensorInfo("lookup", list(lookup.shape), str(lookup.dtype), "one index per word"),
-        weight=TensorInfo(
+        lookup=EmbeddingTensor(
+            "lookup", list(lookup.shape), str(lookup.dtype), "one index per word"
+        ),
+        weight=EmbeddingTensor(
             "weight", list(weight.shape), str(weight.dtype), "one row per vocabulary entry"
         ),
-        result=TensorInfo("result", list(result.shape), str(result.dtype), "one row per word"),
+        result=EmbeddingTensor("result", list(result.shape), str(result.dtype), "one row per word"),
         weight_tensor=weight,
     )
 

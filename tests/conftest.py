@@ -1,22 +1,32 @@
-"""Shared fixtures: every test gets its own cache folder and a fixed, colourless terminal."""
+"""Fixtures every test gets: its own cache folder, a fixed colourless terminal, local network only.
+
+Plain helpers (the CLI runners, tiny GloVe files, the local HTTP server, hypothesis strategies)
+live in ``tests/helpers``; the fixtures built on them are here, so no test module imports
+another.
+"""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
+import threading
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+# REPO ... model_specs are re-exported for test modules (on other branches) that still import
+# them from conftest; new code imports them from tests/helpers.
+from helpers.cli import REPO, command_paths, imported_modules, invoke, run_rnncli  # noqa: F401
+from helpers.glove_files import make_glove_text_set  # noqa: F401
+from helpers.glove_server import GloveServer, closed_port_url
+from helpers.network import block_remote_hosts
+from helpers.strategies import model_specs  # noqa: F401
+
+from rnncli.glove.sources import MIRRORS_ENV
 
 
 @pytest.fixture(autouse=True)
 def _isolated_environment(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
-):
+) -> Path:
     """No test reads or writes the user's real cache, and output has a fixed width and no colour."""
     cache = tmp_path_factory.mktemp("cache")
     monkeypatch.setenv("RNNCLI_CACHE_DIR", str(cache))
@@ -27,105 +37,37 @@ def _isolated_environment(
     return cache
 
 
-def run_rnncli(*args: str, input: str | None = None, env: dict | None = None, timeout: float = 120):
-    """Run the real entry point (`python -m rnncli`) in a subprocess, as a user's shell would."""
-    full_env = dict(os.environ)
-    if env:
-        full_env.update(env)
-    return subprocess.run(
-        [sys.executable, "-m", "rnncli", *args],
-        input=input,
-        capture_output=True,
-        text=True,
-        env=full_env,
-        timeout=timeout,
-        cwd=REPO,
-    )
+@pytest.fixture
+def cache_dir(_isolated_environment: Path) -> Path:
+    """This test's own cache folder, the one ``$RNNCLI_CACHE_DIR`` names."""
+    return _isolated_environment
 
 
-_PROBE = """
-import json, sys
-from rnncli.cli.app import app
-commands, report = json.loads(sys.argv[1]), sys.argv[2]
-for args in commands:
-    try:
-        app(args=args, prog_name="rnncli")
-    except SystemExit as exc:
-        if exc.code:
-            raise SystemExit(f"rnncli {' '.join(args)} exited with {exc.code}")
-with open(report, "w") as handle:
-    json.dump(sorted({name.split(".")[0] for name in sys.modules}), handle)
-"""
+@pytest.fixture(autouse=True)
+def _local_network_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reaches past 127.0.0.1: not in this process, not in the processes it starts.
 
-
-def imported_modules(*commands: list[str], tmp_path: Path) -> set[str]:
-    """Run rnncli commands in one fresh interpreter; the top-level modules it ended up importing.
-
-    Proves what start-up costs: e.g. that help, vocab or GloVe queries never import torch.
+    In process, lookups of and connections to other hosts raise ``helpers.network.NetworkBlocked``.
+    For subprocesses, the GloVe mirrors point at a closed local port and proxies are unset.
     """
-    report = tmp_path / "modules.json"
-    result = subprocess.run(
-        [sys.executable, "-c", _PROBE, json.dumps([list(c) for c in commands]), str(report)],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    return set(json.loads(report.read_text()))
+    monkeypatch.setenv(MIRRORS_ENV, closed_port_url())
+    for name in ("http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
 
-
-def model_specs(max_layers: int = 3):
-    """A hypothesis strategy: ModelSpecs over every torch option, small sizes, any cell."""
-    from hypothesis import strategies as st
-
-    from rnncli.rnn.spec import ModelSpec
-
-    @st.composite
-    def specs(draw):
-        cell = draw(st.sampled_from(["rnn", "lstm", "gru"]))
-        hidden = draw(st.integers(2, 7))
-        return ModelSpec(
-            cell=cell,
-            input_size=draw(st.integers(1, 6)),
-            hidden_size=hidden,
-            num_layers=draw(st.integers(1, max_layers)),
-            batch_first=draw(st.booleans()),
-            bidirectional=draw(st.booleans()),
-            proj_size=draw(st.integers(0, hidden - 1)) if cell == "lstm" else 0,
-            bias=draw(st.booleans()),
-        )
-
-    return specs()
-
-
-def command_paths(group=None, prefix: tuple[str, ...] = ()):
-    """Every command path of the rnncli app, e.g. ('glove', 'fetch'); groups before their own."""
-    import typer.main
-
-    from rnncli.cli.app import app
-
-    group = group or typer.main.get_command(app)
-    for name, command in group.commands.items():
-        path = (*prefix, name)
-        yield path
-        if hasattr(command, "commands"):
-            yield from command_paths(command, path)
-
-
-def make_glove_text_set(cache_dir: Path, vectors: dict, name: str = "6B.50d") -> Path:
-    """Import a tiny GloVe set, written in GloVe's text format, into ``cache_dir``."""
-    import io
-
-    from rnncli.glove.store import import_text
-
-    dim = len(next(iter(vectors.values())))
-    lines = "".join(f"{w} {' '.join(str(x) for x in v)}\n" for w, v in vectors.items())
-    import_text(name, io.BytesIO(lines.encode()), cache_dir, dim=dim)
-    return cache_dir
+    block_remote_hosts(monkeypatch)
 
 
 @pytest.fixture
-def rnncli_process():
-    """The subprocess runner, as a fixture for tests that prefer injection."""
-    return run_rnncli
+def glove_server():
+    """A :class:`~helpers.glove_server.GloveServer` on 127.0.0.1, shut down after the test."""
+    server = GloveServer()
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 import typer.main
-from conftest import imported_modules, make_glove_text_set, run_rnncli
+from helpers.cli import imported_modules, run_rnncli
+from helpers.glove_files import make_glove_text_set
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

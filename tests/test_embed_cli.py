@@ -6,16 +6,7 @@ import json
 
 import pytest
 import torch
-from conftest import run_rnncli
-from typer.testing import CliRunner
-
-from rnncli.cli.app import app
-
-runner = CliRunner()
-
-
-def invoke(*args: str, input: str | None = None):
-    return runner.invoke(app, list(args), input=input)
+from helpers.cli import invoke, run_rnncli
 
 
 def test_hello_world_table():

@@ -10,19 +10,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import run_rnncli
+from helpers.cli import invoke, run_rnncli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
-from rnncli.cli.app import app
 from rnncli.embedding import embed_words, load_embedding
 from rnncli.errors import RnncliError, UsageError
 from rnncli.glove.pretrained import MIN_SPREAD_ROWS, glove_rows, open_vectors
 from rnncli.glove.store import import_arrays, open_store
 from rnncli.text.vocab import Vocab
 
-runner = CliRunner()
 NAMED = ["the", "cat", "sat", "on", "mat", "king", "queen", "hello", "world", "."]
 #: Enough words that random rows are scaled by the vocabulary's own GloVe rows.
 WORDS = NAMED + [f"w{i}" for i in range(400)]
@@ -42,20 +39,15 @@ ROW = {w: MATRIX[i] for i, w in enumerate(WORDS)}
 
 
 @pytest.fixture
-def cache() -> Path:
-    """The autouse fixture's cache folder ($RNNCLI_CACHE_DIR), holding a small 6B.50d."""
-    root = Path(os.environ["RNNCLI_CACHE_DIR"])
-    import_arrays("6B.50d", WORDS, MATRIX, root, source="test fixture")
-    return root
+def cache(cache_dir: Path) -> Path:
+    """The test's cache folder ($RNNCLI_CACHE_DIR), holding a small 6B.50d."""
+    import_arrays("6B.50d", WORDS, MATRIX, cache_dir, source="test fixture")
+    return cache_dir
 
 
 @pytest.fixture
 def store(cache):
     return open_store("6B.50d", cache)
-
-
-def invoke(*args: str):
-    return runner.invoke(app, list(args))
 
 
 # -- library ---------------------------------------------------------------------------------------

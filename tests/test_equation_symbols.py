@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 import torch
-from conftest import model_specs
+from helpers.strategies import model_specs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import REPO
+from helpers.cli import REPO
 
 
 def run_example(name: str, *args: str) -> subprocess.CompletedProcess:
@@ -49,16 +49,14 @@ def test_sentences_through_gru_with_random_rows():
     assert "batch_sizes [2, 2, 1, 1, 1, 1]" in " ".join(result.stdout.split())
 
 
-def test_sentences_through_gru_with_glove_rows(_isolated_environment):
+def test_sentences_through_gru_with_glove_rows(cache_dir):
     import numpy as np
 
     from rnncli.glove.store import import_arrays
 
     words = ["the", "king", "spoke", "to", "people", "a", "queen"]
     rng = np.random.default_rng(0)
-    import_arrays(
-        "6B.50d", words, rng.standard_normal((7, 50)).astype(np.float32), _isolated_environment
-    )
+    import_arrays("6B.50d", words, rng.standard_normal((7, 50)).astype(np.float32), cache_dir)
     result = run_example("sentences_through_gru.sh")
     assert result.returncode == 0, result.stderr
     assert "embedding: GloVe 6B.50d" in result.stdout

@@ -8,7 +8,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from test_glove_download import HTML_PAGE, corrupt_crc_zip, glove_text, glove_zip
+from helpers.glove_files import HTML_PAGE, corrupt_crc_zip, glove_text, glove_zip
 
 from rnncli.errors import RnncliError, UsageError
 from rnncli.glove.archive import ArchiveError, check_readable, detect_kind, open_source, sniff

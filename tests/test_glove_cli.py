@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import make_glove_text_set, run_rnncli
+from helpers.cli import run_rnncli
+from helpers.glove_files import make_glove_text_set
 from typer.testing import CliRunner
 
 from rnncli.cli.app import app
@@ -23,10 +24,8 @@ VOCAB = {
 
 
 @pytest.fixture
-def cache(tmp_path, monkeypatch):
-    make_glove_text_set(tmp_path, VOCAB)
-    monkeypatch.setenv("RNNCLI_CACHE_DIR", str(tmp_path))
-    return tmp_path
+def cache(cache_dir):
+    return make_glove_text_set(cache_dir, VOCAB)
 
 
 def test_vector_json(cache):
@@ -122,7 +121,7 @@ def test_every_command_has_help():
 def test_vector_and_similarity_processes_need_no_numpy_and_give_exact_float32(tmp_path):
     """The whole `glove vector` process stays numpy-free, and its JSON reads back bit-exactly."""
     import numpy as np
-    from conftest import imported_modules
+    from helpers.cli import imported_modules
 
     from rnncli.glove.store import import_arrays
 

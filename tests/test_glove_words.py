@@ -6,7 +6,8 @@ import json
 
 import numpy as np
 import pytest
-from conftest import make_glove_text_set, run_rnncli
+from helpers.cli import run_rnncli
+from helpers.glove_files import make_glove_text_set
 from typer.testing import CliRunner
 
 from rnncli.cli.app import app
@@ -33,10 +34,8 @@ LATIN1 = "caf\udce9"
 
 
 @pytest.fixture
-def cache(tmp_path, monkeypatch):
-    make_glove_text_set(tmp_path, VOCAB)
-    monkeypatch.setenv("RNNCLI_CACHE_DIR", str(tmp_path))
-    return tmp_path
+def cache(cache_dir):
+    return make_glove_text_set(cache_dir, VOCAB)
 
 
 @pytest.fixture

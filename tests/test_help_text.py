@@ -12,7 +12,7 @@ import inspect
 
 import pytest
 import typer.main
-from conftest import command_paths
+from helpers.cli import command_paths, invoke
 from typer.testing import CliRunner
 
 from rnncli.cli.app import app
@@ -43,7 +43,7 @@ PATHS = [(), *sorted(command_paths())]
 
 @pytest.mark.parametrize("path", PATHS, ids=lambda p: " ".join(p) or "root")
 def test_help_shows_every_parameter_help_whole(path, wide):
-    result = CliRunner().invoke(app, [*path, "--help"])
+    result = invoke(*path, "--help")
     assert result.exit_code == 0, result.stderr
     shown = _plain(result.stdout)
     command = _command(path)
@@ -59,7 +59,7 @@ def test_help_shows_every_parameter_help_whole(path, wide):
 
 @pytest.mark.parametrize("path", PATHS, ids=lambda p: " ".join(p) or "root")
 def test_help_shows_the_command_description_whole(path, wide):
-    result = CliRunner().invoke(app, [*path, "--help"])
+    result = invoke(*path, "--help")
     shown = _plain(result.stdout)
     description = inspect.cleandoc(_command(path).help or "").partition("\f")[0]
     for paragraph in description.split("\n\n"):

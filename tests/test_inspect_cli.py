@@ -5,16 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import run_rnncli
-from typer.testing import CliRunner
-
-from rnncli.cli.app import app
-
-runner = CliRunner()
-
-
-def invoke(*args: str):
-    return runner.invoke(app, list(args))
+from helpers.cli import invoke, run_rnncli
 
 
 def test_notebook_command_exactly_as_typed():

@@ -57,6 +57,7 @@ def test_macs_by_hand_for_lstm_with_projection():
     cost = inspect_rnn(model, RunSpec(seq_len=5, batch=2)).cost
     assert cost.macs == 5 * 2 * (layer0 + layer1)
     assert cost.layers[1].projection_macs == 5 * 2 * 3 * 8
+    assert (cost.pairs, cost.macs_per_pair) == (5 * 2, layer0 + layer1)
 
 
 def test_memory_counts_parameters_and_activations():
@@ -160,8 +161,11 @@ def test_packed_output_layer_counts_and_runs_real_steps_only(batch_first, monkey
     assert report.cost.output_macs == sum(lengths) * 9 * 4 == 324
     assert report.cost.macs == sum(lengths) * (4 * 3 + 4 * 4) + 324
     assert counter.get_total_flops() == 2 * report.cost.macs
+    assert (report.cost.pairs, report.cost.macs_per_pair) == (sum(lengths), 4 * 3 + 4 * 4)
+    assert report.cost.recurrence_macs == report.cost.macs - 324
     padded = inspect_rnn(model, RunSpec(), text=plan, pack=False, output_size=9)
     assert padded.cost.output_macs == 4 * 3 * 9 * 4
+    assert (padded.cost.pairs, padded.cost.macs_per_pair) == (4 * 3, 4 * 3 + 4 * 4)
     assert any("output layer runs on PackedSequence.data" in n for n in report.notes)
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pytest
 import torch
-from conftest import model_specs, run_rnncli
+from helpers.cli import run_rnncli
+from helpers.strategies import model_specs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 import torch
-from conftest import model_specs
+from helpers.strategies import model_specs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

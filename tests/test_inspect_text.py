@@ -10,20 +10,17 @@ import xml.etree.ElementTree as ET
 
 import pytest
 import torch
-from conftest import run_rnncli
+from helpers.cli import invoke, run_rnncli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch.nn.utils.rnn import pack_padded_sequence
-from typer.testing import CliRunner
 
-from rnncli.cli.app import app
 from rnncli.errors import UsageError
 from rnncli.render.unrolled import diagram_lines
 from rnncli.rnn.report import inspect_rnn
 from rnncli.rnn.spec import ModelSpec, RunSpec
 from rnncli.rnn.text_plan import plan_text
 
-runner = CliRunner()
 WORDS = ["the", "cat", "sat", "on", "mat", "a", "dog", "ran", "far", "away"]
 
 
@@ -150,21 +147,18 @@ def test_bad_text_plans(kwargs, option):
 
 
 def test_cli_text_json_schema():
-    result = runner.invoke(
-        app,
-        [
-            "inspect",
-            "--text",
-            "hello world",
-            "--text",
-            "the quick brown fox",
-            "--hidden",
-            "8",
-            "--pack",
-            "--output-size",
-            "3",
-            "--json",
-        ],
+    result = invoke(
+        "inspect",
+        "--text",
+        "hello world",
+        "--text",
+        "the quick brown fox",
+        "--hidden",
+        "8",
+        "--pack",
+        "--output-size",
+        "3",
+        "--json",
     )
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
@@ -182,7 +176,7 @@ def test_cli_text_json_schema():
 
 
 def test_cli_text_defaults_work_and_say_so():
-    result = runner.invoke(app, ["inspect", "--text", "hello world"])
+    result = invoke("inspect", "--text", "hello world")
     assert result.exit_code == 0, result.stderr
     assert "embedding random, seeded, 100-dimensional" in " ".join(result.stdout.split())
     assert "Hidden state, step by step" in result.stdout
@@ -219,13 +213,13 @@ def test_cli_text_from_an_empty_stdin_says_so(stdin):
     ],
 )
 def test_cli_text_usage_errors(args, needle):
-    result = runner.invoke(app, ["inspect", *args])
+    result = invoke("inspect", *args)
     assert result.exit_code == 2, (result.stdout, result.stderr)
     assert needle in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
 def test_cli_vectors_not_fetched_says_how():
-    result = runner.invoke(app, ["inspect", "--text", "hi there", "--vectors", "6B.50d"])
+    result = invoke("inspect", "--text", "hi there", "--vectors", "6B.50d")
     assert result.exit_code == 1, result.stderr  # a failure (nothing fetched), not a misuse
     assert "rnncli glove fetch 6B.50d" in result.stderr
 
@@ -233,9 +227,7 @@ def test_cli_vectors_not_fetched_says_how():
 @pytest.mark.parametrize("suffix", [".svg", ".html"])
 def test_save_writes_well_formed_files_with_tokens_and_shapes(tmp_path, suffix):
     path = tmp_path / f"run{suffix}"
-    result = runner.invoke(
-        app, ["inspect", "--text", "hello world", "--hidden", "4", "--save", str(path)]
-    )
+    result = invoke("inspect", "--text", "hello world", "--hidden", "4", "--save", str(path))
     assert result.exit_code == 0, result.stderr
     content = path.read_text(encoding="utf-8")
     if suffix == ".svg":

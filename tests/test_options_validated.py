@@ -12,21 +12,17 @@ import json
 import numpy as np
 import pytest
 import torch
-from conftest import run_rnncli
-from typer.testing import CliRunner
+from helpers.cli import invoke, run_rnncli
 
-from rnncli.cli.app import app
 from rnncli.embedding import build_weight, embed_words
 from rnncli.errors import UsageError
 from rnncli.glove.store import import_arrays
 from rnncli.rnn.spec import SEED_MAX, RunSpec, check_seed
 from rnncli.rnn.text_plan import DEFAULT_EMBED_DIM, plan_text
 
-runner = CliRunner()
-
 
 def one_line_usage_error(args: list[str], option: str) -> str:
-    result = runner.invoke(app, args)
+    result = invoke(*args)
     assert result.exit_code == 2, (result.stdout, result.stderr)
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("rnncli: error: "), result.stderr
@@ -177,7 +173,7 @@ def test_text_on_the_meta_device_is_refused_before_any_file_is_read(tmp_path):
 
 def test_packed_output_layer_macs_say_real_pairs():
     text = ["--text", "the cat sat", "--text", "a dog", "--embed-dim", "3"]
-    result = runner.invoke(app, ["inspect", *text, "--hidden", "4", "--pack", "--output-size", "3"])
+    result = invoke("inspect", *text, "--hidden", "4", "--pack", "--output-size", "3")
     assert result.exit_code == 0, result.stderr
     line = next(row for row in result.stdout.splitlines() if "MACs output layer" in row)
     assert "60" in line and "5 real (step, sequence) pairs × W_hy" in line

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import REPO
+from helpers.cli import REPO
 
 
 def python_blocks() -> list[str]:

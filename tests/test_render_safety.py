@@ -11,15 +11,10 @@ from __future__ import annotations
 
 import io
 import json
-from collections import Counter
 
 import pytest
-from conftest import make_glove_text_set, run_rnncli
-from typer.testing import CliRunner
-
-from rnncli.cli.app import app
-
-runner = CliRunner()
+from helpers.cli import invoke, run_rnncli
+from helpers.glove_files import make_glove_text_set
 
 #: Tokens that rich would read as markup tags if they were not escaped.
 MARKUP = ["[bold]x", "[/]", "[red]x", "a[at]b"]
@@ -36,17 +31,9 @@ VECTORS = {
 }
 
 
-def invoke(*args: str, input: str | None = None):
-    result = runner.invoke(app, list(args), input=input)
-    assert result.exit_code == 0, (result.stdout, result.stderr)
-    return result
-
-
 @pytest.fixture
-def cache(tmp_path, monkeypatch):
-    make_glove_text_set(tmp_path, VECTORS)
-    monkeypatch.setenv("RNNCLI_CACHE_DIR", str(tmp_path))
-    return tmp_path
+def cache(cache_dir):
+    return make_glove_text_set(cache_dir, VECTORS)
 
 
 @pytest.fixture
@@ -61,7 +48,7 @@ def corpus(tmp_path):
 
 
 def test_glove_vector_shows_bracketed_words(cache):
-    r = invoke("glove", "vector", "a[at]b", "[/]", "[bold]x", "[red]nope")
+    r = invoke("glove", "vector", "a[at]b", "[/]", "[bold]x", "[red]nope", check=True)
     for word in ("a[at]b", "[/]", "[bold]x"):
         assert f"  {word} " in r.stdout
     assert "[red]nope" not in r.stdout
@@ -75,22 +62,22 @@ def test_glove_vector_real_entry_point_keeps_the_brackets(cache):
 
 
 def test_glove_neighbors_analogy_similarity_show_bracketed_words(cache):
-    r = invoke("glove", "neighbors", "[bold]x", "-k", "3")
+    r = invoke("glove", "neighbors", "[bold]x", "-k", "3", check=True)
     assert "Nearest to '[bold]x' in GloVe 6B.50d" in r.stdout
     assert "  1   [/]     0.9939 " in r.stdout
-    r = invoke("glove", "analogy", "[bold]x", "[/]", "[red]x", "-k", "2")
+    r = invoke("glove", "analogy", "[bold]x", "[/]", "[red]x", "-k", "2", check=True)
     assert "[bold]x : [/] :: [red]x : " in r.stdout
     assert "Nearest to [/] - [bold]x + [red]x (unit vectors)" in " ".join(r.stdout.split())
     assert "  2   a[at]b   0.9939 " in r.stdout
-    r = invoke("glove", "similarity", "[bold]x", "a[at]b")
+    r = invoke("glove", "similarity", "[bold]x", "a[at]b", check=True)
     assert "cosine([bold]x, a[at]b) = " in r.stdout
 
 
 def test_glove_set_names_with_brackets(cache):
     make_glove_text_set(cache, {"w": [1, 2]}, name="[red]set")
-    r = invoke("glove", "list")
+    r = invoke("glove", "list", check=True)
     assert "Also cached: [red]set (1 × 2)." in r.stdout
-    r = invoke("glove", "vector", "w", "--name", "[red]set")
+    r = invoke("glove", "vector", "w", "--name", "[red]set", check=True)
     assert "GloVe [red]set (2 numbers a word)" in " ".join(r.stdout.split())
 
 
@@ -99,7 +86,7 @@ def test_glove_list_never_cuts_set_names(columns, monkeypatch):
     from rnncli.glove.catalog import SETS
 
     monkeypatch.setenv("COLUMNS", str(columns))
-    r = invoke("glove", "list")
+    r = invoke("glove", "list", check=True)
     names = [line.split()[0] for line in r.stdout.splitlines() if line.strip()]
     for name in SETS:
         assert name in names, (name, r.stdout)
@@ -147,6 +134,7 @@ def test_vocab_build_and_show_keep_markup_tokens(cache, corpus, tmp_path):
         "[b]",
         "--vectors",
         "6B.50d",
+        check=True,
     )
     assert "written    " in r.stdout and str(out) in r.stdout
     assert "specials (<pad> [b])" in r.stdout
@@ -154,7 +142,7 @@ def test_vocab_build_and_show_keep_markup_tokens(cache, corpus, tmp_path):
     for token in MARKUP:
         assert f"   {token} " in top, token
     assert "  plain  " in r.stdout.split("lacks")[1]  # the GloVe table of missing tokens
-    r = invoke("vocab", "show", str(out))
+    r = invoke("vocab", "show", str(out), check=True)
     assert f"file       {out}" in r.stdout
     for token in MARKUP:
         assert f"   {token} " in r.stdout, token
@@ -172,7 +160,7 @@ def test_vocab_build_closing_tag_token_does_not_crash(tmp_path):
 def test_vocab_file_names_with_brackets(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "[bold]a.txt").write_text("x y\n", encoding="utf-8")
-    r = invoke("vocab", "build", "[bold]a.txt", "-o", "v.json")
+    r = invoke("vocab", "build", "[bold]a.txt", "-o", "v.json", check=True)
     assert "files      [bold]a.txt" in r.stdout
 
 
@@ -181,7 +169,7 @@ def test_vocab_file_names_with_brackets(tmp_path, monkeypatch):
 
 def _zipf_line(text: str, *options: str) -> str:
     r = invoke("vocab", "build", "-", "--tokenizer", "whitespace", "-o", "/dev/null",
-               "--top", "0", *options, input=text + "\n")  # fmt: skip
+               "--top", "0", *options, input=text + "\n", check=True)  # fmt: skip
     return r.stdout.split("(Zipf's curve)")[1].strip().splitlines()[-1]
 
 
@@ -205,24 +193,12 @@ def test_zipf_cut_only_when_tokens_were_removed(text, options, expected):
     assert expected in _zipf_line(text, *options)
 
 
-def test_zipf_cut_counts_the_rare_tokens_without_specials():
-    from rnncli.render.vocab import cut_tokens
-    from rnncli.text.vocab import Vocab
-
-    counts = Counter(["a"] * 3 + ["b"] * 2 + ["c", "d"] + ["<pad>"] * 3)
-    assert cut_tokens(Vocab.from_counts(counts)) == 0
-    assert cut_tokens(Vocab.from_counts(counts, min_freq=2)) == 2  # c and d, not <pad>
-    assert cut_tokens(Vocab.from_counts(counts, max_size=1)) == 3  # b, c, d
-    assert cut_tokens(Vocab.from_counts(counts, max_size=3)) == 1  # d
-    assert cut_tokens(Vocab.from_counts(counts, max_size=4)) == 0
-
-
 # ---- embed ---------------------------------------------------------------------------------
 
 
 def test_embed_words_and_out_path_with_brackets(tmp_path):
     out = tmp_path / "[red]x.pt"
-    r = invoke("embed", "[bold]x", "[/]", "a[at]b", "--out", str(out))
+    r = invoke("embed", "[bold]x", "[/]", "a[at]b", "--out", str(out), check=True)
     for word in ("[bold]x", "[/]", "a[at]b"):
         assert f"\n {word} " in r.stdout, word
     assert out.exists()
@@ -233,15 +209,15 @@ def test_embed_words_and_out_path_with_brackets(tmp_path):
 
 def test_embed_vocab_unknown_markup_words(tmp_path, corpus):
     vocab = tmp_path / "v.json"
-    invoke("vocab", "build", str(corpus), "--tokenizer", "whitespace", "-o", str(vocab))
-    r = invoke("embed", "[bold]x", "[green]q", "--vocab", str(vocab))
+    invoke("vocab", "build", str(corpus), "--tokenizer", "whitespace", "-o", str(vocab), check=True)
+    r = invoke("embed", "[bold]x", "[green]q", "--vocab", str(vocab), check=True)
     assert "[bold]x " in r.stdout and "[green]q → <unk>" in r.stdout
     assert "looked up as <unk>: [green]q" in r.stdout
     assert "[green]q" in r.stderr
 
 
 def test_embed_vectors_warns_on_stderr_about_missing_words(cache):
-    r = invoke("embed", "King", "queen", "[bold]X", "zzz", "--vectors", "6B.50d")
+    r = invoke("embed", "King", "queen", "[bold]X", "zzz", "--vectors", "6B.50d", check=True)
     lines = r.stderr.splitlines()
     assert lines[0] == (
         "rnncli: warning: 3 words not in GloVe 6B.50d, given zero rows (--missing zeros): "
@@ -252,7 +228,7 @@ def test_embed_vectors_warns_on_stderr_about_missing_words(cache):
         "(type them in lowercase)"
     )
     assert len(lines) == 2
-    r = invoke("embed", "zzz", "--vectors", "6B.50d", "--missing", "random", "--json")
+    r = invoke("embed", "zzz", "--vectors", "6B.50d", "--missing", "random", "--json", check=True)
     assert r.stderr.startswith("rnncli: warning: 1 word not in GloVe 6B.50d, given random rows")
     assert json.loads(r.stdout)["pretrained"]["missing"] == ["zzz"]
 
@@ -260,28 +236,28 @@ def test_embed_vectors_warns_on_stderr_about_missing_words(cache):
 def test_embed_vocab_vectors_hint_says_build_with_lower(cache, tmp_path):
     vocab = tmp_path / "v.json"
     (tmp_path / "c.txt").write_text("King Queen zzz\n", encoding="utf-8")
-    invoke("vocab", "build", str(tmp_path / "c.txt"), "--no-lower", "-o", str(vocab))
-    r = invoke("embed", "--vocab", str(vocab), "--vectors", "6B.50d", "--json")
+    invoke("vocab", "build", str(tmp_path / "c.txt"), "--no-lower", "-o", str(vocab), check=True)
+    r = invoke("embed", "--vocab", str(vocab), "--vectors", "6B.50d", "--json", check=True)
     assert r.stderr.splitlines() == [
         "rnncli: warning: 5 vocabulary entries not in GloVe 6B.50d, given zero rows "
         "(--missing zeros): <pad>, <unk>, King, Queen, zzz",
         "rnncli: warning: 6B.50d is lowercase: King -> king, Queen -> queen are in it "
         "(build the vocabulary with --lower)",
     ]
-    r = invoke("embed", "King", "--vectors", "6B.50d")
+    r = invoke("embed", "King", "--vectors", "6B.50d", check=True)
     assert r.stderr.splitlines()[1].endswith("King -> king is in it (type it in lowercase)")
 
 
 def test_embed_vectors_cased_set_gets_no_lowercase_hint(cache):
     make_glove_text_set(cache, {"king": [1.0, 2.0]}, name="840B.300d")
-    r = invoke("embed", "King", "--vectors", "840B.300d")
+    r = invoke("embed", "King", "--vectors", "840B.300d", check=True)
     assert r.stderr == (
         "rnncli: warning: 1 word not in GloVe 840B.300d, given zero rows (--missing zeros): King\n"
     )
 
 
 def test_embed_vectors_with_every_word_found_is_quiet(cache):
-    assert invoke("embed", "king", "queen", "--vectors", "6B.50d").stderr == ""
+    assert invoke("embed", "king", "queen", "--vectors", "6B.50d", check=True).stderr == ""
 
 
 def test_embed_table_of_an_empty_vocabulary():
@@ -303,11 +279,20 @@ def test_embed_table_of_an_empty_vocabulary():
 
 def test_inspect_text_stages_trace_and_diagram_keep_markup_tokens(tmp_path, corpus):
     vocab = tmp_path / "v.json"
-    invoke("vocab", "build", str(corpus), "--tokenizer", "whitespace", "-o", str(vocab))
+    invoke("vocab", "build", str(corpus), "--tokenizer", "whitespace", "-o", str(vocab), check=True)
     save = tmp_path / "[red]i.html"
     text = "[bold]x [/] a[at]b [green]q"
     r = invoke(
-        "inspect", "--text", text, "--vocab", str(vocab), "--hidden", "3", "--save", str(save)
+        "inspect",
+        "--text",
+        text,
+        "--vocab",
+        str(vocab),
+        "--hidden",
+        "3",
+        "--save",
+        str(save),
+        check=True,
     )
     out = r.stdout
     assert f"│ {text} │ {text} │" in out  # text → tokens → ids
@@ -323,6 +308,6 @@ def test_inspect_text_stages_trace_and_diagram_keep_markup_tokens(tmp_path, corp
 
 def test_inspect_save_says_where_on_stderr(tmp_path):
     save = tmp_path / "out.svg"
-    r = invoke("inspect", "--device", "meta", "--save", str(save))
+    r = invoke("inspect", "--device", "meta", "--save", str(save), check=True)
     assert r.stderr == f"saved the tables to {save}\n"
     assert "saved" not in r.stdout and save.read_text(encoding="utf-8").startswith("<svg")

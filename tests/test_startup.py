@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import REPO, command_paths, imported_modules
+from helpers.cli import REPO, command_paths, imported_modules
 
 from rnncli.cli.app import app
 

@@ -330,3 +330,13 @@ def test_the_cut_is_recorded_exactly_and_survives_the_file(counts, min_freq, max
     assert vocab.stats.cut == len(expected)
     again = Vocab.from_dict(json.loads(json.dumps(vocab.to_dict())))
     assert again.stats.cut == vocab.stats.cut
+
+
+def test_cut_tokens_counts_the_rare_tokens_without_specials():
+    """What the Zipf plot marks as cut: distinct tokens of the text without an index."""
+    counts = Counter(["a"] * 3 + ["b"] * 2 + ["c", "d"] + ["<pad>"] * 3)
+    assert Vocab.from_counts(counts).cut_tokens == 0
+    assert Vocab.from_counts(counts, min_freq=2).cut_tokens == 2  # c and d, not <pad>
+    assert Vocab.from_counts(counts, max_size=1).cut_tokens == 3  # b, c, d
+    assert Vocab.from_counts(counts, max_size=3).cut_tokens == 1  # d
+    assert Vocab.from_counts(counts, max_size=4).cut_tokens == 0

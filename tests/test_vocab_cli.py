@@ -6,18 +6,9 @@ import json
 
 import pytest
 import torch
-from conftest import imported_modules, run_rnncli
-from typer.testing import CliRunner
-
-from rnncli.cli.app import app
-
-runner = CliRunner()
+from helpers.cli import imported_modules, invoke, run_rnncli
 
 CORPUS = "The cat sat on the mat.\nThe dog sat on the log!\nA cat and a dog.\n"
-
-
-def invoke(*args: str, input: str | None = None):
-    return runner.invoke(app, list(args), input=input)
 
 
 @pytest.fixture

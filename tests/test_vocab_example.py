@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import torch
-from conftest import REPO
+from helpers.cli import REPO
 
 
 def test_vocab_and_embed_example(tmp_path):

@@ -4,21 +4,17 @@ makes itself, its errors, and that it still never imports torch."""
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import imported_modules, run_rnncli
-from typer.testing import CliRunner
+from helpers.cli import imported_modules, invoke, run_rnncli
 
-from rnncli.cli.app import app
 from rnncli.glove.coverage import glove_coverage
 from rnncli.glove.store import import_arrays, open_store
 from rnncli.text.vocab import Vocab
 
-runner = CliRunner()
 GLOVE_WORDS = ["the", "cat", "sat", "on", "mat", "a", "dog", "ran", "king"]
 CORPUS = (
     "the cat sat on the mat\n"
@@ -29,12 +25,11 @@ CORPUS = (
 
 
 @pytest.fixture
-def cache() -> Path:
-    root = Path(os.environ["RNNCLI_CACHE_DIR"])
+def cache(cache_dir: Path) -> Path:
     rng = np.random.default_rng(0)
     matrix = rng.standard_normal((len(GLOVE_WORDS), 50)).astype(np.float32)
-    import_arrays("6B.50d", GLOVE_WORDS, matrix, root)
-    return root
+    import_arrays("6B.50d", GLOVE_WORDS, matrix, cache_dir)
+    return cache_dir
 
 
 @pytest.fixture
@@ -42,10 +37,6 @@ def corpus(tmp_path) -> Path:
     path = tmp_path / "corpus.txt"
     path.write_text(CORPUS, encoding="utf-8")
     return path
-
-
-def invoke(*args: str, input: str | None = None):
-    return runner.invoke(app, list(args), input=input)
 
 
 def expected_coverage(min_freq: int = 1) -> dict:

@@ -10,6 +10,8 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from rnncli.sizes import format_bytes
+
 if TYPE_CHECKING:  # pragma: no cover
     from rnncli.glove.query import (
         AnalogyReport,
@@ -18,16 +20,6 @@ if TYPE_CHECKING:  # pragma: no cover
         VectorsReport,
     )
     from rnncli.glove.store import ImportReport, SetListReport
-
-
-def human_bytes(n: int) -> str:
-    """1.2 MB style, decimal units like the download bars."""
-    size = float(n)
-    for unit in ("B", "kB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    return f"{size:.1f} GB"  # pragma: no cover
 
 
 def render_list(report: SetListReport, console: Console) -> None:
@@ -47,7 +39,7 @@ def render_list(report: SetListReport, console: Console) -> None:
             f"{s.vocab_size:,}",
             str(s.dim),
             Text("yes", style="green") if s.cached else Text("no", style="dim"),
-            human_bytes(s.bytes_on_disk) if s.bytes_on_disk is not None else "",
+            format_bytes(s.bytes_on_disk) if s.bytes_on_disk is not None else "",
         )
     console.print(table)
     for info in report.extra:
@@ -132,7 +124,7 @@ def render_import(report: ImportReport, console: Console) -> None:
     for label, count in dropped:
         if count:
             table.add_row(label, f"{count:,}")
-    table.add_row("on disk", human_bytes(report.bytes_on_disk))
+    table.add_row("on disk", format_bytes(report.bytes_on_disk))
     table.add_row("time", f"{report.seconds:.1f} s")
     table.add_row("cache", Text(report.path))
     console.print(table)

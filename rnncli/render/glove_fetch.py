@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from rnncli.glove.fetch import FetchReport
+from rnncli.sizes import format_bytes
 
 _SOURCES = {
     "cache": "already in the cache",
@@ -36,10 +37,9 @@ def _find(data: Optional[dict[str, Any]], key: str) -> Any:
 def _size(count: Optional[int]) -> str:
     if count is None:
         return "unknown size"
-    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
-        if count >= scale:
-            return f"{count / scale:.1f} {unit} ({count:,} bytes)"
-    return f"{count:,} bytes"
+    if count < 1000:
+        return f"{count:,} bytes"
+    return f"{format_bytes(count)} ({count:,} bytes)"
 
 
 def _checks(report: FetchReport) -> list[str]:

@@ -7,7 +7,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from rnncli.rnn.report import InspectReport, format_bytes
+from rnncli.rnn.report import InspectReport
+from rnncli.sizes import format_bytes
 
 
 def _shape(shape: tuple[int, ...]) -> str:
@@ -152,17 +153,14 @@ def _cost_table(report: InspectReport) -> Table:
     table.add_column("amount", justify="right", no_wrap=True)
     table.add_column("how", style="dim")
     if report.pack and report.text is not None:
-        pairs = sum(report.text.batch.lengths)
-        steps = f"{pairs} real (step, sequence) pairs"
+        steps = f"{cost.pairs} real (step, sequence) pairs"
     else:
-        pairs = run.seq_len * run.batch
         steps = f"{run.seq_len} steps × batch {run.batch}"
-    rnn_macs = cost.macs - cost.output_macs
     if len(cost.layers) > 1:
         for layer in cost.layers:
             table.add_row(f"MACs layer {layer.layer}", _count(layer.macs), steps)
     if cost.output_macs:
-        table.add_row("MACs recurrence", _count(rnn_macs), steps)
+        table.add_row("MACs recurrence", _count(cost.recurrence_macs), steps)
         table.add_row(
             "MACs output layer",
             _count(cost.output_macs),
@@ -171,7 +169,7 @@ def _cost_table(report: InspectReport) -> Table:
     table.add_row(
         "multiply-accumulates",
         _count(cost.macs),
-        f"{steps} × {_count(rnn_macs // pairs)} weight-matrix elements"
+        f"{steps} × {_count(cost.macs_per_pair)} weight-matrix elements"
         + (" + output layer" if cost.output_macs else ""),
     )
     table.add_row("parameters", format_bytes(cost.parameter_bytes), f"{run.dtype}")

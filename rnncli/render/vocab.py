@@ -144,30 +144,6 @@ def _count_at(profile: list[list[int]], rank: float) -> float:
     return float(profile[-1][1])
 
 
-def cut_tokens(vocab) -> int:
-    """How many distinct tokens of the text ``--min-freq``/``--max-size`` removed.
-
-    Recorded in the vocabulary when it is built. A file from before that is estimated: not
-    ``distinct - kept``, since the stats count every distinct token of the text, a literal
-    ``<pad>`` or ``<unk>`` in it too, and a special is never "kept" (it has its own index); the
-    running count of the specials other than unk (``covered`` minus the kept counts) is taken
-    off, but a literal unk token in a text that was also cut counts as one cut token.
-    """
-    s = vocab.stats
-    if s.cut is not None:  # recorded at build time (files from before it was: estimated below)
-        return s.cut
-    capped = vocab.max_size is not None and vocab.kept >= vocab.max_size
-    if vocab.min_freq <= 1 and not capped:
-        return 0  # neither rule can have removed anything
-    if s.tokens - s.covered <= 0:
-        return 0  # every running token has its own index: nothing was cut
-    if not capped and s.profile and s.profile[-1][1] >= vocab.min_freq:
-        return 0  # the rarest token of the text reaches --min-freq
-    in_text = s.covered - sum(vocab.counts)  # running count of the non-unk specials in the text
-    others = sum(1 for t in vocab.specials if t != vocab.unk)
-    return max(0, s.distinct - vocab.kept - min(others, max(0, in_text)))
-
-
 def _tokens(n: int) -> str:
     return f"{n:,} rarer token" + ("" if n == 1 else "s")
 
@@ -183,7 +159,7 @@ def zipf_plot(summary: VocabSummary, width: int = 60, height: int = PLOT_HEIGHT)
     max_count = max(c for _, c in profile)
     span_x = _log(max_rank) or 1.0
     span_y = _log(max_count) or 1.0
-    cut = cut_tokens(v)
+    cut = v.cut_tokens
     cut_rank = max_rank - cut  # ranks above this were not kept
     grid = [[" "] * width for _ in range(height)]
     styles: list[list[str]] = [[""] * width for _ in range(height)]
@@ -231,7 +207,7 @@ def zipf_plot(summary: VocabSummary, width: int = 60, height: int = PLOT_HEIGHT)
     text.append(" " * (label_width + 2) + left + right.rjust(width - len(left)) + "\n")
     if cut > 0:
         reasons = []
-        if v.max_size is not None and v.kept >= v.max_size:
+        if v.capped:
             reasons.append(f"--max-size {v.max_size:,}")
         if v.min_freq > 1:
             reasons.append(f"--min-freq {v.min_freq}")

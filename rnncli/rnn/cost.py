@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Optional
 
+from rnncli.dataclass_dict import fields_dict
 from rnncli.rnn.parameters import ParameterInfo
 from rnncli.rnn.spec import ModelSpec, RunSpec
 from rnncli.rnn.tensors import TensorInfo
@@ -36,13 +37,7 @@ class LayerCost:
         return self.input_macs + self.recurrent_macs + self.projection_macs
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "layer": self.layer,
-            "input_macs": self.input_macs,
-            "recurrent_macs": self.recurrent_macs,
-            "projection_macs": self.projection_macs,
-            "macs": self.macs,
-        }
+        return {**fields_dict(self), "macs": self.macs}
 
 
 @dataclass(frozen=True)
@@ -52,10 +47,21 @@ class Cost:
     macs: int
     layers: tuple[LayerCost, ...]
     output_macs: int  # the output layer y_t = h_t·W_hyᵀ + b_y, if any
+    pairs: int  # (step, sequence) pairs computed: seq_len × batch, or the sum of packed lengths
     parameter_bytes: int
     tensor_bytes: int  # input, states and output, as in the tensor table, each at its dtype
     workspace_bytes: int  # lower layers' outputs and one layer's gate pre-activations
     dtype_bytes: int
+
+    @property
+    def recurrence_macs(self) -> int:
+        """The recurrent layers' MACs, the output layer's left out."""
+        return self.macs - self.output_macs
+
+    @property
+    def macs_per_pair(self) -> int:
+        """Weight-matrix elements of the recurrence: its MACs for one (step, sequence) pair."""
+        return self.recurrence_macs // self.pairs if self.pairs else 0
 
     @property
     def activation_bytes(self) -> int:
@@ -115,6 +121,7 @@ def forward_cost(
         macs=sum(layer.macs for layer in layers) + output_macs,
         layers=layers,
         output_macs=output_macs,
+        pairs=rnn_steps,
         parameter_bytes=parameter_elements * size,
         tensor_bytes=sum(t.nbytes for t in tensors.values()),
         workspace_bytes=(between_layers + gates) * size,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from rnncli.dataclass_dict import fields_dict
 from rnncli.rnn.spec import ModelSpec, RunSpec
 
 
@@ -21,7 +22,7 @@ class Symbol:
     source: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "shape": self.shape, "source": self.source}
+        return fields_dict(self)
 
 
 @dataclass(frozen=True)
@@ -34,12 +35,7 @@ class Recurrence:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "cell": self.cell,
-            "equations": list(self.equations),
-            "symbols": [s.to_dict() for s in self.symbols],
-            "notes": list(self.notes),
-        }
+        return fields_dict(self)
 
 
 def _affine(x: str, w: str, b: str, bias: bool) -> str:

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from rnncli.dataclass_dict import fields_dict
 from rnncli.rnn.spec import ModelSpec
 
 _NAME = re.compile(r"^(weight|bias)_(ih|hh|hr)_l(\d+)(_reverse)?$")
@@ -24,7 +25,7 @@ class Dim:
     size: int
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "size": self.size}
+        return fields_dict(self)
 
 
 @dataclass(frozen=True)
@@ -46,16 +47,7 @@ class ParameterInfo:
         return " × ".join(d.name for d in self.dims)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "shape": list(self.shape),
-            "numel": self.numel,
-            "trainable": self.trainable,
-            "layer": self.layer,
-            "direction": self.direction,
-            "dims": [d.to_dict() for d in self.dims],
-            "role": self.role,
-        }
+        return fields_dict(self)
 
 
 def explain_parameter(

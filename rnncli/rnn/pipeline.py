@@ -29,11 +29,12 @@ from rnncli.rnn.cost import Cost, forward_cost
 from rnncli.rnn.equations import recurrence
 from rnncli.rnn.meta_shapes import meta_shapes
 from rnncli.rnn.parameters import ParameterInfo, explain_parameters
-from rnncli.rnn.report import InspectReport, format_bytes
+from rnncli.rnn.report import InspectReport
 from rnncli.rnn.spec import ModelSpec, RunSpec
 from rnncli.rnn.tensors import TensorInfo, describe_tensors, planned_tensors, tensor_notes
 from rnncli.rnn.trace import Trace, build_trace
 from rnncli.rnn.unroll import VerifyResult, verify, verify_packed
+from rnncli.sizes import format_bytes
 
 if TYPE_CHECKING:  # only annotations: random runs never load the text modules
     from rnncli.rnn.request import InspectRequest

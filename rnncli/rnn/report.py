@@ -118,12 +118,3 @@ def inspect_rnn(
         available_bytes=available_bytes,
     )
     return run_inspection(state)
-
-
-def format_bytes(n: float) -> str:
-    """``2.4 kB``-style sizes with decimal units, as disk and memory tools print them."""
-    for unit in ("B", "kB", "MB", "GB", "TB", "PB"):
-        if abs(n) < 1000 or unit == "PB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000
-    raise AssertionError("unreachable")

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Optional
 
+from rnncli.dataclass_dict import fields_dict
 from rnncli.rnn.parameters import Dim
 from rnncli.rnn.spec import ELEMENT_BYTES, ModelSpec, RunSpec
 
@@ -42,13 +43,7 @@ class TensorInfo:
         return "[" + ", ".join(f"{d.name}={d.size}" for d in self.dims) + "]"
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "shape": list(self.shape),
-            "dims": [d.to_dict() for d in self.dims],
-            "role": self.role,
-            "dtype": self.dtype,
-        }
+        return fields_dict(self)
 
 
 def expected_dims(

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Optional
 
+from rnncli.dataclass_dict import fields_dict
 from rnncli.errors import UsageError
 from rnncli.text.tokenize import tokenize
 from rnncli.text.vocab import Vocab
@@ -28,7 +29,7 @@ class TextSequence:
     unknown: tuple[str, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "tokens": list(self.tokens), "ids": list(self.ids)}
+        return fields_dict(self, omit=("unknown",))  # the batch lists unknown tokens once
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional
 
+from rnncli.dataclass_dict import fields_dict
+
 
 @dataclass(frozen=True)
 class Trace:
@@ -27,13 +29,7 @@ class Trace:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "tokens": self.tokens,
-            "values": self.values,
-            "directions": list(self.directions),
-            "packed": self.packed,
-            "scale": self.scale,
-        }
+        return {**fields_dict(self), "scale": self.scale}
 
 
 def build_trace(

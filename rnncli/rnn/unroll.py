@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional
 
+from rnncli.dataclass_dict import fields_dict
 from rnncli.rnn.spec import ModelSpec
 
 #: Largest absolute difference accepted between torch and the unrolled recurrence, per dtype,
@@ -33,13 +34,7 @@ class VerifyResult:
     steps: int
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "max_abs_error": self.max_abs_error,
-            "atol": self.atol,
-            "rtol": self.rtol,
-            "passed": self.passed,
-            "steps": self.steps,
-        }
+        return fields_dict(self)
 
 
 def unroll(spec: ModelSpec, module: Any, x: Any, h0: Any, c0: Optional[Any] = None):

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Optional, Union
 
 from rnncli.atomic import atomic_write
+from rnncli.dataclass_dict import fields_dict
 from rnncli.errors import RnncliError, UsageError
 from rnncli.text.corpus import CorpusCounts, ProgressCallback, count_tokens
 from rnncli.text.tokenize import default_lower, tokenize, tokenizer_name
@@ -93,17 +94,7 @@ class VocabStats:
         return self.covered / self.tokens if self.tokens else 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "files": list(self.files),
-            "lines": self.lines,
-            "tokens": self.tokens,
-            "distinct": self.distinct,
-            "covered": self.covered,
-            "singletons": self.singletons,
-            "bytes": self.bytes,
-            "profile": [list(p) for p in self.profile],
-            "cut": self.cut,
-        }
+        return fields_dict(self)
 
 
 @dataclass
@@ -158,6 +149,34 @@ class Vocab:
     def kept(self) -> int:
         """Tokens kept from the corpus (entries that are not specials)."""
         return len(self.itos) - len(self.specials)
+
+    @property
+    def capped(self) -> bool:
+        """Whether ``max_size`` limited the kept tokens (the vocabulary is full)."""
+        return self.max_size is not None and self.kept >= self.max_size
+
+    @property
+    def cut_tokens(self) -> int:
+        """How many distinct tokens of the text ``--min-freq``/``--max-size`` removed.
+
+        Recorded in the vocabulary when it is built. A file from before that is estimated: not
+        ``distinct - kept``, since the stats count every distinct token of the text, a literal
+        ``<pad>`` or ``<unk>`` in it too, and a special is never "kept" (it has its own index);
+        the running count of the specials other than unk (``covered`` minus the kept counts) is
+        taken off, but a literal unk token in a text that was also cut counts as one cut token.
+        """
+        s = self.stats
+        if s.cut is not None:  # recorded at build time (files from before it was: estimated below)
+            return s.cut
+        if self.min_freq <= 1 and not self.capped:
+            return 0  # neither rule can have removed anything
+        if s.tokens - s.covered <= 0:
+            return 0  # every running token has its own index: nothing was cut
+        if not self.capped and s.profile and s.profile[-1][1] >= self.min_freq:
+            return 0  # the rarest token of the text reaches --min-freq
+        in_text = s.covered - sum(self.counts)  # running count of the non-unk specials in the text
+        others = sum(1 for t in self.specials if t != self.unk)
+        return max(0, s.distinct - self.kept - min(others, max(0, in_text)))
 
     def top(self, n: int) -> list[tuple[int, str, int]]:
         """``(index, token, count)`` of the ``n`` most frequent non-special tokens."""
