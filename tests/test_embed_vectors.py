@@ -19,7 +19,8 @@ from rnncli.cli.app import app
 from rnncli.embedding import embed_words, load_embedding
 from rnncli.errors import RnncliError, UsageError
 from rnncli.glove.pretrained import MIN_SPREAD_ROWS, glove_rows, open_vectors
-from rnncli.glove.store import import_arrays, open_store
+from rnncli.glove.set_import import import_arrays
+from rnncli.glove.store import open_store
 from rnncli.text.vocab import Vocab
 
 runner = CliRunner()

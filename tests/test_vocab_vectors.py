@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 
 from rnncli.cli.app import app
 from rnncli.glove.coverage import glove_coverage
-from rnncli.glove.store import import_arrays, open_store
+from rnncli.glove.set_import import import_arrays
+from rnncli.glove.store import open_store
 from rnncli.text.vocab import Vocab
 
 runner = CliRunner()

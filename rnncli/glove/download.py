@@ -28,13 +28,14 @@ import urllib.error
 import urllib.request
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Optional
 
 from rnncli import __version__
 from rnncli.errors import RnncliError
 from rnncli.glove.archive import looks_like_html
+from rnncli.glove.report_json import report_json
 
 #: ``progress(done, total)``: bytes of the archive on disk so far, and its size when known.
 DownloadProgress = Callable[[int, Optional[int]], None]
@@ -58,7 +59,7 @@ class SourceAttempt:
     outcome: str  #: ``ok``, or what went wrong (``HTTP 404 Not Found``, ``unreachable: ...``)
 
     def to_dict(self) -> dict:
-        return {"url": self.url, "outcome": self.outcome}
+        return asdict(self)
 
 
 @dataclass
@@ -80,21 +81,7 @@ class DownloadReport:
     resumes: int = 0  #: dropped connections continued with a Range request during this call
 
     def to_dict(self) -> dict:
-        return {
-            "url": self.url,
-            "path": self.path,
-            "bytes": self.bytes,
-            "resumed_from": self.resumed_from,
-            "seconds": round(self.seconds, 3),
-            "sha1": self.sha1,
-            "expected_sha1": self.expected_sha1,
-            "expected_bytes": self.expected_bytes,
-            "size_verified": self.size_verified,
-            "sha1_verified": self.sha1_verified,
-            "zip_verified": self.zip_verified,
-            "attempts": [attempt.to_dict() for attempt in self.attempts],
-            "resumes": self.resumes,
-        }
+        return report_json(self, values={"seconds": round(self.seconds, 3)})
 
 
 class DownloadError(RnncliError):
