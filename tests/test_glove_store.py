@@ -17,7 +17,6 @@ from rnncli.errors import RnncliError
 from rnncli.glove.set_import import import_arrays, import_text
 from rnncli.glove.set_listing import cached_sets, list_sets
 from rnncli.glove.store import open_store
-from rnncli.glove.word_table import build_table
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -61,18 +60,6 @@ def test_rows_for_is_one_gather_with_missing_listed(tmp_path):
     assert missing == ["nope", "zzz"]
     idx = s.indices(words)
     assert np.array_equal(idx, np.arange(len(words)))
-
-
-def test_hash_table_finds_every_key_even_with_collisions():
-    hashes = np.array([5, 5, 5, 6, 21, 37, 5], dtype=np.uint32)  # all land near slot 5
-    table = build_table(hashes)
-    mask = table.size - 1
-    for row, h in enumerate(hashes.tolist()):
-        slot = h & mask
-        while table[slot] != row:
-            assert table[slot] >= 0
-            slot = (slot + 1) & mask
-    assert sorted(table[table >= 0].tolist()) == list(range(7))
 
 
 def test_import_arrays_keeps_first_duplicate(tmp_path):
