@@ -30,7 +30,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from rnncli import __version__
 from rnncli.errors import RnncliError
@@ -218,12 +218,71 @@ def _content_range_start(value: Optional[str]) -> Optional[int]:
         return None
 
 
-def _set_read_timeout(response: http.client.HTTPResponse, seconds: float) -> None:
-    # urlopen's timeout covers the connect; reads may wait longer on a slow mirror.
-    sock = getattr(getattr(getattr(response, "fp", None), "raw", None), "_sock", None)
-    if sock is not None:
-        with contextlib.suppress(OSError):
-            sock.settimeout(seconds)
+class _ReadTimeout:
+    """A connection whose socket waits ``read_timeout`` for each read once it is connected.
+
+    ``urlopen``'s one ``timeout`` is used for the connect and for every read; a mirror may be
+    slow to send while one that cannot be reached should fail fast (``CONNECT_TIMEOUT``). The
+    connection sets its own socket's timeout after connecting (``HTTPConnection.sock``), and
+    the handlers below hand this class to urllib's ``do_open``, the hook urllib's own handlers
+    use, so proxies, redirects and TLS stay urllib's.
+    """
+
+    def __init__(self, *args: Any, read_timeout: Optional[float] = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        self.read_timeout = read_timeout
+
+    def connect(self) -> None:
+        super().connect()  # type: ignore[misc]
+        if self.read_timeout is not None:
+            self.sock.settimeout(self.read_timeout)  # type: ignore[attr-defined]
+
+
+class _HTTPConnection(_ReadTimeout, http.client.HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_ReadTimeout, http.client.HTTPSConnection):
+    pass
+
+
+class _HTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, read_timeout: float) -> None:
+        super().__init__()
+        self.read_timeout = read_timeout
+
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_HTTPConnection, req, read_timeout=self.read_timeout)
+
+
+class _HTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, read_timeout: float) -> None:
+        super().__init__()
+        self.read_timeout = read_timeout
+
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        # No context: http.client's default one, as urlopen's own handler gives.
+        return self.do_open(_HTTPSConnection, req, read_timeout=self.read_timeout)
+
+
+def _has_connection_hook() -> bool:
+    """Whether urllib's handlers open connections through ``do_open`` (every CPython 3 does)."""
+    return callable(getattr(urllib.request.AbstractHTTPHandler, "do_open", None))
+
+
+def _open(
+    request: urllib.request.Request, connect_timeout: float, read_timeout: float
+) -> http.client.HTTPResponse:
+    """``urlopen`` with a connect timeout and a (longer) read timeout.
+
+    Should a Python ever lack the ``do_open`` hook, this is plain ``urlopen`` with the connect
+    timeout for the reads too: a slow mirror then counts as a dropped connection and the
+    download resumes with a Range request, slower but never broken.
+    """
+    if not _has_connection_hook():
+        return urllib.request.urlopen(request, timeout=connect_timeout)
+    opener = urllib.request.build_opener(_HTTPHandler(read_timeout), _HTTPSHandler(read_timeout))
+    return opener.open(request, timeout=connect_timeout)
 
 
 def _transfer(
@@ -249,7 +308,7 @@ def _transfer(
         headers["Range"] = f"bytes={offset}-"
     request = urllib.request.Request(url, headers=headers)
     try:
-        response = urllib.request.urlopen(request, timeout=connect_timeout)
+        response = _open(request, connect_timeout, read_timeout)
     except urllib.error.HTTPError as exc:
         exc.close()
         if exc.code == 416 and offset:
@@ -269,7 +328,6 @@ def _transfer(
     except OSError as exc:
         raise _Unreachable(_describe_reason(exc)) from None
     with response:
-        _set_read_timeout(response, read_timeout)
         length_header = response.headers.get("Content-Length")
         length = int(length_header) if length_header and length_header.isdigit() else None
         if offset and response.status == 206:
