@@ -118,7 +118,7 @@ FLOOR = "pass"
 LOCK_TODAY = """
 from pathlib import Path
 import sys
-from rnncli.glove.download import archive_lock
+from rnncli.glove.archive_lock import archive_lock
 with archive_lock(Path(sys.argv[1]) / "glove.6B.zip"):
     pass
 """
@@ -233,7 +233,7 @@ def lock_cycles(folder: Path, n: int = 500) -> tuple[float, float, bool, bool]:
     """Microseconds per acquire+release, and whether a lock file is left behind, for each."""
     from filelock import FileLock
 
-    from rnncli.glove.download import archive_lock
+    from rnncli.glove.archive_lock import archive_lock
 
     target = folder / "glove.6B.zip"
     started = time.perf_counter()

@@ -476,7 +476,7 @@ def test_a_failed_offline_fetch_leaves_no_lock_file(tmp_path, monkeypatch):
 
 def test_archive_lock_excludes_while_lock_files_come_and_go(tmp_path):
     """Each holder removes the lock file; waiters that locked a removed file must start over."""
-    from rnncli.glove.download import archive_lock
+    from rnncli.glove.archive_lock import archive_lock
 
     target = tmp_path / "downloads" / "glove.6B.zip"
     inside, overlaps, entries = [0], [], []

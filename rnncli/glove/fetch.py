@@ -29,7 +29,8 @@ from rnncli.cache import resolve_cache_dir
 from rnncli.errors import RnncliError, UsageError
 from rnncli.glove import catalog
 from rnncli.glove.archive import ArchiveError, check_readable, open_source
-from rnncli.glove.download import DownloadReport, archive_lock, download, downloads_dir
+from rnncli.glove.archive_lock import archive_lock
+from rnncli.glove.download import DownloadReport, download, downloads_dir
 from rnncli.glove.parse import ParseStats
 from rnncli.glove.report_json import report_json
 from rnncli.glove.set_layout import folder_bytes
