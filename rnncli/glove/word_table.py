@@ -17,10 +17,11 @@ So :func:`find_row` (walk until the token or an empty slot) is exact, and lookin
 touches a handful of pages: one slot or two, one offset pair, one token; the vocabulary is never
 read whole. The table is hand-written because it measurably wins over what the standard library
 offers (``benchmarks/glove_formats.py``, 400,000 words): a fresh process finds one word as fast
-as with a ``sqlite3`` index, but sqlite3 takes about 8 times longer to build the index (2.0 s
-against 0.25 s, a large part of an import) and 3 times longer to find a vocabulary's rows at
-once (0.44 s against 0.13 s for 100,000 words); a dict built from ``words.bin`` reads the whole
-vocabulary at every start (0.2 s of CPU and 80 MB against 0.04 s and 15 MB).
+as with a ``sqlite3`` index, but sqlite3 takes 8 times longer to build the index (0.91 s
+against 0.12 s, a large part of an import) and 3.5 times longer to find a vocabulary's rows at
+once (0.21 s against 0.06 s for 100,000 words, through a temporary table); a dict built from
+``words.bin`` reads the whole vocabulary at every start (0.19 s of CPU and 80 MB against 0.034 s
+and 13 MB).
 """
 
 from __future__ import annotations
