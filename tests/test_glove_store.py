@@ -184,6 +184,18 @@ def test_broken_meta_is_detected(tmp_path):
         open_store("6B.50d", tmp_path)
 
 
+def test_a_cache_of_another_format_version_is_refused_with_the_fetch_command(tmp_path):
+    _, _, data = _text()
+    import_text("6B.50d", io.BytesIO(data), tmp_path, dim=4)
+    meta_path = tmp_path / "glove" / "6B.50d" / "meta.json"
+    meta = json.loads(meta_path.read_text())
+    assert meta["format"] == 1  # the format of every cache written so far
+    meta["format"] = 2
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(RnncliError, match=r"run `rnncli glove fetch 6B.50d` again to rebuild it"):
+        open_store("6B.50d", tmp_path)
+
+
 def test_listing_reports_size_on_disk(tmp_path):
     _, _, data = _text()
     import_text("6B.50d", io.BytesIO(data), tmp_path, dim=4)

@@ -58,7 +58,8 @@ def checked_meta(name: str, path: Path) -> tuple[dict[str, Any], bool]:
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         files = meta["files"]
-        int(meta["dim"]), int(meta["count"])
+        for key in ("dim", "count"):
+            int(meta[key])  # present and a number, else the error below
         if meta.get("format") != FORMAT_VERSION or meta.get("name") != name:
             raise ValueError("format or name")
     except (ValueError, KeyError, TypeError, OSError) as exc:

@@ -1,8 +1,8 @@
 """The ``.npy`` file format, read without numpy: a word lookup must not pay numpy's import.
 
-numpy's own reader (``numpy.load(mmap_mode="r")``, ``numpy.lib.format.open_memmap``) costs the
-import of numpy, about 0.1 s, a third of a warm ``rnncli glove vector`` process (measured in
-``benchmarks/glove_formats.py``): :class:`NpyMap` parses the header itself and reads single
+numpy's own readers (``numpy.load(mmap_mode="r")``, ``numpy.lib.format.open_memmap``) cost the
+import of numpy, 0.11 s of CPU, as much as a whole warm ``rnncli glove vector`` process
+(``benchmarks/glove_formats.py``): :class:`NpyMap` parses the header itself and reads single
 values and rows through :mod:`struct`, and hands numpy a view of the same map when a vectorised
 query needs one. :func:`npy_header` writes the fixed-size header that lets a writer stream rows
 first and fill in the row count at the end; it is the very header ``numpy.save`` writes for
