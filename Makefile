@@ -44,6 +44,7 @@ bench: $(VENV)/.installed
 	$(PY) benchmarks/startup.py
 	$(PY) benchmarks/vocab_build.py
 	$(PY) benchmarks/glove.py
+	$(PY) benchmarks/glove_formats.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis .demo-cache

@@ -69,7 +69,7 @@ def write_synthetic_text(path: Path, rows: int, dim: int = 300) -> None:
 IMPORT_RNNCLI = """
 import sys
 from pathlib import Path
-from rnncli.glove.store import import_text
+from rnncli.glove.set_import import import_text
 with open(sys.argv[1], "rb") as f:
     r = import_text(sys.argv[2], f, Path(sys.argv[3]), dim=int(sys.argv[4]))
 print(r.count)

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from rnncli.embedding import embed_words, load_embedding
 from rnncli.errors import RnncliError, UsageError
 from rnncli.glove.pretrained import MIN_SPREAD_ROWS, glove_rows, open_vectors
-from rnncli.glove.store import import_arrays, open_store
+from rnncli.glove.set_import import import_arrays
+from rnncli.glove.store import open_store
 from rnncli.text.vocab import Vocab
 
 NAMED = ["the", "cat", "sat", "on", "mat", "king", "queen", "hello", "world", "."]

@@ -52,7 +52,7 @@ def test_sentences_through_gru_with_random_rows():
 def test_sentences_through_gru_with_glove_rows(cache_dir):
     import numpy as np
 
-    from rnncli.glove.store import import_arrays
+    from rnncli.glove.set_import import import_arrays
 
     words = ["the", "king", "spoke", "to", "people", "a", "queen"]
     rng = np.random.default_rng(0)

@@ -123,7 +123,7 @@ def test_vector_and_similarity_processes_need_no_numpy_and_give_exact_float32(tm
     import numpy as np
     from helpers.cli import imported_modules
 
-    from rnncli.glove.store import import_arrays
+    from rnncli.glove.set_import import import_arrays
 
     rng = np.random.default_rng(11)
     bits = rng.integers(0, 2**32, size=(3, 24), dtype=np.uint64).astype(np.uint32)

@@ -99,7 +99,7 @@ def test_fetch_downloads_verifies_and_imports(mirror, tmp_path):
     report = fetch("6B.50d", tmp_path, progress=lambda stage, done, total: stages.append(stage))
     assert report.source == "download" and report.words == len(WORDS)
     assert report.download.sha1_verified and report.download.size_verified
-    assert report.archive["member"] == "glove.6B.50d.txt" and report.archive["crc_checked"]
+    assert report.archive.member == "glove.6B.50d.txt" and report.archive.crc_checked
     assert stages[0] == "download" and stages[-1] == "import"
     assert not (downloads_dir(tmp_path) / "glove.6B.zip").exists()  # deleted after import
     assert stored_vector("hello", tmp_path) == expected("hello")
@@ -441,8 +441,8 @@ def test_json_of_an_already_cached_set_gives_its_words(tmp_path):
     # the same size as the import measured and `glove list` shows: meta.json included
     listed = json.loads(runner.invoke(app, ["glove", "list", "--json"]).stdout)
     (cached,) = [s for s in listed["sets"] if s["name"] == "6B.50d"]
-    assert data["imported"]["bytes_on_disk"] == first.imported["bytes_on_disk"]
-    assert cached["bytes_on_disk"] == first.imported["bytes_on_disk"]
+    assert data["imported"]["bytes_on_disk"] == first.imported.bytes_on_disk
+    assert cached["bytes_on_disk"] == first.imported.bytes_on_disk
     assert data["imported"]["dim"] == 50 and data["imported"]["source"] == str(source)
     assert data["imported"]["stats"]["rows"] == len(WORDS)
     table = runner.invoke(app, ["glove", "fetch", "6B.50d"]).stdout
@@ -474,7 +474,7 @@ def test_a_failed_offline_fetch_leaves_no_lock_file(tmp_path, monkeypatch):
 
 def test_archive_lock_excludes_while_lock_files_come_and_go(tmp_path):
     """Each holder removes the lock file; waiters that locked a removed file must start over."""
-    from rnncli.glove.download import archive_lock
+    from rnncli.glove.archive_lock import archive_lock
 
     target = tmp_path / "downloads" / "glove.6B.zip"
     inside, overlaps, entries = [0], [], []

@@ -158,9 +158,9 @@ def test_values_equal_python_float_then_float32(rows, fmt):
 
 # -- the vectorised number parser: bit-for-bit float() then float32, or it declines ---------------
 def _padded(fields: list[bytes]) -> bytes:
-    from rnncli.glove.parse import _PAD
+    from rnncli.glove.decimal_parse import PAD
 
-    return bytes(_PAD) + b" ".join(fields) + bytes(_PAD)
+    return bytes(PAD) + b" ".join(fields) + bytes(PAD)
 
 
 def _exact(fields: list[bytes]):
@@ -189,9 +189,9 @@ _decimal = st.builds(
 @given(st.lists(_decimal, min_size=1, max_size=60))
 def test_fast_decimal_equals_float_then_float32(fields):
     """Signs, no dot, a bare dot, long integer or fraction parts: the same bits as float()."""
-    from rnncli.glove.parse import _fast_decimal
+    from rnncli.glove.decimal_parse import fast_decimal
 
-    got = _fast_decimal(_padded(fields), len(fields))
+    got = fast_decimal(_padded(fields), len(fields))
     expected = _exact(fields)
     assert got is not None  # these all fit the fast path (few long fields go through float())
     assert np.array_equal(got.view(np.uint32), expected.view(np.uint32))
@@ -200,10 +200,10 @@ def test_fast_decimal_equals_float_then_float32(fields):
 @settings(max_examples=60, deadline=None)
 @given(st.lists(_number, min_size=1, max_size=400), st.sampled_from(["%.5g", "%.6f", "%.8f"]))
 def test_fast_decimal_takes_glove_formatting(values, fmt):
-    from rnncli.glove.parse import _fast_decimal
+    from rnncli.glove.decimal_parse import fast_decimal
 
     fields = [(fmt % v).encode() for v in values]
-    got = _fast_decimal(_padded(fields), len(fields))
+    got = fast_decimal(_padded(fields), len(fields))
     assert got is not None
     assert np.array_equal(got.view(np.uint32), _exact(fields).view(np.uint32))
 
@@ -215,12 +215,12 @@ _junk_field = st.from_regex(rb"\A[0-9.+\-eE]{1,12}\Z")
 @given(st.lists(st.one_of(_decimal, _junk_field), min_size=1, max_size=30))
 def test_fast_and_numpy_parsers_never_accept_what_float_rejects(fields):
     """On any mix of numeric bytes: exact values, or None (then the exact slow path decides)."""
-    from rnncli.glove.parse import _fast_decimal, _numpy_decimal
+    from rnncli.glove.decimal_parse import fast_decimal, numpy_decimal
 
     expected = _exact(fields)
     for got in (
-        _fast_decimal(_padded(fields), len(fields)),
-        _numpy_decimal(b" ".join(fields), len(fields)),
+        fast_decimal(_padded(fields), len(fields)),
+        numpy_decimal(b" ".join(fields), len(fields)),
     ):
         if expected is None:
             assert got is None
@@ -284,11 +284,11 @@ _TOO_BIG = [b"1e39", b"-1e39", b"3.4028236e38", b"1" + b"0" * 39 + b".5"]
 
 @pytest.mark.parametrize("big", _TOO_BIG)
 def test_vectorised_parsers_decline_numbers_beyond_float32(big):
-    from rnncli.glove.parse import _fast_decimal, _numpy_decimal
+    from rnncli.glove.decimal_parse import fast_decimal, numpy_decimal
 
     fields = [b"0.5", big, b"-0.25"]
-    assert _fast_decimal(_padded(fields), 3) is None
-    assert _numpy_decimal(b" ".join(fields), 3) is None
+    assert fast_decimal(_padded(fields), 3) is None
+    assert numpy_decimal(b" ".join(fields), 3) is None
 
 
 def test_largest_float32_is_kept_on_both_paths():
@@ -302,10 +302,10 @@ def test_largest_float32_is_kept_on_both_paths():
 
 
 def _fast_or_numpy(fields):
-    from rnncli.glove.parse import _fast_decimal, _numpy_decimal
+    from rnncli.glove.decimal_parse import fast_decimal, numpy_decimal
 
-    got = _fast_decimal(_padded(fields), len(fields))
-    return got if got is not None else _numpy_decimal(b" ".join(fields), len(fields))
+    got = fast_decimal(_padded(fields), len(fields))
+    return got if got is not None else numpy_decimal(b" ".join(fields), len(fields))
 
 
 @pytest.mark.parametrize("big", _TOO_BIG)

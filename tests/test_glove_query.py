@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from rnncli.errors import UsageError
 from rnncli.glove import query
-from rnncli.glove.store import import_arrays, open_store
+from rnncli.glove.set_import import import_arrays
+from rnncli.glove.store import open_store
 
 
 @pytest.fixture

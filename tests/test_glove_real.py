@@ -13,7 +13,8 @@ pq = pytest.importorskip("pyarrow.parquet")
 
 @pytest.fixture(scope="module")
 def real(tmp_path_factory):
-    from rnncli.glove.store import import_arrays, open_store
+    from rnncli.glove.set_import import import_arrays
+    from rnncli.glove.store import open_store
 
     root = Path(kumo.ROOT)
     (npy,) = root.glob("*.npy")

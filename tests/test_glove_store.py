@@ -14,14 +14,9 @@ import numpy as np
 import pytest
 
 from rnncli.errors import RnncliError
-from rnncli.glove.store import (
-    build_table,
-    cached_sets,
-    import_arrays,
-    import_text,
-    list_sets,
-    open_store,
-)
+from rnncli.glove.set_import import import_arrays, import_text
+from rnncli.glove.set_listing import cached_sets, list_sets
+from rnncli.glove.store import open_store
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -67,22 +62,10 @@ def test_rows_for_is_one_gather_with_missing_listed(tmp_path):
     assert np.array_equal(idx, np.arange(len(words)))
 
 
-def test_hash_table_finds_every_key_even_with_collisions():
-    hashes = np.array([5, 5, 5, 6, 21, 37, 5], dtype=np.uint32)  # all land near slot 5
-    table = build_table(hashes)
-    mask = table.size - 1
-    for row, h in enumerate(hashes.tolist()):
-        slot = h & mask
-        while table[slot] != row:
-            assert table[slot] >= 0
-            slot = (slot + 1) & mask
-    assert sorted(table[table >= 0].tolist()) == list(range(7))
-
-
 def test_import_arrays_keeps_first_duplicate(tmp_path):
     m = np.arange(12, dtype=np.float32).reshape(4, 3)
     r = import_arrays("6B.50d", ["a", "b", "a", "c"], m, tmp_path, source="pkg")
-    assert r.count == 3 and r.stats["duplicates"] == 1
+    assert r.count == 3 and r.stats.duplicates == 1
     s = open_store("6B.50d", tmp_path)
     assert list(s.words) == ["a", "b", "c"]
     assert np.array_equal(s.vector("a"), m[0]) and np.array_equal(s.vector("c"), m[3])
@@ -124,7 +107,7 @@ def test_killed_import_leaves_old_state_and_is_cleaned_up(tmp_path):
         f"""
         import os, sys
         from pathlib import Path
-        from rnncli.glove.store import import_text
+        from rnncli.glove.set_import import import_text
         def lines():
             for i in range(100000):
                 if i == 5000:
@@ -148,7 +131,7 @@ def test_concurrent_imports_end_with_one_good_copy(tmp_path):
     script = textwrap.dedent(
         f"""
         from pathlib import Path
-        from rnncli.glove.store import import_text
+        from rnncli.glove.set_import import import_text
         with open({str(src)!r}, "rb") as f:
             import_text("6B.50d", f, Path({str(tmp_path / "c")!r}), dim=4)
         """
@@ -201,6 +184,18 @@ def test_broken_meta_is_detected(tmp_path):
         open_store("6B.50d", tmp_path)
 
 
+def test_a_cache_of_another_format_version_is_refused_with_the_fetch_command(tmp_path):
+    _, _, data = _text()
+    import_text("6B.50d", io.BytesIO(data), tmp_path, dim=4)
+    meta_path = tmp_path / "glove" / "6B.50d" / "meta.json"
+    meta = json.loads(meta_path.read_text())
+    assert meta["format"] == 1  # the format of every cache written so far
+    meta["format"] = 2
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(RnncliError, match=r"run `rnncli glove fetch 6B.50d` again to rebuild it"):
+        open_store("6B.50d", tmp_path)
+
+
 def test_listing_reports_size_on_disk(tmp_path):
     _, _, data = _text()
     import_text("6B.50d", io.BytesIO(data), tmp_path, dim=4)
@@ -222,7 +217,7 @@ def test_import_text_of_a_dirty_file_stores_the_kept_tokens_bytes(tmp_path):
     data = "".join(good).encode()
     data = data.replace(b"w30 ", b"\xff\xfe ")  # not UTF-8: skipped and counted
     r = import_text("dirty", io.BytesIO(data), tmp_path, dim=3)
-    assert r.stats["duplicates"] == 1 and r.stats["bad_utf8"] == 1
+    assert r.stats.duplicates == 1 and r.stats.bad_utf8 == 1
     s = open_store("dirty", tmp_path)
     words = list(s.words)
     assert len(words) == 2998 and "new york" in words and "ünïcode\u00a0x" in words

@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torchnlp.word_to_vector import GloVe
 
-from rnncli.glove.store import import_text, open_store
+from rnncli.glove.set_import import import_text
+from rnncli.glove.store import open_store
 from rnncli.glove.torchnlp_compat import write_torchnlp_cache
 
 

@@ -246,7 +246,7 @@ def test_save_writes_well_formed_files_with_tokens_and_shapes(tmp_path, suffix):
 def test_vectors_give_the_glove_rows_and_the_input_size(tmp_path):
     import numpy as np
 
-    from rnncli.glove.store import import_arrays
+    from rnncli.glove.set_import import import_arrays
 
     words = ["hello", "world", "the", "cat"]
     matrix = np.arange(len(words) * 50, dtype=np.float32).reshape(len(words), 50) / 100

@@ -16,7 +16,7 @@ from helpers.cli import invoke, run_rnncli
 
 from rnncli.embedding import build_weight, embed_words
 from rnncli.errors import UsageError
-from rnncli.glove.store import import_arrays
+from rnncli.glove.set_import import import_arrays
 from rnncli.rnn.spec import SEED_MAX, RunSpec, check_seed
 from rnncli.rnn.text_plan import DEFAULT_EMBED_DIM, plan_text
 

@@ -93,13 +93,15 @@ def test_glove_list_never_cuts_set_names(columns, monkeypatch):
     assert max(len(line) for line in r.stdout.splitlines()) <= columns
 
 
-def test_glove_import_summary_shows_the_path_as_text(tmp_path):
+def test_glove_fetch_summary_shows_names_and_paths_as_text(tmp_path):
     from rich.console import Console
 
-    from rnncli.glove.store import ImportReport
-    from rnncli.render.glove import render_import
+    from rnncli.glove.fetch import ArchiveRead, FetchReport
+    from rnncli.glove.parse import ParseStats
+    from rnncli.glove.set_import import ImportReport
+    from rnncli.render.glove_fetch import render_fetch
 
-    report = ImportReport(
+    imported = ImportReport(
         name="[red]mine",
         path=str(tmp_path / "[bold]cache"),
         dim=2,
@@ -107,12 +109,22 @@ def test_glove_import_summary_shows_the_path_as_text(tmp_path):
         bytes_on_disk=10,
         seconds=0.1,
         source="x",
-        stats={"lines": 1, "examples": ["[/] line 3"]},
+        stats=ParseStats(lines=2, rows=1, bad_lines=1, examples=["[/] line 3"]),
     )
-    console = Console(file=io.StringIO(), width=200)
-    render_import(report, console)
+    report = FetchReport(
+        name="[red]mine",
+        source="file",
+        origin=str(tmp_path / "[/]glove.zip"),
+        cache_dir=str(tmp_path / "[bold]cache"),
+        archive=ArchiveRead(str(tmp_path / "[/]glove.zip"), "zip", "[i]m.txt", 9, True),
+        imported=imported,
+    )
+    console = Console(file=io.StringIO(), width=300)
+    render_fetch(report, console)
     out = console.file.getvalue()
-    assert "GloVe [red]mine imported" in out and "[bold]cache" in out and "[/] line 3" in out
+    assert "GloVe [red]mine: ready" in out and "[bold]cache" in out
+    assert "[/]glove.zip → [i]m.txt (zip)" in out
+    assert "1 words × 2 dimensions" in out and "1 malformed lines skipped" in out
 
 
 # ---- vocab ---------------------------------------------------------------------------------

@@ -12,7 +12,8 @@ import pytest
 from helpers.cli import imported_modules, invoke, run_rnncli
 
 from rnncli.glove.coverage import glove_coverage
-from rnncli.glove.store import import_arrays, open_store
+from rnncli.glove.set_import import import_arrays
+from rnncli.glove.store import open_store
 from rnncli.text.vocab import Vocab
 
 GLOVE_WORDS = ["the", "cat", "sat", "on", "mat", "a", "dog", "ran", "king"]

@@ -58,7 +58,7 @@ def list_command(
 ) -> None:
     """The GloVe sets rnncli knows, and which are in the cache (with their size there)."""
     from rnncli.cache import resolve_cache_dir
-    from rnncli.glove.store import list_sets
+    from rnncli.glove.set_listing import list_sets
 
     _emit(list_sets(resolve_cache_dir(cache_dir)), "render_list", json_output)
 

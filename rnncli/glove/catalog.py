@@ -8,7 +8,7 @@ sizes where they are published. A test checks it against pytorch-nlp's table its
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Optional
 
 from rnncli.errors import UsageError
@@ -34,17 +34,7 @@ class GloveSet:
         return self.torchnlp_name == "840B"
 
     def to_dict(self) -> dict:
-        return {
-            "name": self.name,
-            "archive": self.archive,
-            "member": self.member,
-            "dim": self.dim,
-            "vocab_size": self.vocab_size,
-            "archive_sha1": self.archive_sha1,
-            "archive_bytes": self.archive_bytes,
-            "torchnlp_name": self.torchnlp_name,
-            "torchnlp_url": self.torchnlp_url,
-        }
+        return asdict(self)
 
 
 _ARCHIVES = {

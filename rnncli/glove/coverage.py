@@ -13,8 +13,10 @@ never read. numpy only, no torch.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from rnncli.glove.report_json import report_json
 
 if TYPE_CHECKING:  # pragma: no cover
     from rnncli.glove.store import GloveStore
@@ -31,7 +33,7 @@ class MissingToken:
     count: int
 
     def to_dict(self) -> dict[str, Any]:
-        return {"index": self.index, "token": self.token, "count": self.count}
+        return asdict(self)
 
 
 @dataclass
@@ -61,18 +63,14 @@ class GloveCoverage:
         return self.running_found / self.running if self.running else 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "dim": self.dim,
-            "kept": self.kept,
-            "found": self.found,
-            "missing": self.missing,
-            "distinct_share": self.distinct_share,
-            "running_tokens": self.running,
-            "running_found": self.running_found,
-            "running_share": self.running_share,
-            "missing_top": [m.to_dict() for m in self.missing_top],
-        }
+        return report_json(
+            self,
+            rename={"running": "running_tokens"},
+            after={
+                "found": {"missing": self.missing, "distinct_share": self.distinct_share},
+                "running_found": {"running_share": self.running_share},
+            },
+        )
 
 
 def glove_coverage(

@@ -17,7 +17,6 @@ central directory and member list. The member's CRC-32 is checked while it is im
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import http.client
 import os
@@ -27,14 +26,15 @@ import time
 import urllib.error
 import urllib.request
 import zipfile
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from rnncli import __version__
 from rnncli.errors import RnncliError
 from rnncli.glove.archive import looks_like_html
+from rnncli.glove.report_json import report_json
 
 #: ``progress(done, total)``: bytes of the archive on disk so far, and its size when known.
 DownloadProgress = Callable[[int, Optional[int]], None]
@@ -58,7 +58,7 @@ class SourceAttempt:
     outcome: str  #: ``ok``, or what went wrong (``HTTP 404 Not Found``, ``unreachable: ...``)
 
     def to_dict(self) -> dict:
-        return {"url": self.url, "outcome": self.outcome}
+        return asdict(self)
 
 
 @dataclass
@@ -80,21 +80,7 @@ class DownloadReport:
     resumes: int = 0  #: dropped connections continued with a Range request during this call
 
     def to_dict(self) -> dict:
-        return {
-            "url": self.url,
-            "path": self.path,
-            "bytes": self.bytes,
-            "resumed_from": self.resumed_from,
-            "seconds": round(self.seconds, 3),
-            "sha1": self.sha1,
-            "expected_sha1": self.expected_sha1,
-            "expected_bytes": self.expected_bytes,
-            "size_verified": self.size_verified,
-            "sha1_verified": self.sha1_verified,
-            "zip_verified": self.zip_verified,
-            "attempts": [attempt.to_dict() for attempt in self.attempts],
-            "resumes": self.resumes,
-        }
+        return report_json(self, values={"seconds": round(self.seconds, 3)})
 
 
 class DownloadError(RnncliError):
@@ -120,64 +106,6 @@ class _Dropped(Exception):
 
 class _Restart(Exception):
     """The ``.part`` cannot be continued (bad range answer): start again from zero."""
-
-
-@contextlib.contextmanager
-def archive_lock(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``<path>.lock`` so two fetches never write one ``.part``.
-
-    The second fetch waits; when it gets the lock the first has finished (or died: the kernel
-    drops a dead process's lock), and it finds the set in the cache or resumes the ``.part``.
-
-    The lock file is removed when the holder is done, so a finished fetch, failed or not, leaves
-    no ``.lock`` behind (and no empty ``downloads`` folder). Removing a lock file is safe only
-    with the check below: a waiter may have opened the file just before it was unlinked, and
-    would then hold a lock on a file nobody else can see while a third fetch locks a new one.
-    So after ``flock`` returns, a fetch checks that the path still names the very file it
-    locked (same device and inode) and otherwise starts over; only the holder unlinks, and it
-    does so before it unlocks.
-    """
-    lock_path = path.with_name(path.name + ".lock")
-    try:
-        import fcntl  # noqa: F401 - only whether it exists
-    except ImportError:  # pragma: no cover - Windows: no advisory locks, no waiting
-        path.parent.mkdir(parents=True, exist_ok=True)
-        yield
-        return
-    fd = _acquire(lock_path)
-    try:
-        yield
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(lock_path)
-        os.close(fd)  # closing drops the flock
-        with contextlib.suppress(OSError):  # only when empty: a .part or a kept archive stays
-            os.rmdir(path.parent)
-
-
-def _acquire(lock_path: Path) -> int:
-    """Open and flock ``lock_path``, retrying until the locked file is the one the path names."""
-    import fcntl
-
-    while True:
-        try:
-            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o666)
-        except FileNotFoundError:  # the folder was removed by the holder that just finished
-            lock_path.parent.mkdir(parents=True, exist_ok=True)
-            continue
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            held = os.fstat(fd)
-            try:
-                named = os.stat(lock_path)
-            except FileNotFoundError:
-                named = None
-        except BaseException:
-            os.close(fd)
-            raise
-        if named is not None and (named.st_dev, named.st_ino) == (held.st_dev, held.st_ino):
-            return fd
-        os.close(fd)  # unlinked (or replaced) by the previous holder: lock the current one
 
 
 class _Hasher:
@@ -231,12 +159,71 @@ def _content_range_start(value: Optional[str]) -> Optional[int]:
         return None
 
 
-def _set_read_timeout(response: http.client.HTTPResponse, seconds: float) -> None:
-    # urlopen's timeout covers the connect; reads may wait longer on a slow mirror.
-    sock = getattr(getattr(getattr(response, "fp", None), "raw", None), "_sock", None)
-    if sock is not None:
-        with contextlib.suppress(OSError):
-            sock.settimeout(seconds)
+class _ReadTimeout:
+    """A connection whose socket waits ``read_timeout`` for each read once it is connected.
+
+    ``urlopen``'s one ``timeout`` is used for the connect and for every read; a mirror may be
+    slow to send while one that cannot be reached should fail fast (``CONNECT_TIMEOUT``). The
+    connection sets its own socket's timeout after connecting (``HTTPConnection.sock``), and
+    the handlers below hand this class to urllib's ``do_open``, the hook urllib's own handlers
+    use, so proxies, redirects and TLS stay urllib's.
+    """
+
+    def __init__(self, *args: Any, read_timeout: Optional[float] = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        self.read_timeout = read_timeout
+
+    def connect(self) -> None:
+        super().connect()  # type: ignore[misc]
+        if self.read_timeout is not None:
+            self.sock.settimeout(self.read_timeout)  # type: ignore[attr-defined]
+
+
+class _HTTPConnection(_ReadTimeout, http.client.HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_ReadTimeout, http.client.HTTPSConnection):
+    pass
+
+
+class _HTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, read_timeout: float) -> None:
+        super().__init__()
+        self.read_timeout = read_timeout
+
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_HTTPConnection, req, read_timeout=self.read_timeout)
+
+
+class _HTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, read_timeout: float) -> None:
+        super().__init__()
+        self.read_timeout = read_timeout
+
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        # No context: http.client's default one, as urlopen's own handler gives.
+        return self.do_open(_HTTPSConnection, req, read_timeout=self.read_timeout)
+
+
+def _has_connection_hook() -> bool:
+    """Whether urllib's handlers open connections through ``do_open`` (every CPython 3 does)."""
+    return callable(getattr(urllib.request.AbstractHTTPHandler, "do_open", None))
+
+
+def _open(
+    request: urllib.request.Request, connect_timeout: float, read_timeout: float
+) -> http.client.HTTPResponse:
+    """``urlopen`` with a connect timeout and a (longer) read timeout.
+
+    Should a Python ever lack the ``do_open`` hook, this is plain ``urlopen`` with the connect
+    timeout for the reads too: a slow mirror then counts as a dropped connection and the
+    download resumes with a Range request, slower but never broken.
+    """
+    if not _has_connection_hook():
+        return urllib.request.urlopen(request, timeout=connect_timeout)
+    opener = urllib.request.build_opener(_HTTPHandler(read_timeout), _HTTPSHandler(read_timeout))
+    return opener.open(request, timeout=connect_timeout)
 
 
 def _transfer(
@@ -262,7 +249,7 @@ def _transfer(
         headers["Range"] = f"bytes={offset}-"
     request = urllib.request.Request(url, headers=headers)
     try:
-        response = urllib.request.urlopen(request, timeout=connect_timeout)
+        response = _open(request, connect_timeout, read_timeout)
     except urllib.error.HTTPError as exc:
         exc.close()
         if exc.code == 416 and offset:
@@ -282,7 +269,6 @@ def _transfer(
     except OSError as exc:
         raise _Unreachable(_describe_reason(exc)) from None
     with response:
-        _set_read_timeout(response, read_timeout)
         length_header = response.headers.get("Content-Length")
         length = int(length_header) if length_header and length_header.isdigit() else None
         if offset and response.status == 206:
@@ -402,7 +388,8 @@ def download(
     """Download ``target``'s file from the first of ``urls`` that gives a good copy.
 
     Writes ``<target>.part`` and renames it to ``target`` only after the checks pass. Callers
-    that may run at the same time hold :func:`archive_lock` on ``target`` around this.
+    that may run at the same time hold :func:`rnncli.glove.archive_lock.archive_lock` on ``target``
+    around this.
     ``manual_steps`` is appended to the error when every source fails.
     """
     target = Path(target)

@@ -21,16 +21,23 @@ import importlib.util
 import shlex
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 from rnncli.cache import resolve_cache_dir
 from rnncli.errors import RnncliError, UsageError
 from rnncli.glove import catalog
 from rnncli.glove.archive import ArchiveError, check_readable, open_source
-from rnncli.glove.download import DownloadReport, archive_lock, download, downloads_dir
+from rnncli.glove.archive_lock import archive_lock
+from rnncli.glove.download import DownloadReport, download, downloads_dir
+from rnncli.glove.parse import ParseStats
+from rnncli.glove.report_json import report_json
+from rnncli.glove.set_layout import folder_bytes
 from rnncli.glove.sources import source_urls
+
+if TYPE_CHECKING:  # pragma: no cover
+    from rnncli.glove.set_import import ImportReport
 
 #: ``progress(stage, done, total)``: stage is ``"download"`` or ``"import"``, in bytes.
 FetchProgress = Callable[[str, int, Optional[int]], None]
@@ -44,6 +51,37 @@ PathLike = Union[str, Path]
 
 
 @dataclass
+class ArchiveRead:
+    """The file a fetch read the text from: a zip's member, a gzip or the text itself."""
+
+    path: str
+    kind: str  #: ``zip``, ``gzip`` or ``text``
+    member: Optional[str]  #: the text's name inside a zip
+    bytes: Optional[int]  #: the text's size, when known
+    crc_checked: bool  #: zipfile or gzip compared the text's CRC-32 when the parser reached its end
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class CachedSet:
+    """A set found already in the cache, as its ``meta.json`` describes it."""
+
+    name: str
+    path: str
+    dim: int
+    count: int
+    source: str
+    created: Optional[str]
+    bytes_on_disk: int
+    stats: ParseStats
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
 class FetchReport:
     """What ``fetch`` did: where the vectors came from, what was checked, what was imported."""
 
@@ -53,8 +91,9 @@ class FetchReport:
     cache_dir: str
     already_cached: bool = False
     download: Optional[DownloadReport] = None
-    archive: Optional[dict[str, Any]] = None  #: the archive read: kind, member, crc_checked
-    imported: Optional[dict[str, Any]] = None  #: the store's import report
+    archive: Optional[ArchiveRead] = None  #: the file the text was read from
+    #: The set now in the cache: imported by this fetch, or found there.
+    imported: Optional[Union[ImportReport, CachedSet]] = None
     archive_kept: Optional[str] = None
     torchnlp_cache: Optional[str] = None
     seconds: float = 0.0
@@ -67,7 +106,7 @@ class FetchReport:
     @property
     def words(self) -> Optional[int]:
         """Words now in the set: imported by this fetch, or read from the cached set's meta."""
-        return _first_int(self.imported, ("words", "rows", "vocab_size", "count"))
+        return self.imported.count if self.imported is not None else None
 
     @property
     def try_command(self) -> str:
@@ -78,38 +117,16 @@ class FetchReport:
         return command
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "source": self.source,
-            "origin": self.origin,
-            "cache_dir": self.cache_dir,
-            "already_cached": self.already_cached,
-            "download": self.download.to_dict() if self.download else None,
-            "archive": self.archive,
-            "imported": self.imported,
-            "words": self.words,
-            "archive_kept": self.archive_kept,
-            "torchnlp_cache": self.torchnlp_cache,
-            "seconds": round(self.seconds, 3),
-            "notes": list(self.notes),
-            "warnings": list(self.warnings),
-        }
-
-
-def _first_int(data: Optional[dict[str, Any]], keys: tuple[str, ...]) -> Optional[int]:
-    if not data:
-        return None
-    for key in keys:
-        value = data.get(key)
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-    stats = data.get("stats") or data.get("parse")
-    return _first_int(stats, keys) if isinstance(stats, dict) else None
-
-
-def _report_dict(report: Any) -> dict[str, Any]:
-    to_dict = getattr(report, "to_dict", None)
-    return to_dict() if callable(to_dict) else {"report": str(report)}
+        return report_json(
+            self,
+            omit=["cache_dir_given"],  # an input, not a result
+            values={
+                "download": self.download.to_dict() if self.download else None,
+                "imported": self.imported.to_dict() if self.imported else None,
+                "seconds": round(self.seconds, 3),
+            },
+            after={"imported": {"words": self.words}},
+        )
 
 
 def _lookup(name: str) -> catalog.GloveSet:
@@ -122,27 +139,27 @@ def _lookup(name: str) -> catalog.GloveSet:
         ) from None
 
 
-def _cached(name: str, cache_dir: Path) -> Optional[dict[str, Any]]:
-    """What the cached set's meta.json says (as an import report), or None when the set is not
-    in the cache or does not open; a damaged set counts as missing."""
-    from rnncli.glove import store
+def _cached(name: str, cache_dir: Path) -> Optional[CachedSet]:
+    """What the cached set's meta.json says, or None when the set is not in the cache or does
+    not open; a damaged set counts as missing."""
+    from rnncli.glove.store import open_store
 
     try:
-        opened = store.open_store(name, cache_dir)
+        opened = open_store(name, cache_dir)
     except (RnncliError, OSError, ValueError):
         return None
     try:
         meta = opened.meta
-        return {
-            "name": opened.name,
-            "path": str(opened.path),
-            "dim": opened.dim,
-            "count": opened.count,
-            "source": str(meta.get("source", "")),
-            "created": meta.get("created"),
-            "bytes_on_disk": store.folder_bytes(opened.path),
-            "stats": dict(meta.get("stats") or {}),
-        }
+        return CachedSet(
+            name=opened.name,
+            path=str(opened.path),
+            dim=opened.dim,
+            count=opened.count,
+            source=str(meta.get("source", "")),
+            created=meta.get("created"),
+            bytes_on_disk=folder_bytes(opened.path),
+            stats=ParseStats.from_dict(meta.get("stats") or {}),
+        )
     finally:
         opened.close()
 
@@ -153,11 +170,10 @@ def _check_word_count(glove_set: catalog.GloveSet, report: FetchReport) -> None:
     Lines dropped as duplicates, as not UTF-8 or as malformed (``--lenient``) count as words of
     the file here: they are reported apart, and 840B has duplicates by design.
     """
-    stats = (report.imported or {}).get("stats") or {}
-    rows = report.words
-    if rows is None:
+    if report.imported is None:
         return
-    entries = rows + sum(int(stats.get(k) or 0) for k in ("duplicates", "bad_utf8", "bad_lines"))
+    stats = report.imported.stats
+    entries = report.imported.count + stats.duplicates + stats.bad_utf8 + stats.bad_lines
     if entries != glove_set.vocab_size:
         where = f"{report.origin}" if report.source == "file" else "the text read"
         advice = "; check that --from names the right file" if report.source == "file" else ""
@@ -205,15 +221,15 @@ def _import_file(
     source: str,
     progress: Optional[FetchProgress],
     option: Optional[str] = None,
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    from rnncli.glove import store
+) -> tuple[ImportReport, ArchiveRead]:
+    from rnncli.glove.set_import import import_text
 
     def on_bytes(done: int, total: Optional[int]) -> None:
         if progress is not None:
             progress("import", done, total)
 
     with open_source(path, glove_set.member, progress=on_bytes, option=option) as opened:
-        report = store.import_text(
+        report = import_text(
             glove_set.name,
             opened.stream,
             cache_dir,
@@ -221,22 +237,22 @@ def _import_file(
             lenient=lenient,
             source=source,
         )
-        archive_info = {
-            "path": str(path),
-            "kind": opened.kind,
-            "member": opened.member,
-            "bytes": opened.total,
+        archive = ArchiveRead(
+            path=str(path),
+            kind=opened.kind,
+            member=opened.member,
+            bytes=opened.total,
             # zipfile compares the member's CRC-32 when the parser reads it to the end.
-            "crc_checked": opened.kind in ("zip", "gzip"),
-        }
-    return _report_dict(report), archive_info
+            crc_checked=opened.kind in ("zip", "gzip"),
+        )
+    return report, archive
 
 
-def _import_package(glove_set: catalog.GloveSet, root: Path, cache_dir: Path) -> dict[str, Any]:
+def _import_package(glove_set: catalog.GloveSet, root: Path, cache_dir: Path) -> ImportReport:
     import numpy as np
     import pyarrow.parquet as pq
 
-    from rnncli.glove import store
+    from rnncli.glove.set_import import import_arrays
 
     matrix = np.load(root / PACKAGE_MATRIX, mmap_mode="r")
     words = pq.read_table(root / PACKAGE_INDEX, columns=["index"]).column("index").to_pylist()
@@ -245,10 +261,7 @@ def _import_package(glove_set: catalog.GloveSet, root: Path, cache_dir: Path) ->
             f"{PACKAGE} holds a {tuple(matrix.shape)} matrix and {len(words):,} words, expected "
             f"({len(words):,}, {glove_set.dim}); reinstall it or fetch without it"
         )
-    report = store.import_arrays(
-        glove_set.name, words, matrix, cache_dir, source=f"package {PACKAGE}"
-    )
-    return _report_dict(report)
+    return import_arrays(glove_set.name, words, matrix, cache_dir, source=f"package {PACKAGE}")
 
 
 def fetch(
@@ -362,8 +375,9 @@ def _download_and_import(
 
 
 def _write_torchnlp(name: str, cache: Path) -> Optional[str]:
-    from rnncli.glove import store, torchnlp_compat
+    from rnncli.glove import torchnlp_compat
+    from rnncli.glove.store import open_store
 
-    opened = store.open_store(name, cache)
+    opened = open_store(name, cache)
     written = torchnlp_compat.write_torchnlp_cache(opened, cache)
     return str(written) if written is not None else None

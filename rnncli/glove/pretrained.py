@@ -19,11 +19,12 @@ from __future__ import annotations
 import enum
 import shlex
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional, Union
 
 from rnncli.errors import RnncliError, UsageError
+from rnncli.glove.report_json import report_json
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -65,7 +66,8 @@ def open_vectors(
     """
     from rnncli.cache import resolve_cache_dir
     from rnncli.glove.catalog import SETS
-    from rnncli.glove.store import open_store, set_dir
+    from rnncli.glove.set_layout import set_dir
+    from rnncli.glove.store import open_store
 
     root = resolve_cache_dir(cache_dir)
     try:
@@ -115,12 +117,7 @@ class Spread:
     std: list[float]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "source": self.source,
-            "rows": self.rows,
-            "mean": list(self.mean),
-            "std": list(self.std),
-        }
+        return asdict(self)
 
 
 @dataclass
@@ -141,17 +138,13 @@ class PretrainedRows:
         return len(self.tokens) - len(self.missing)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "dim": self.dim,
+        counts = {
             "rows": len(self.tokens),
             "found": self.found,
             "missing_policy": self.policy.value,
             "missing_count": len(self.missing),
-            "missing": list(self.missing),
-            "seed": self.seed,
-            "spread": self.spread.to_dict() if self.spread else None,
         }
+        return report_json(self, omit=["tokens", "matrix", "policy"], after={"dim": counts})
 
 
 def _spread(store: GloveStore, found_rows: np.ndarray) -> Spread:

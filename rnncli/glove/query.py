@@ -19,10 +19,11 @@ from __future__ import annotations
 import math
 import struct
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from rnncli.errors import UsageError
+from rnncli.glove.report_json import report_json
 from rnncli.glove.words import unknown_words_message, word_label
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -31,6 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from rnncli.glove.store import GloveStore
 
 _DIGITS = 4  # similarities are rounded to this many decimals in to_dict()
+ANALOGY_RULE = "nearest to b - a + c (unit vectors), a, b and c excluded"
 _F32 = struct.Struct("<f")
 _U32 = struct.Struct("<I")
 
@@ -80,12 +82,7 @@ class VectorsReport:
     missing: list[str]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "dim": self.dim,
-            "vectors": {w: list(v) for w, v in self.vectors.items()},
-            "missing": list(self.missing),
-        }
+        return asdict(self)
 
 
 @dataclass
@@ -94,7 +91,7 @@ class Neighbor:
     similarity: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {"word": self.word, "similarity": round(self.similarity, _DIGITS)}
+        return report_json(self, values={"similarity": round(self.similarity, _DIGITS)})
 
 
 @dataclass
@@ -105,12 +102,7 @@ class NeighborsReport:
     neighbors: list[Neighbor] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "word": self.word,
-            "k": self.k,
-            "neighbors": [n.to_dict() for n in self.neighbors],
-        }
+        return report_json(self, values={"neighbors": [n.to_dict() for n in self.neighbors]})
 
 
 @dataclass
@@ -127,15 +119,12 @@ class AnalogyReport:
         return self.candidates[0].word if self.candidates else ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "a": self.a,
-            "b": self.b,
-            "c": self.c,
-            "rule": "nearest to b - a + c (unit vectors), a, b and c excluded",
-            "answer": self.answer,
-            "candidates": [n.to_dict() for n in self.candidates],
-        }
+        return report_json(
+            self,
+            omit=["k"],
+            values={"candidates": [n.to_dict() for n in self.candidates]},
+            after={"c": {"rule": ANALOGY_RULE, "answer": self.answer}},
+        )
 
 
 @dataclass
@@ -146,12 +135,7 @@ class SimilarityReport:
     similarity: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "word1": self.word1,
-            "word2": self.word2,
-            "similarity": round(self.similarity, _DIGITS),
-        }
+        return report_json(self, values={"similarity": round(self.similarity, _DIGITS)})
 
 
 def _rows(store: GloveStore, words: Sequence[str]) -> list[int]:

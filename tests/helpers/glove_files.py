@@ -51,7 +51,7 @@ def make_glove_text_set(cache_dir: Path, vectors: dict, name: str = "6B.50d") ->
     """Import a tiny GloVe set, written in GloVe's text format, into ``cache_dir``."""
     import io
 
-    from rnncli.glove.store import import_text
+    from rnncli.glove.set_import import import_text
 
     dim = len(next(iter(vectors.values())))
     lines = "".join(f"{w} {' '.join(str(x) for x in v)}\n" for w, v in vectors.items())

@@ -1,0 +1,178 @@
+"""Writes a set's files in a temporary folder and renames the folder into place when complete.
+
+An interrupted import leaves the old state, and two imports of the same set at once both end
+with one good copy. Temporary folders of imports that were killed are removed by the next one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+import time
+import zlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Optional
+
+from rnncli.errors import RnncliError
+from rnncli.glove.integrity import file_crc
+from rnncli.glove.npy_file import npy_header
+from rnncli.glove.set_layout import FILES, FORMAT_VERSION, folder_bytes, set_dir
+from rnncli.glove.word_table import build_table, word_hashes
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+
+
+class SetWriter:
+    """Streams rows and words into a temporary folder, then renames it into place.
+
+    :meth:`add` blocks of rows, then :meth:`finish` (or :meth:`abort` on any failure).
+    """
+
+    def __init__(self, name: str, cache_dir: Path, dim: int) -> None:
+        self.name = name
+        self.dim = dim
+        self.final = set_dir(name, cache_dir)
+        self.final.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(self.final.parent, name)
+        self.tmp = Path(
+            tempfile.mkdtemp(prefix=f".{name}.tmp-{os.getpid()}-", dir=self.final.parent)
+        )
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(self.tmp, 0o777 & ~umask)  # mkdtemp makes it private; the cache is not secret
+        self.count = 0
+        self.bytes_on_disk = 0
+        self._vec = open(self.tmp / "vectors.npy", "wb")  # noqa: SIM115 - closed in finish/abort
+        self._vec.write(npy_header((0, dim)))
+        self._words = open(self.tmp / "words.bin", "wb")  # noqa: SIM115
+        self._words_crc = 0
+        self._lengths: list[np.ndarray] = []
+        self._hashes: list[np.ndarray] = []
+        self._norms: list[np.ndarray] = []
+
+    def add(
+        self, words: Sequence[str], vectors: np.ndarray, utf8: Optional[Sequence[bytes]] = None
+    ) -> None:
+        """Append rows; ``utf8``, when given, is ``words`` already encoded (the parser's bytes)."""
+        import numpy as np
+
+        if not len(words):
+            return
+        encoded = utf8 if utf8 is not None else [w.encode("utf-8") for w in words]
+        blob = b"\n".join(encoded) + b"\n"
+        self._words.write(blob)
+        self._words_crc = zlib.crc32(blob, self._words_crc)
+        self._lengths.append(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)))
+        self._hashes.append(word_hashes(encoded))
+        rows = np.ascontiguousarray(vectors, dtype="<f4")
+        data = rows.data.cast("B") if rows.size else b""
+        self._vec.write(data)
+        self._norms.append(np.sqrt(np.einsum("ij,ij->i", rows, rows, dtype=np.float64)))
+        self.count += len(words)
+
+    def finish(self, meta_extra: dict[str, Any]) -> Path:
+        """Write the indexes and ``meta.json``, then move the folder into place."""
+        import numpy as np
+
+        if self.count == 0:
+            raise RnncliError(f"no vectors found for {self.name}: the input holds no valid line")
+        self._vec.seek(0)
+        self._vec.write(npy_header((self.count, self.dim)))
+        self._vec.flush()
+        os.fsync(self._vec.fileno())
+        self._vec.close()
+        self._words.flush()
+        os.fsync(self._words.fileno())
+        self._words.close()
+        crcs = {"words.bin": self._words_crc}  # vectors.npy: re-read below (header rewritten)
+        lengths = np.concatenate(self._lengths)
+        offsets = np.zeros(self.count + 1, dtype=np.int64)
+        np.cumsum(lengths + 1, out=offsets[1:])
+        norms = np.concatenate(self._norms).astype(np.float32)
+        table = build_table(np.concatenate(self._hashes))
+        for fname, arr in (("offsets.npy", offsets), ("norms.npy", norms), ("table.npy", table)):
+            np.save(self.tmp / fname, arr)
+        files = {}
+        for fname in FILES:
+            path = self.tmp / fname
+            crc = crcs[fname] if fname in crcs else file_crc(path)
+            files[fname] = {"size": path.stat().st_size, "crc32": crc}
+        meta = {
+            "format": FORMAT_VERSION,
+            "name": self.name,
+            "dim": self.dim,
+            "count": self.count,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            **meta_extra,
+            "files": files,
+        }
+        for fname in FILES:
+            with open(self.tmp / fname, "rb") as fh:
+                os.fsync(fh.fileno())
+            files[fname]["mtime_ns"] = (self.tmp / fname).stat().st_mtime_ns
+        with open(self.tmp / "meta.json", "w", encoding="utf-8") as fh:
+            json.dump(meta, fh, ensure_ascii=False, indent=1)
+            fh.flush()
+            os.fsync(fh.fileno())
+        # Measured here: once in place, a concurrent import may already be replacing the folder.
+        self.bytes_on_disk = folder_bytes(self.tmp)
+        swap_into_place(self.tmp, self.final)
+        return self.final
+
+    def abort(self) -> None:
+        """Close and remove the temporary folder; the set in place is untouched."""
+        for fh in (self._vec, self._words):
+            with contextlib.suppress(Exception):
+                fh.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def remove_stale_temporaries(parent: Path, name: str) -> None:
+    """Folders left by imports that were killed (their process is gone)."""
+    for kind in ("tmp", "old"):
+        for path in parent.glob(f".{name}.{kind}-*"):
+            try:
+                pid = int(path.name.split("-")[1])
+            except (IndexError, ValueError):
+                continue
+            if not _pid_alive(pid):
+                shutil.rmtree(path, ignore_errors=True)
+
+
+def swap_into_place(tmp: Path, final: Path) -> None:
+    """Rename ``tmp`` to ``final``, moving any previous copy aside first; safe under races."""
+    for _ in range(50):
+        try:
+            os.rename(tmp, final)
+            break
+        except OSError:
+            if not final.exists():
+                continue
+        old = final.parent / f".{final.name}.old-{os.getpid()}-{time.monotonic_ns()}"
+        with contextlib.suppress(FileNotFoundError):
+            os.rename(final, old)
+            shutil.rmtree(old, ignore_errors=True)
+    else:  # pragma: no cover - 50 lost races in a row
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise RnncliError(f"could not move the new copy of {final.name} into place")
+    with contextlib.suppress(OSError):
+        dfd = os.open(final.parent, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)

@@ -1,0 +1,56 @@
+"""The word table's invariants (rnncli.glove.word_table), checked on any tokens and hashes."""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rnncli.glove.word_table import build_table, find_row, find_rows, table_size
+
+_token = st.binary(min_size=1, max_size=6).filter(lambda b: b"\n" not in b)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    tokens=st.lists(_token, unique=True, max_size=60),
+    spread=st.sampled_from([1, 3, 2**32]),
+    other=_token,
+)
+def test_table_invariants_and_lookups(tokens, spread, other):
+    """Size, one slot per row, probe runs without holes; both lookups agree with the list.
+
+    ``spread`` folds the hashes onto 1 or 3 values as well, so that rows collide and probe runs
+    wrap around the end of the table.
+    """
+    n = len(tokens)
+    hashes = np.array([zlib.crc32(t) % spread for t in tokens], dtype=np.uint32)
+    table = build_table(hashes)
+    size = table.size
+    # 1. a power of two, at least 16 and at least twice the rows.
+    assert size == table_size(n) and size & (size - 1) == 0 and size >= max(16, 2 * n)
+    # 2. every row in exactly one slot, every other slot empty.
+    assert sorted(table[table >= 0].tolist()) == list(range(n))
+    assert set(table[table < 0].tolist()) <= {-1}
+    # 3. from its hash to its slot, a row's probe run crosses no empty slot.
+    mask = size - 1
+    for row, h in enumerate(hashes.tolist()):
+        slot = h & mask
+        while table[slot] != row:
+            assert table[slot] >= 0
+            slot = (slot + 1) & mask
+    # So the lookups (on the real CRC-32 table) find every token, and nothing else.
+    real = build_table(np.array([zlib.crc32(t) for t in tokens], dtype=np.uint32))
+    blob = b"".join(t + b"\n" for t in tokens)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum([len(t) + 1 for t in tokens], out=offsets[1:])
+    assert [find_row(t, real, offsets, blob, n) for t in tokens] == list(range(n))
+    assert find_rows(tokens, real, offsets, blob).tolist() == list(range(n))
+    want = tokens.index(other) if other in tokens else None
+    assert find_row(other, real, offsets, blob, n) == want
+    assert find_rows([other, b""], real, offsets, blob).tolist() == [
+        -1 if want is None else want,
+        -1,
+    ]
