@@ -9,16 +9,37 @@ dataclass holds tuples, as ``json.loads`` would read them back.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import fields, is_dataclass
-from typing import Any
+from typing import Any, Optional
 
 _SCALARS = (str, int, float, bool, type(None))
 
 
-def fields_dict(report: Any, omit: Collection[str] = ()) -> dict[str, Any]:
-    """The dataclass ``report``'s fields by name, in order, less ``omit``, as JSON-able values."""
-    return {f.name: plain(getattr(report, f.name)) for f in fields(report) if f.name not in omit}
+def fields_dict(
+    report: Any,
+    omit: Collection[str] = (),
+    *,
+    values: Optional[Mapping[str, Any]] = None,
+    rename: Optional[Mapping[str, str]] = None,
+    after: Optional[Mapping[str, Mapping[str, Any]]] = None,
+) -> dict[str, Any]:
+    """The dataclass ``report``'s fields by name, in order, less ``omit``, as JSON-able values.
+
+    The few overrides a report's JSON needs, so that it never lists its fields by hand:
+    ``values`` gives a field a computed value in its place (a rounded number); ``rename`` maps a
+    field to the JSON key scripts read; ``after`` places extra keys right after a field. Omitted
+    fields are never read, so a large matrix costs nothing.
+    """
+    values, rename, after = values or {}, rename or {}, after or {}
+    out: dict[str, Any] = {}
+    for f in fields(report):
+        if f.name in omit:
+            continue
+        value = values[f.name] if f.name in values else plain(getattr(report, f.name))
+        out[rename.get(f.name, f.name)] = value
+        out.update(after.get(f.name, {}))
+    return out
 
 
 def plain(value: Any) -> Any:

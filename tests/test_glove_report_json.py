@@ -1,7 +1,7 @@
 """The GloVe reports' JSON: derived from their dataclass fields, keys and order as they were.
 
 Scripts read these keys; the ``to_dict`` methods now come from ``dataclasses.asdict`` plus a few
-overrides (rnncli.glove.report_json), so the key lists are pinned here, in order.
+overrides (rnncli.dataclass_dict), so the key lists are pinned here, in order.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from rnncli.glove.fetch import ArchiveRead, CachedSet, FetchReport
 from rnncli.glove.parse import ParseStats
 from rnncli.glove.pretrained import MissingPolicy, PretrainedRows, Spread
 from rnncli.glove.query import AnalogyReport, Neighbor, NeighborsReport, SimilarityReport
-from rnncli.glove.report_json import report_json
+from rnncli.dataclass_dict import fields_dict
 from rnncli.glove.set_import import ImportReport
 from rnncli.glove.set_listing import CachedSetInfo, SetListing, SetListReport
 
@@ -166,4 +166,4 @@ def test_omitted_fields_are_never_copied():
             raise AssertionError("copied")
 
     rows = PretrainedRows("s", 1, ["a"], NoCopy(), [], MissingPolicy.zeros, None)
-    assert report_json(rows, omit=["matrix", "policy", "tokens"])["missing"] == []
+    assert fields_dict(rows, omit=["matrix", "policy", "tokens"])["missing"] == []

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from rnncli.glove.report_json import report_json
+from rnncli.dataclass_dict import fields_dict
 
 if TYPE_CHECKING:  # pragma: no cover
     from rnncli.glove.store import GloveStore
@@ -63,7 +63,7 @@ class GloveCoverage:
         return self.running_found / self.running if self.running else 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        return report_json(
+        return fields_dict(
             self,
             rename={"running": "running_tokens"},
             after={

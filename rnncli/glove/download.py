@@ -32,9 +32,9 @@ from pathlib import Path
 from typing import Any, Optional
 
 from rnncli import __version__
+from rnncli.dataclass_dict import fields_dict
 from rnncli.errors import RnncliError
 from rnncli.glove.archive import looks_like_html
-from rnncli.glove.report_json import report_json
 
 #: ``progress(done, total)``: bytes of the archive on disk so far, and its size when known.
 DownloadProgress = Callable[[int, Optional[int]], None]
@@ -80,7 +80,7 @@ class DownloadReport:
     resumes: int = 0  #: dropped connections continued with a Range request during this call
 
     def to_dict(self) -> dict:
-        return report_json(self, values={"seconds": round(self.seconds, 3)})
+        return fields_dict(self, values={"seconds": round(self.seconds, 3)})
 
 
 class DownloadError(RnncliError):

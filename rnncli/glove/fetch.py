@@ -26,13 +26,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional, Union
 
 from rnncli.cache import resolve_cache_dir
+from rnncli.dataclass_dict import fields_dict
 from rnncli.errors import RnncliError, UsageError
 from rnncli.glove import catalog
 from rnncli.glove.archive import ArchiveError, check_readable, open_source
 from rnncli.glove.archive_lock import archive_lock
 from rnncli.glove.download import DownloadReport, download, downloads_dir
 from rnncli.glove.parse import ParseStats
-from rnncli.glove.report_json import report_json
 from rnncli.glove.set_layout import folder_bytes
 from rnncli.glove.sources import source_urls
 
@@ -117,7 +117,7 @@ class FetchReport:
         return command
 
     def to_dict(self) -> dict[str, Any]:
-        return report_json(
+        return fields_dict(
             self,
             omit=["cache_dir_given"],  # an input, not a result
             values={

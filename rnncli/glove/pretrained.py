@@ -23,8 +23,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional, Union
 
+from rnncli.dataclass_dict import fields_dict
 from rnncli.errors import RnncliError, UsageError
-from rnncli.glove.report_json import report_json
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -144,7 +144,7 @@ class PretrainedRows:
             "missing_policy": self.policy.value,
             "missing_count": len(self.missing),
         }
-        return report_json(self, omit=["tokens", "matrix", "policy"], after={"dim": counts})
+        return fields_dict(self, omit=["tokens", "matrix", "policy"], after={"dim": counts})
 
 
 def _spread(store: GloveStore, found_rows: np.ndarray) -> Spread:

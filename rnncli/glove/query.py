@@ -22,8 +22,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from rnncli.dataclass_dict import fields_dict
 from rnncli.errors import UsageError
-from rnncli.glove.report_json import report_json
 from rnncli.glove.words import unknown_words_message, word_label
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -91,7 +91,7 @@ class Neighbor:
     similarity: float
 
     def to_dict(self) -> dict[str, Any]:
-        return report_json(self, values={"similarity": round(self.similarity, _DIGITS)})
+        return fields_dict(self, values={"similarity": round(self.similarity, _DIGITS)})
 
 
 @dataclass
@@ -102,7 +102,7 @@ class NeighborsReport:
     neighbors: list[Neighbor] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return report_json(self, values={"neighbors": [n.to_dict() for n in self.neighbors]})
+        return fields_dict(self, values={"neighbors": [n.to_dict() for n in self.neighbors]})
 
 
 @dataclass
@@ -119,7 +119,7 @@ class AnalogyReport:
         return self.candidates[0].word if self.candidates else ""
 
     def to_dict(self) -> dict[str, Any]:
-        return report_json(
+        return fields_dict(
             self,
             omit=["k"],
             values={"candidates": [n.to_dict() for n in self.candidates]},
@@ -135,7 +135,7 @@ class SimilarityReport:
     similarity: float
 
     def to_dict(self) -> dict[str, Any]:
-        return report_json(self, values={"similarity": round(self.similarity, _DIGITS)})
+        return fields_dict(self, values={"similarity": round(self.similarity, _DIGITS)})
 
 
 def _rows(store: GloveStore, words: Sequence[str]) -> list[int]:

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Optional, Union
 
+from rnncli.dataclass_dict import fields_dict
 from rnncli.errors import RnncliError
 from rnncli.glove.parse import ParseStats, parse_glove
-from rnncli.glove.report_json import report_json
 from rnncli.glove.set_writer import SetWriter
 
 
@@ -28,7 +28,7 @@ class ImportReport:
     stats: ParseStats = field(default_factory=ParseStats)
 
     def to_dict(self) -> dict[str, Any]:
-        return report_json(self, values={"seconds": round(self.seconds, 3)})
+        return fields_dict(self, values={"seconds": round(self.seconds, 3)})
 
 
 def import_text(

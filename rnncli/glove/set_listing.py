@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-from rnncli.glove.report_json import report_json
+from rnncli.dataclass_dict import fields_dict
 from rnncli.glove.set_layout import folder_bytes
 
 
@@ -79,7 +79,7 @@ class SetListReport:
     extra: list[CachedSetInfo] = field(default_factory=list)  #: cached sets outside the catalogue
 
     def to_dict(self) -> dict[str, Any]:
-        return report_json(self, rename={"extra": "other_cached"})  # the JSON key scripts read
+        return fields_dict(self, rename={"extra": "other_cached"})  # the JSON key scripts read
 
 
 def list_sets(cache_dir: Path) -> SetListReport:
