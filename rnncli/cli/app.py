@@ -11,7 +11,7 @@ from typer.core import TyperGroup
 from rnncli import __version__
 from rnncli.cli import coercion
 from rnncli.errors import RnncliError
-from rnncli.terminal import debug_enabled
+from rnncli.terminal import Environment, debug_enabled
 
 # click's exceptions, reached through typer's public ``BadParameter``: typer < 0.26 raises
 # click's own, later ones those of the click copy they ship. Click < 8.2 has no
@@ -83,6 +83,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     # A plain bool (not Optional) keeps typer from building a pydantic adapter for it.
     version: bool = typer.Option(
         False,
@@ -93,6 +94,8 @@ def _root(
     ),
 ) -> None:
     """Sequence embeddings and RNN shape inspection, checked against torch itself."""
+    if not isinstance(ctx.obj, Environment):  # a test may bring its own
+        ctx.obj = Environment.from_process()  # once a run; the commands read it from ctx
 
 
 def _register() -> None:
