@@ -16,13 +16,17 @@ from helpers.cli import imported_modules, run_rnncli
 from helpers.glove_files import make_glove_text_set
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from typer import Context
 
 from rnncli.cli import coercion
-from rnncli.cli.app import app
+from rnncli.cli.app import ClickException, app
 
-typer_coercion = pytest.importorskip("typer._coercion", reason="typer < 0.26 uses click's types")
-from typer._click import Context  # noqa: E402
-from typer._click.exceptions import ClickException  # noqa: E402
+if not coercion.hook_supported():
+    pytest.skip(
+        f"typer {typer.__version__} is outside {coercion.TESTED_TYPER}: typer coerces alone",
+        allow_module_level=True,
+    )
+import typer._coercion as typer_coercion  # the hook, in the tested range only
 
 
 def _tree():
@@ -202,6 +206,32 @@ def test_a_rejected_value_gets_one_plain_line(args, message):
     result = run_rnncli(*args)
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr == f"rnncli: error: Invalid value for {message}\n"
+
+
+@pytest.mark.parametrize(
+    ("version", "supported"),
+    [((0, 28, 0), False), ((0, 29, 0), True), ((0, 29, 9), True), ((0, 30, 0), False), ((), False)],
+)
+def test_the_hook_is_used_only_in_the_tested_range(version, supported):
+    assert coercion.hook_supported(version) is supported
+
+
+def test_outside_the_range_or_on_any_error_typer_coerces_alone(monkeypatch):
+    monkeypatch.setattr(coercion, "hook_supported", lambda version=None: False)
+    command = typer.main.get_command(app)
+    assert coercion.install(command) == 0
+    assert all(p._runtime_param is None for p in command.commands["glove"].commands["list"].params)
+    from typer.testing import CliRunner
+
+    result = CliRunner().invoke(app, ["glove", "neighbors", "king", "-k", "x"])
+    assert result.exit_code == 2 and "Invalid value for '-k' / '--k'" in result.stderr
+
+    def broken(command, build):
+        raise AttributeError("typer moved its internals")
+
+    monkeypatch.setattr(coercion, "hook_supported", lambda version=None: True)
+    monkeypatch.setattr(coercion, "_install", broken)
+    assert coercion.install(typer.main.get_command(app)) == 0
 
 
 def test_values_typer_accepts_beyond_the_fast_path_still_work():

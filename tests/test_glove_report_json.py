@@ -10,6 +10,7 @@ import json
 
 import numpy as np
 
+from rnncli.dataclass_dict import fields_dict
 from rnncli.glove.catalog import SETS
 from rnncli.glove.coverage import GloveCoverage, MissingToken
 from rnncli.glove.download import DownloadReport, SourceAttempt
@@ -17,7 +18,6 @@ from rnncli.glove.fetch import ArchiveRead, CachedSet, FetchReport
 from rnncli.glove.parse import ParseStats
 from rnncli.glove.pretrained import MissingPolicy, PretrainedRows, Spread
 from rnncli.glove.query import AnalogyReport, Neighbor, NeighborsReport, SimilarityReport
-from rnncli.dataclass_dict import fields_dict
 from rnncli.glove.set_import import ImportReport
 from rnncli.glove.set_listing import CachedSetInfo, SetListing, SetListReport
 

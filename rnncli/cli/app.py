@@ -11,12 +11,14 @@ from typer.core import TyperGroup
 from rnncli import __version__
 from rnncli.cli import coercion
 from rnncli.errors import RnncliError
-from rnncli.terminal import debug_enabled
+from rnncli.terminal import Environment, debug_enabled
 
-try:  # typer >= 0.26 ships its own copy of click
-    from typer._click.exceptions import ClickException, NoArgsIsHelpError
-except ImportError:  # pragma: no cover - older typer depends on click
-    from click.exceptions import ClickException, NoArgsIsHelpError
+# click's exceptions, reached through typer's public ``BadParameter``: typer < 0.26 raises
+# click's own, later ones those of the click copy they ship. Click < 8.2 has no
+# NoArgsIsHelpError (it prints the help and exits 0 itself): an empty tuple catches nothing.
+_click_exceptions = sys.modules[typer.BadParameter.__module__]
+ClickException: Any = _click_exceptions.ClickException
+NoArgsIsHelpError: Any = getattr(_click_exceptions, "NoArgsIsHelpError", ())
 
 
 def _error_line(message: str, code: int) -> None:
@@ -81,6 +83,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     # A plain bool (not Optional) keeps typer from building a pydantic adapter for it.
     version: bool = typer.Option(
         False,
@@ -91,6 +94,8 @@ def _root(
     ),
 ) -> None:
     """Sequence embeddings and RNN shape inspection, checked against torch itself."""
+    if not isinstance(ctx.obj, Environment):  # a test may bring its own
+        ctx.obj = Environment.from_process()  # once a run; the commands read it from ctx
 
 
 def _register() -> None:

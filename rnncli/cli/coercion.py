@@ -1,14 +1,21 @@
-"""Option values without pydantic: typer >= 0.26's coercion, for the values it would pass as is.
+"""Option values without pydantic: typer 0.29's coercion, for the values it would pass as is.
 
-typer 0.26 and later turn every non-bool option value into its annotated type through a pydantic
+typer 0.29 turns every non-bool option value into its annotated type through a pydantic
 ``TypeAdapter``. Importing pydantic for that costs about 65 ms at every start, a third of a warm
 ``rnncli glove vector``. rnncli's options are plain ``str``, ``int`` and ``float`` (with
 ``min``/``max``), ``Path``, ``list[str]`` and ``Enum`` choices, for which the value click hands
 over is already right or one obvious conversion away. :func:`install` gives each such parameter a
 converter that answers for the values it can vouch for and hands every other value to typer's
 own coercion, built only then; typer's verdict stands, in rnncli's words for numbers and choices
-(``'abc' is not a whole number.`` rather than pydantic's). On a typer without this machinery it
-changes nothing.
+(``'abc' is not a whole number.`` rather than pydantic's).
+
+typer offers no public hook for this (even ``parser=`` goes through pydantic), so the converter
+sits in a private one: ``typer._coercion.build_runtime_param`` and a parameter's
+``_runtime_param``. It is used only for the typer releases in :data:`TESTED_TYPER`, where
+tests/test_typer_versions.py installs the oldest and the newest and runs the CLI; any other typer
+(older ones use click's types and no pydantic; newer ones may have moved the hook) runs as typer
+alone would, slower by the pydantic import but never broken, and so does any error while
+installing.
 
 The contract, tested with hypothesis against typer itself: a value is accepted exactly when typer
 accepts it, and becomes the same value of the same type.
@@ -23,6 +30,9 @@ import stat
 from enum import Enum
 from pathlib import Path
 from typing import Any, Callable, get_args, get_origin
+
+#: typer releases whose private coercion hook :func:`install` uses: [first, last).
+TESTED_TYPER = ((0, 29), (0, 30))
 
 UNSURE: Any = object()
 """What a converter returns when typer's own coercion has to decide (and word any error)."""
@@ -179,7 +189,7 @@ class FastRuntimeParam:
             return result
         if self._typer_param is None:
             self._typer_param = self._typer_runtime()
-        from typer._click.exceptions import BadParameter
+        from typer import BadParameter
 
         try:
             return self._typer_param.coerce(value, param=param, ctx=ctx)
@@ -190,18 +200,46 @@ class FastRuntimeParam:
             raise BadParameter(message, ctx=exc.ctx, param=exc.param) from None
 
 
+def typer_version() -> tuple[int, ...]:
+    """typer's ``(major, minor, patch)``, from ``typer.__version__`` (free) or its metadata."""
+    import typer
+
+    text = getattr(typer, "__version__", None)
+    if not isinstance(text, str):
+        from importlib.metadata import version
+
+        text = version("typer")
+    match = re.match(r"(\d+)\.(\d+)(?:\.(\d+))?", text)
+    if match is None:
+        return ()
+    return tuple(int(part or 0) for part in match.groups())
+
+
+def hook_supported(version: tuple[int, ...] | None = None) -> bool:
+    """Whether this typer is one whose private coercion hook rnncli has tested."""
+    low, high = TESTED_TYPER
+    version = typer_version() if version is None else version
+    return bool(version) and low <= version < high
+
+
 def install(command: Any) -> int:
     """Give the parameters of ``command`` and its subcommands the fast coercion; how many got it.
 
     Also wraps each command's ``get_help_option``: click builds ``--help`` only when parsing, and
-    typer coerces its unset value too. Does nothing where typer has no ``_runtime_param`` hook
-    (typer < 0.26 uses click's own types).
+    typer coerces its unset value too. Does nothing outside :data:`TESTED_TYPER`, and nothing
+    more once anything goes wrong: a parameter without the converter is coerced by typer itself.
     """
     try:
+        if not hook_supported():
+            return 0
         from typer._coercion import build_runtime_param
-    except ImportError:  # pragma: no cover - typer < 0.26
+
+        return _install(command, build_runtime_param)
+    except Exception:  # a typer that moved its internals: it works alone, only slower
         return 0
 
+
+def _install(command: Any, build_runtime_param: Callable[[Any], Any]) -> int:
     def give(param: Any) -> int:
         descriptor = getattr(param, "type_descriptor", None)
         if descriptor is None or getattr(param, "_runtime_param", UNSURE) is not None:

@@ -8,10 +8,13 @@ from typing import Optional
 
 import typer
 
+from rnncli.cli.options import CacheDir, Json, Seed, Vectors
+from rnncli.cli.output import emit, environment
 from rnncli.glove.pretrained import MissingPolicy
 
 
 def embed(
+    ctx: typer.Context,
     words: Optional[list[str]] = typer.Argument(
         None,
         metavar="WORD...",
@@ -25,31 +28,15 @@ def embed(
         help="Embedding size (columns of the weight). Default: 5, or the set's with --vectors.",
         show_default=False,
     ),
-    seed: int = typer.Option(
-        0,
-        "--seed",
-        help="torch.manual_seed before nn.Embedding: rows equal your notebook's. With --vectors "
-        "and --missing random: the seed of the rows for words GloVe lacks.",
-    ),
-    vectors: Optional[str] = typer.Option(
-        None,
-        "--vectors",
-        help="Take every row from this GloVe set (e.g. 6B.50d; `rnncli glove list`) through "
-        "nn.Embedding.from_pretrained. Fetch it once first: `rnncli glove fetch NAME`.",
-        show_default=False,
-    ),
+    seed: Seed = 0,
+    vectors: Vectors = None,
     missing: MissingPolicy = typer.Option(
         MissingPolicy.zeros,
         "--missing",
         help="Row for a word GloVe lacks: zeros (as pytorch-nlp), or random (normal, per-dimension "
         "mean/std of the GloVe rows found, seeded by --seed).",
     ),
-    cache_dir: Optional[Path] = typer.Option(
-        None,
-        "--cache-dir",
-        help="GloVe cache folder (default: $RNNCLI_CACHE_DIR, else the user's cache folder).",
-        show_default=False,
-    ),
+    cache_dir: CacheDir = None,
     vocab: Optional[Path] = typer.Option(
         None,
         "--vocab",
@@ -64,17 +51,16 @@ def embed(
         help="Save weight and vocabulary for torch.load(FILE, weights_only=True).",
         show_default=False,
     ),
-    as_json: bool = typer.Option(
-        False,
-        "--json",
-        help='One JSON object: "vocab", "indices", "shape" (words, dim), "vectors" (exact).',
-    ),
+    as_json: Json = False,
 ) -> None:
     """Embed words with nn.Embedding and show indices, one-hot codes, vectors and shapes.
 
     `rnncli embed hello world` builds {"hello": 0, "world": 1} (first appearance), runs
     torch.manual_seed(SEED); nn.Embedding(2, DIM) and looks the words up.
-    `rnncli embed king queen --vectors 6B.50d` takes the rows from GloVe instead.
+    `rnncli embed king queen --vectors 6B.50d` takes every row from GloVe instead, through
+    nn.Embedding.from_pretrained; --seed then seeds the rows of words GloVe lacks
+    (--missing random). --json gives "vocab", "indices", "shape" (words, dim) and "vectors"
+    (exact).
     """
     from rnncli.embedding import (
         DEFAULT_DIM,
@@ -85,7 +71,6 @@ def embed(
     )
     from rnncli.errors import UsageError
     from rnncli.rnn.spec import check_seed
-    from rnncli.terminal import stdout_console, warn, write_json
 
     words = list(words or [])
     if not words and vocab is None:
@@ -124,28 +109,24 @@ def embed(
         glove=store,
         missing=missing.value,
     )
+    env = environment(ctx)
     if report.unknown:
-        warn(
+        env.warn(
             f"{len(report.unknown)} word(s) not in {vocab}, looked up as "
             f"{report.vocab.unk}: {', '.join(report.unknown)}"
         )
     if report.pretrained is not None:
         for message in glove_warnings(report, store, whole_vocab=vocab is not None):
-            warn(message)
+            env.warn(message)
     if out is not None:
         save_embedding(report, out)
         from rnncli.render.export import saved
 
         saved(f"saved weight {report.weight.shape} and vocabulary to {out}")
-    if as_json:
-        data = report.to_dict()
-        if out is not None:
-            data["out"] = str(out)
-        write_json(data)
-        return
-    from rnncli.render.embed import render_embed
-
-    render_embed(report, stdout_console())
+    data = None
+    if as_json and out is not None:
+        data = {**report.to_dict(), "out": str(out)}
+    emit(report, "rnncli.render.embed:render_embed", as_json, env, data=data)
 
 
 #: Tokens named in a warning before "+N more"; --json lists them all.

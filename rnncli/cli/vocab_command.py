@@ -6,30 +6,35 @@ a numpy hash probe into the memory-mapped set.
 
 from __future__ import annotations
 
-import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 import typer
 
+from rnncli.cli.options import CacheDir, Json, Vectors
+from rnncli.cli.output import emit, environment
+from rnncli.terminal import Environment
 from rnncli.text.corpus import DecodeErrors
 from rnncli.text.tokenize import TokenizerName
 
 app = typer.Typer(help="Build and show vocabularies.", no_args_is_help=True)
 
-_VECTORS_HELP = (
-    "Add GloVe coverage for this set (e.g. 6B.50d): share of kept tokens it has, share of the "
-    "running text those make up, and the most frequent tokens it lacks."
-)
-_CACHE_HELP = "GloVe cache folder (default: $RNNCLI_CACHE_DIR, else the user's cache folder)."
+_RENDER = "rnncli.render.vocab:render_vocab"
 
 
-def _vectors_option():
-    return typer.Option(None, "--vectors", help=_VECTORS_HELP, show_default=False)
+@contextmanager
+def _counting_progress(env: Environment, as_json: bool) -> Iterator[Optional[Callable]]:
+    """The library's progress callback drawing a bar on stderr; None (no calls at all) where
+    stderr is no terminal or the output is JSON."""
+    if as_json or not env.stderr_terminal:
+        yield None
+        return
+    from rnncli.render.progress import ByteProgress
 
-
-def _cache_option():
-    return typer.Option(None, "--cache-dir", help=_CACHE_HELP, show_default=False)
+    with ByteProgress(env, "counting {task.description}", transient=True) as bar:
+        yield lambda done, total, name: bar.update(name, done, total)
 
 
 def _coverage(vocab, store, top: int):
@@ -38,41 +43,9 @@ def _coverage(vocab, store, top: int):
     return None if store is None else glove_coverage(vocab, store, top=top)
 
 
-def _progress_callback():
-    """A rich progress bar on stderr when it is a terminal, else no callback at all."""
-    from rnncli.terminal import stderr_console
-
-    console = stderr_console()
-    if not console.is_terminal:
-        return None, None
-    from rich.progress import (
-        BarColumn,
-        DownloadColumn,
-        Progress,
-        TextColumn,
-        TransferSpeedColumn,
-    )
-
-    progress = Progress(
-        TextColumn("counting {task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        TransferSpeedColumn(),
-        console=console,
-        transient=True,
-    )
-    tasks: dict[str, int] = {}
-
-    def callback(done: int, total: Optional[int], name: str) -> None:
-        if name not in tasks:
-            tasks[name] = progress.add_task(name, total=total)
-        progress.update(tasks[name], completed=done)
-
-    return progress, callback
-
-
 @app.command("build")
 def build(
+    ctx: typer.Context,
     files: list[str] = typer.Argument(
         ..., metavar="FILE...", help="Text files (UTF-8), or - for stdin.", show_default=False
     ),
@@ -109,19 +82,20 @@ def build(
         help="Bytes that are not UTF-8: strict stops with the file and offset; replace reads on.",
     ),
     top: int = typer.Option(10, "--top", help="How many of the most frequent tokens to list."),
-    vectors: Optional[str] = _vectors_option(),
-    cache_dir: Optional[Path] = _cache_option(),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of tables."),
+    vectors: Vectors = None,
+    cache_dir: CacheDir = None,
+    as_json: Json = False,
 ) -> None:
     """Count tokens in text files and save the vocabulary.
 
     Order: the specials first (as given), then tokens by descending count, ties by code-point
     order of the token. The summary shows how much of the text the kept tokens cover and
     Zipf's curve with the --min-freq/--max-size cut.
+
+    With --vectors NAME, the set's coverage: the share of kept tokens it has, the share of the
+    running text those make up, and the most frequent tokens it lacks.
     """
     from rnncli.errors import UsageError
-    from rnncli.render.vocab import render_vocab
-    from rnncli.terminal import stdout_console, warn, write_json
     from rnncli.text.vocab import VocabSummary, build_vocab, parse_specials
 
     if top < 0:
@@ -131,10 +105,8 @@ def build(
         from rnncli.glove.pretrained import open_vectors
 
         store = open_vectors(vectors, cache_dir)
-    progress, callback = (None, None) if as_json else _progress_callback()
-    if progress is not None:
-        progress.start()
-    try:
+    env = environment(ctx)
+    with _counting_progress(env, as_json) as callback:
         vocab = build_vocab(
             files,
             out=out,
@@ -147,30 +119,27 @@ def build(
             errors=errors.value,
             progress=callback,
         )
-    finally:
-        if progress is not None:
-            progress.stop()
     if vocab.kept == 0:
-        warn(f"no token reaches --min-freq {min_freq}: the vocabulary holds only the specials")
+        env.warn(f"no token reaches --min-freq {min_freq}: the vocabulary holds only the specials")
     summary = VocabSummary(vocab, top_n=top, path=str(out), glove=_coverage(vocab, store, top))
-    if as_json:
-        write_json(summary.to_dict())
-    else:
-        render_vocab(summary, stdout_console(), written=str(out))
+    emit(summary, _RENDER, as_json, env, written=str(out))
 
 
 @app.command("show")
 def show(
+    ctx: typer.Context,
     file: Path = typer.Argument(..., metavar="FILE", help="A vocabulary from `vocab build`."),
     top: int = typer.Option(20, "--top", help="How many of the most frequent tokens to list."),
-    vectors: Optional[str] = _vectors_option(),
-    cache_dir: Optional[Path] = _cache_option(),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of tables."),
+    vectors: Vectors = None,
+    cache_dir: CacheDir = None,
+    as_json: Json = False,
 ) -> None:
-    """Print a saved vocabulary's summary, Zipf's curve and its top tokens."""
+    """Print a saved vocabulary's summary, Zipf's curve and its top tokens.
+
+    With --vectors NAME, the set's coverage: the share of kept tokens it has, the share of the
+    running text those make up, and the most frequent tokens it lacks.
+    """
     from rnncli.errors import UsageError
-    from rnncli.render.vocab import render_vocab
-    from rnncli.terminal import stdout_console, write_json
     from rnncli.text.vocab import Vocab, VocabSummary
 
     if top < 0:
@@ -182,8 +151,4 @@ def show(
 
         store = open_vectors(vectors, cache_dir)
     summary = VocabSummary(loaded, top_n=top, path=str(file), glove=_coverage(loaded, store, top))
-    if as_json:
-        write_json(summary.to_dict())
-    else:
-        render_vocab(summary, stdout_console())
-    sys.stdout.flush()
+    emit(summary, _RENDER, as_json, environment(ctx))
