@@ -1,20 +1,25 @@
-"""`rnncli inspect`: options in, :func:`rnncli.rnn.report.inspect_rnn` report out."""
+"""`rnncli inspect`: options in, one :class:`~rnncli.rnn.request.InspectRequest`, a report out."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
-from rnncli.cli.choices import Cell, Device, DType, Nonlinearity
-from rnncli.rnn.request import (
+from rnncli.cli.options import cache_dir_option, json_option, seed_option, vectors_option
+from rnncli.cli.output import emit, environment
+from rnncli.rnn.spec import (
     DEFAULT_BATCH,
     DEFAULT_EMBED_DIM,
     DEFAULT_HIDDEN_SIZE,
     DEFAULT_INPUT_SIZE,
     DEFAULT_SEQ_LEN,
+    Cell,
+    Device,
+    DType,
+    Nonlinearity,
 )
 
 # Help texts are rich markup (typer renders them so): a literal "[word" is written "\\[word",
@@ -26,10 +31,13 @@ _TEXT = "Text input"
 _FILE = "Model file"
 
 
-def inspect(
-    ctx: typer.Context,
-    file: Optional[Path] = typer.Argument(
-        None,
+def _option(annotation: Any, name: str, help: str, panel: str, **options: Any) -> Any:
+    return Annotated[annotation, typer.Option(name, help=help, rich_help_panel=panel, **options)]
+
+
+ModelFile = Annotated[
+    Optional[Path],
+    typer.Argument(
         metavar="[FILE]",
         help=(
             "A model file to read as data: a state dict or training checkpoint (torch.save), "
@@ -38,155 +46,136 @@ def inspect(
         ),
         show_default=False,
     ),
-    cell: Cell = typer.Option(
-        Cell.rnn, "--cell", case_sensitive=False, help="Recurrent cell.", rich_help_panel=_MODEL
-    ),
-    input_size: Optional[int] = typer.Option(
-        None,
-        "--input",
-        help=(
-            f"input_size: features of each x_t. \\[default: {DEFAULT_INPUT_SIZE}, "
-            "or the embedding's width]"
-        ),
-        rich_help_panel=_MODEL,
-        show_default=False,
-    ),
-    hidden_size: int = typer.Option(
-        DEFAULT_HIDDEN_SIZE,
-        "--hidden",
-        help="hidden_size: features of h_t.",
-        rich_help_panel=_MODEL,
-    ),
-    num_layers: int = typer.Option(
-        1, "--layers", help="num_layers: stacked recurrent layers.", rich_help_panel=_MODEL
-    ),
-    nonlinearity: Optional[Nonlinearity] = typer.Option(
-        None,
-        "--nonlinearity",
-        case_sensitive=False,
-        help="rnn only: tanh (default) or relu.",
-        rich_help_panel=_MODEL,
-    ),
-    bias: bool = typer.Option(
-        True, "--bias/--no-bias", help="Use b_ih and b_hh.", rich_help_panel=_MODEL
-    ),
-    batch_first: bool = typer.Option(
-        False,
-        "--batch-first",
-        help="Input and output as \\[batch, seq, feature].",
-        rich_help_panel=_MODEL,
-    ),
-    dropout: float = typer.Option(
-        0.0, "--dropout", help="Dropout between stacked layers, in [0, 1).", rich_help_panel=_MODEL
-    ),
-    bidirectional: bool = typer.Option(
-        False, "--bidirectional", help="Add a reverse direction.", rich_help_panel=_MODEL
-    ),
-    proj_size: int = typer.Option(
-        0,
-        "--proj-size",
-        help="lstm only: project h_t to this size (< hidden).",
-        rich_help_panel=_MODEL,
-    ),
-    seq_len: Optional[int] = typer.Option(
-        None,
-        "--seq-len",
-        help=f"Time steps of the random input. \\[default: {DEFAULT_SEQ_LEN}]",
-        rich_help_panel=_RUN,
-        show_default=False,
-    ),
-    batch: Optional[int] = typer.Option(
-        None,
-        "--batch",
-        help=f"Sequences in the random batch. \\[default: {DEFAULT_BATCH}]",
-        rich_help_panel=_RUN,
-        show_default=False,
-    ),
-    seed: int = typer.Option(
-        0, "--seed", help="torch.manual_seed before building.", rich_help_panel=_RUN
-    ),
-    dtype: DType = typer.Option(
-        DType.float32,
-        "--dtype",
-        case_sensitive=False,
-        help="Parameter and input dtype.",
-        rich_help_panel=_RUN,
-    ),
-    device: Device = typer.Option(
-        Device.cpu,
-        "--device",
-        case_sensitive=False,
-        help="cpu, cuda, or meta: shapes and costs without allocating memory.",
-        rich_help_panel=_RUN,
-    ),
-    text: Optional[list[str]] = typer.Option(
-        None,
-        "--text",
-        help="A sentence to run (repeat for a batch); - reads one per stdin line.",
-        rich_help_panel=_TEXT,
-        show_default=False,
-    ),
-    vocab: Optional[Path] = typer.Option(
-        None, "--vocab", help="Vocabulary file from `rnncli vocab build`.", rich_help_panel=_TEXT
-    ),
-    embed_dim: Optional[int] = typer.Option(
-        None,
-        "--embed-dim",
-        help=f"Width of random embedding rows. \\[default: {DEFAULT_EMBED_DIM}]",
-        rich_help_panel=_TEXT,
-        show_default=False,
-    ),
-    vectors: Optional[str] = typer.Option(
-        None,
-        "--vectors",
-        help="Embedding rows from a fetched GloVe set, e.g. 6B.50d.",
-        rich_help_panel=_TEXT,
-    ),
-    cache_dir: Optional[Path] = typer.Option(
-        None,
-        "--cache-dir",
-        help="GloVe cache folder. \\[default: $RNNCLI_CACHE_DIR or the user cache]",
-        rich_help_panel=_TEXT,
-        show_default=False,
-    ),
-    pack: bool = typer.Option(
-        False, "--pack", help="Run the batch as a PackedSequence.", rich_help_panel=_TEXT
-    ),
-    output_size: int = typer.Option(
-        0,
-        "--output-size",
-        help="Add the output layer y_t = h_t·W_hyᵀ + b_y of this size.",
-        rich_help_panel=_MODEL,
-        show_default=False,
-    ),
-    check: bool = typer.Option(
-        False,
-        "--verify",
-        help="Recompute the output step by step from the printed equations and compare.",
-        rich_help_panel=_OUTPUT,
-    ),
-    module: Optional[str] = typer.Option(
-        None,
-        "--module",
-        help="With FILE: the recurrent module to run and compare, e.g. encoder.rnn.",
-        rich_help_panel=_FILE,
-        show_default=False,
-    ),
-    code: bool = typer.Option(
-        False,
-        "--code",
-        help="With FILE: print Python that rebuilds its modules and loads their weights.",
-        rich_help_panel=_FILE,
-    ),
-    as_json: bool = typer.Option(
-        False, "--json", help="Print one JSON object instead of tables.", rich_help_panel=_OUTPUT
-    ),
-    save: Optional[Path] = typer.Option(
-        None,
-        "--save",
-        help="Also write what is printed, colours included, to FILE.svg or FILE.html.",
-        rich_help_panel=_OUTPUT,
-    ),
+]
+CellOption = _option(Cell, "--cell", "Recurrent cell.", _MODEL, case_sensitive=False)
+InputSize = _option(
+    Optional[int],
+    "--input",
+    f"input_size: features of each x_t. \\[default: {DEFAULT_INPUT_SIZE}, or the embedding's "
+    "width]",
+    _MODEL,
+    show_default=False,
+)
+HiddenSize = _option(int, "--hidden", "hidden_size: features of h_t.", _MODEL)
+Layers = _option(int, "--layers", "num_layers: stacked recurrent layers.", _MODEL)
+NonlinearityOption = _option(
+    Optional[Nonlinearity],
+    "--nonlinearity",
+    "rnn only: tanh (default) or relu.",
+    _MODEL,
+    case_sensitive=False,
+)
+Bias = _option(bool, "--bias/--no-bias", "Use b_ih and b_hh.", _MODEL)
+BatchFirst = _option(bool, "--batch-first", "Input and output as \\[batch, seq, feature].", _MODEL)
+Dropout = _option(float, "--dropout", "Dropout between stacked layers, in [0, 1).", _MODEL)
+Bidirectional = _option(bool, "--bidirectional", "Add a reverse direction.", _MODEL)
+ProjSize = _option(int, "--proj-size", "lstm only: project h_t to this size (< hidden).", _MODEL)
+OutputSize = _option(
+    int,
+    "--output-size",
+    "Add the output layer y_t = h_t·W_hyᵀ + b_y of this size.",
+    _MODEL,
+    show_default=False,
+)
+SeqLen = _option(
+    Optional[int],
+    "--seq-len",
+    f"Time steps of the random input. \\[default: {DEFAULT_SEQ_LEN}]",
+    _RUN,
+    show_default=False,
+)
+Batch = _option(
+    Optional[int],
+    "--batch",
+    f"Sequences in the random batch. \\[default: {DEFAULT_BATCH}]",
+    _RUN,
+    show_default=False,
+)
+RunSeed = seed_option(_RUN)
+DTypeOption = _option(DType, "--dtype", "Parameter and input dtype.", _RUN, case_sensitive=False)
+DeviceOption = _option(
+    Device,
+    "--device",
+    "cpu, cuda, or meta: shapes and costs without allocating memory.",
+    _RUN,
+    case_sensitive=False,
+)
+Texts = _option(
+    Optional[list[str]],
+    "--text",
+    "A sentence to run (repeat for a batch); - reads one per stdin line.",
+    _TEXT,
+    show_default=False,
+)
+VocabFile = _option(Optional[Path], "--vocab", "Vocabulary file from `rnncli vocab build`.", _TEXT)
+EmbedDim = _option(
+    Optional[int],
+    "--embed-dim",
+    f"Width of random embedding rows. \\[default: {DEFAULT_EMBED_DIM}]",
+    _TEXT,
+    show_default=False,
+)
+TextVectors = vectors_option(_TEXT)
+TextCacheDir = cache_dir_option(_TEXT)
+Pack = _option(bool, "--pack", "Run the batch as a PackedSequence.", _TEXT)
+Verify = _option(
+    bool,
+    "--verify",
+    "Recompute the output step by step from the printed equations and compare.",
+    _OUTPUT,
+)
+ModuleName = _option(
+    Optional[str],
+    "--module",
+    "With FILE: the recurrent module to run and compare, e.g. encoder.rnn.",
+    _FILE,
+    show_default=False,
+)
+Code = _option(
+    bool,
+    "--code",
+    "With FILE: print Python that rebuilds its modules and loads their weights.",
+    _FILE,
+)
+OutputJson = json_option(_OUTPUT)
+Save = _option(
+    Optional[Path],
+    "--save",
+    "Also write what is printed, colours included, to FILE.svg or FILE.html.",
+    _OUTPUT,
+)
+
+
+def inspect(
+    ctx: typer.Context,
+    file: ModelFile = None,
+    cell: CellOption = Cell.rnn,
+    input_size: InputSize = None,
+    hidden_size: HiddenSize = DEFAULT_HIDDEN_SIZE,
+    num_layers: Layers = 1,
+    nonlinearity: NonlinearityOption = None,
+    bias: Bias = True,
+    batch_first: BatchFirst = False,
+    dropout: Dropout = 0.0,
+    bidirectional: Bidirectional = False,
+    proj_size: ProjSize = 0,
+    seq_len: SeqLen = None,
+    batch: Batch = None,
+    seed: RunSeed = 0,
+    dtype: DTypeOption = DType.float32,
+    device: DeviceOption = Device.cpu,
+    text: Texts = None,
+    vocab: VocabFile = None,
+    embed_dim: EmbedDim = None,
+    vectors: TextVectors = None,
+    cache_dir: TextCacheDir = None,
+    pack: Pack = False,
+    output_size: OutputSize = 0,
+    check: Verify = False,
+    module: ModuleName = None,
+    code: Code = False,
+    as_json: OutputJson = False,
+    save: Save = None,
 ) -> None:
     """Show every parameter and tensor shape of an RNN, LSTM or GRU, and why.
 
@@ -198,8 +187,8 @@ def inspect(
     from rnncli.errors import UsageError
     from rnncli.rnn.pipeline import inspect as run_request
     from rnncli.rnn.request import InspectRequest
-    from rnncli.terminal import stdout_console, warn, write_json
 
+    env = environment(ctx)
     if save is not None and save.suffix.lower() not in (".svg", ".html", ".htm"):
         raise UsageError(f"must end in .svg or .html, got {save.name!r}", "--save")
     if save is not None and as_json:
@@ -246,25 +235,32 @@ def inspect(
         texts=tuple(text or ()),
     )
     if file is not None:
-        _inspect_file(request, as_json=as_json, save=save)
+        _inspect_file(request, env, as_json=as_json, save=save)
         return
     if text == ["-"]:  # stdin is read only once every option is known to be valid
         request = replace(request, texts=tuple(_read_texts(text)))
     report = run_request(request)
     for message in report.warnings:
-        warn(message)
-    if as_json:
-        write_json(report.to_dict())
-        return
-    from rnncli.render.inspect import render_inspect
-
-    render_inspect(report, stdout_console())
+        env.warn(message)
+    emit(report, _RENDER_INSPECT, as_json, env)
     if save is not None:
-        from rnncli.render.export import export, saved
+        _save(report, _RENDER_INSPECT, save, f"rnncli inspect: {report.module_repr}")
 
-        title = f"rnncli inspect: {report.module_repr}"
-        export(lambda console: render_inspect(report, console), save, title)
-        saved(f"saved the tables to {save}")
+
+_RENDER_INSPECT = "rnncli.render.inspect:render_inspect"
+_RENDER_FILE = "rnncli.render.checkpoint:render_checkpoint"
+
+
+def _save(report: Any, renderer: str, path: Path, title: str) -> None:
+    """``--save``: the tables drawn again into an SVG or HTML file."""
+    from importlib import import_module
+
+    from rnncli.render.export import export, saved
+
+    module, _, name = renderer.partition(":")
+    draw = getattr(import_module(module), name)
+    export(lambda console: draw(report, console), path, title)
+    saved(f"saved the tables to {path}")
 
 
 def _given(ctx: typer.Context, name: str) -> bool:
@@ -273,32 +269,22 @@ def _given(ctx: typer.Context, name: str) -> bool:
     return source is not None and source.name in ("COMMANDLINE", "ENVIRONMENT")
 
 
-def _inspect_file(request, *, as_json: bool, save: Optional[Path]) -> None:
+def _inspect_file(request: Any, env: Any, *, as_json: bool, save: Optional[Path]) -> None:
     """`rnncli inspect FILE`: report, render, and exit 1 when the file differs from the flags."""
     from rnncli.checkpoint.report import inspect_checkpoint
-    from rnncli.terminal import stdout_console, warn, write_json
 
     report = inspect_checkpoint(request)
     for module in report.recurrent:
         if module.inspection is not None:
             for message in module.inspection.warnings:
-                warn(message)
-    if as_json:
-        write_json(report.to_dict())
-    elif request.code:
-        import sys
-
-        sys.stdout.write(report.code)
+                env.warn(message)
+    if request.code and not as_json:
+        env.stdout.write(report.code)  # plain Python, runnable as printed: no rich
+        env.stdout.flush()
     else:
-        from rnncli.render.checkpoint import render_checkpoint
-
-        render_checkpoint(report, stdout_console())
+        emit(report, _RENDER_FILE, as_json, env)
         if save is not None:
-            from rnncli.render.export import export, saved
-
-            title = f"rnncli inspect {request.checkpoint}"
-            export(lambda console: render_checkpoint(report, console), save, title)
-            saved(f"saved the tables to {save}")
+            _save(report, _RENDER_FILE, save, f"rnncli inspect {request.checkpoint}")
     if report.exit_code:
         raise typer.Exit(report.exit_code)
 
