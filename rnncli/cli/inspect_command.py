@@ -38,7 +38,7 @@ def _option(annotation: Any, name: str, help: str, panel: str, **options: Any) -
 ModelFile = Annotated[
     Optional[Path],
     typer.Argument(
-        metavar="[FILE]",
+        metavar="FILE",
         help=(
             "A model file to read as data: a state dict or training checkpoint (torch.save), "
             "a whole pickled model, .safetensors, TorchScript, or `rnncli embed --out`. "
