@@ -87,8 +87,10 @@ def rebuild_code(
         if module.name not in names:
             continue
         variable = names[module.name]
+        lines.append("")
+        # Alternatives are constructors rnncli wrote from sizes: no text from the file.
+        lines += [f"# the same tensors also fit {call}" for call in module.alternatives]
         lines += [
-            "",
             f"{variable} = {torch_call(module.kind, module.config)}",
             f"{variable}.load_state_dict(weights({module.name!r}), strict=True)",
         ]
