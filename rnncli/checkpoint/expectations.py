@@ -166,8 +166,10 @@ def pick_module(found: list[FoundModule], name: Optional[str] = None) -> Optiona
         if module.name == name:
             if module.is_recurrent:
                 return module
-            what = module.kind if module.kind != "other" else "not a module rnncli recognises"
-            raise UsageError(
-                f"{module.display_name} is {what}, not recurrent; {choices}", "--module"
+            what = (
+                f"is {module.kind}"
+                if module.kind != "other"
+                else "is not a module rnncli recognises"
             )
+            raise UsageError(f"{module.display_name} {what}, not recurrent; {choices}", "--module")
     raise UsageError(f"no module named {name!r}; {choices}", "--module")
