@@ -349,3 +349,49 @@ def test_grouping_keeps_the_root_and_file_order():
     groups = group_tensors({"b.w": 1, "w": 2, "a.b.c": 3, "b.v": 4})
     assert list(groups) == ["b", "", "a.b"]
     assert groups["b"] == {"w": 1, "v": 4}
+
+
+class Encoder(nn.Module):
+    def __init__(self, spec, vocab, labels):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, spec.input_size)
+        self.rnn = LAYERS[spec.cell](**spec.torch_kwargs())
+        self.head = nn.Linear(spec.num_directions * spec.state_size, labels)
+
+
+@SETTINGS
+@given(
+    spec=model_specs(max_layers=2),
+    vocab=st.integers(1, 30),
+    labels=st.integers(1, 9),
+    prefix=PREFIXES,
+)
+def test_nested_models_are_found_and_linked(spec, vocab, labels, prefix):
+    model = nn.Module()
+    model.encoder = Encoder(spec, vocab, labels)
+    state_dict = prefixed(model.state_dict(), prefix)
+
+    found = find_modules(state_dict)
+
+    p = f"{prefix}encoder."
+    by_name = {m.name: m for m in found}
+    assert set(by_name) == {f"{p}embed", f"{p}rnn", f"{p}head"}
+    assert all(m.loaded for m in found)
+    assert by_name[f"{p}embed"].config == {
+        "num_embeddings": vocab,
+        "embedding_dim": spec.input_size,
+    }
+    assert by_name[f"{p}rnn"].model_spec() == spec.__class__(
+        **{**spec.to_dict(), "batch_first": False, "dropout": 0.0}
+    )
+    head = by_name[f"{p}head"].config
+    assert head == {
+        "in_features": model.encoder.head.in_features,
+        "out_features": labels,
+        "bias": True,
+    }
+    links = {(link.source, link.target) for link in find_links(found)}
+    assert (f"{p}embed", f"{p}rnn") in links
+    assert (f"{p}rnn", f"{p}head") in links
+    for module in found:
+        assert_same_weights(module.module, getattr(model.encoder, module.name.rpartition(".")[2]))
