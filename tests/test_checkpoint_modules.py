@@ -395,3 +395,16 @@ def test_nested_models_are_found_and_linked(spec, vocab, labels, prefix):
     assert (f"{p}rnn", f"{p}head") in links
     for module in found:
         assert_same_weights(module.module, getattr(model.encoder, module.name.rpartition(".")[2]))
+
+
+def test_a_layer_norm_over_a_matrix_is_other_without_a_false_reason():
+    state_dict = nn.LayerNorm([3, 4]).state_dict()
+    (module,) = find_modules(prefixed(state_dict, "ln."))
+    assert module.kind == "other" and module.reason is None
+
+
+def test_a_recorded_max_norm_is_said_and_left_out():
+    record = ModuleRecord("torch.nn.modules.sparse.Embedding", {"max_norm": 1.0})
+    (module,) = find_modules({"emb.weight": torch.ones(4, 3) * 5}, {"emb": record})
+    assert module.kind == "embedding" and "max_norm=1.0" in module.notes[0]
+    assert module.module.max_norm is None

@@ -89,7 +89,11 @@ def recognise(
         candidate = _recurrent_layer(tensors, record)
     elif set(tensors) <= CELL_TENSORS and {"weight_ih", "weight_hh"} <= set(tensors):
         candidate = _cell(tensors, record)
-    elif set(tensors) in ({"weight"}, {"weight", "bias"}) and tensors["weight"].dim() == 2:
+    elif (
+        set(tensors) in ({"weight"}, {"weight", "bias"})
+        and tensors["weight"].dim() == 2
+        and ("bias" not in tensors or tensors["bias"].dim() == 1)
+    ):
         candidate = _embedding_or_linear(name, tensors, record)
     else:
         candidate = Candidate("other")
@@ -292,7 +296,14 @@ def _embedding_or_linear(
     linear_call = f"nn.Linear({columns}, {rows}, bias=False)"
     embedding_call = f"nn.Embedding({rows}, {columns})"
     if recorded == "embedding":
-        return Candidate("embedding", config=embedding, build=dict(embedding))
+        notes = []
+        max_norm = record.attributes.get("max_norm") if record else None
+        if max_norm is not None:
+            notes.append(
+                f"the file records max_norm={max_norm!r}; the rebuilt module leaves it out "
+                f"(it would rescale the file's rows in place on every lookup)"
+            )
+        return Candidate("embedding", config=embedding, build=dict(embedding), notes=notes)
     if recorded == "linear":
         return Candidate("linear", config=linear, build=dict(linear))
     if looks_like_embedding(name):
