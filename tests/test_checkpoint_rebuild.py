@@ -145,3 +145,12 @@ def test_a_file_with_nothing_rebuildable_says_so(tmp_path):
     compile(code, "rebuild.py", "exec")
     with pytest.raises(ValueError):
         rebuild_code("x.pt", found, [], format="onnx")
+
+
+def test_a_whole_pickled_model_is_read_with_rnnclis_own_reader():
+    found = find_modules(nn.GRU(2, 3).state_dict())
+    code = rebuild_code("whole.pt", found, ["ignored"], format="rnncli")
+    assert "from rnncli.checkpoint.reader import read_checkpoint" in code
+    assert "checkpoint = read_checkpoint('whole.pt').tensors" in code
+    assert "state_dict = checkpoint\n" in code and "weights_only" not in code
+    compile(code, "rebuild.py", "exec")

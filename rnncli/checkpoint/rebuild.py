@@ -20,6 +20,9 @@ LOADERS = {
     "torch": 'checkpoint = torch.load({path}, map_location="cpu", weights_only=True)',
     "safetensors": 'checkpoint = safetensors.torch.load_file({path}, device="cpu")',
     "torchscript": 'checkpoint = torch.jit.load({path}, map_location="cpu").state_dict()',
+    # A whole pickled model: weights_only=True refuses it, and a plain torch.load would import
+    # and run what the file names. rnncli's own reader turns it into tensors and nothing else.
+    "rnncli": "checkpoint = read_checkpoint({path}).tensors",
 }
 
 
@@ -50,9 +53,10 @@ def rebuild_code(
     """The Python that rebuilds every loaded module of ``found`` from the file at ``path_display``.
 
     ``state_dict_path`` is the chain of keys to the state dict inside a training checkpoint.
-    ``format`` is ``torch`` (``torch.save`` files, zip or legacy), ``safetensors`` or
-    ``torchscript``. A whole pickled model cannot be opened with ``weights_only=True``: save its
-    ``state_dict()`` where its class imports, and rebuild from that file.
+    ``format`` is ``torch`` (``torch.save`` files, zip or legacy), ``safetensors``,
+    ``torchscript``, or ``rnncli`` for a whole pickled model: ``weights_only=True`` refuses those,
+    so the printed code reads the file with ``rnncli.checkpoint.reader.read_checkpoint`` (which
+    imports and runs nothing the file names) and ``state_dict_path`` is not used.
     """
     from rnncli.checkpoint.modules import torch_call
 
@@ -62,6 +66,9 @@ def rebuild_code(
     imports = ["import torch", "from torch import nn"]
     if format == "safetensors":
         imports.insert(0, "import safetensors.torch")
+    if format == "rnncli":
+        imports += ["", "from rnncli.checkpoint.reader import read_checkpoint"]
+        state_dict_path = []  # the reader already returns the state dict's tensors
     lines = [
         '"""Rebuild the modules rnncli found in ' + _docstring_safe(path_display) + '."""',
         "",
