@@ -18,18 +18,19 @@ from rnncli.errors import UsageError
 if TYPE_CHECKING:
     from rnncli.checkpoint.contents import Checkpoint
     from rnncli.checkpoint.expectations import Mismatch
+    from rnncli.checkpoint.grouping import TreeNode
     from rnncli.checkpoint.health import RecurrentHealth, TensorStats
     from rnncli.checkpoint.modules import FoundModule, Link
     from rnncli.rnn.report import InspectReport
     from rnncli.rnn.request import InspectRequest
 
-#: The kinds whose whole `inspect` report is shown.
+#: The kinds whose whole `inspect` report is shown (cells get their health figures).
 RECURRENT_KINDS = ("rnn", "lstm", "gru")
 
 
 @dataclass
 class TensorEntry:
-    """One tensor of the file: its full name, shape, dtype and health figures."""
+    """One tensor of a module: its local name (``weight_hh_l0``), shape, dtype, health figures."""
 
     name: str
     shape: tuple[int, ...]
@@ -74,6 +75,10 @@ class ModuleReport:
     def numel(self) -> int:
         return sum(p.numel for p in self.parameters)
 
+    def full_name(self, entry: TensorEntry) -> str:
+        """The tensor's name in the file: the module's prefix, then the local name."""
+        return f"{self.name}.{entry.name}" if self.name else entry.name
+
     def to_dict(self) -> dict[str, Any]:
         data = self.found.to_dict()
         data["parameters"] = [p.to_dict() for p in self.parameters]
@@ -93,6 +98,7 @@ class CheckpointReport:
 
     checkpoint: Checkpoint
     modules: list[ModuleReport]
+    tree: Optional[TreeNode] = None
     links: list[Link] = field(default_factory=list)
     compared: Optional[str] = None  # the recurrent module the stated options were compared with
     mismatches: list[Mismatch] = field(default_factory=list)
@@ -105,7 +111,8 @@ class CheckpointReport:
 
     @property
     def recurrent(self) -> list[ModuleReport]:
-        return [m for m in self.modules if m.kind in RECURRENT_KINDS and m.found.loaded]
+        """Recurrent layers and cells that loaded: the ones with health figures."""
+        return [m for m in self.modules if m.found.is_recurrent and m.found.loaded]
 
     @property
     def exit_code(self) -> int:
@@ -138,6 +145,8 @@ class CheckpointReport:
 
 def inspect_checkpoint(request: InspectRequest) -> CheckpointReport:
     """Read ``request.checkpoint`` and report every module in it; run the recurrent ones."""
+    from rnncli.checkpoint.expectations import pick_module
+    from rnncli.checkpoint.grouping import module_tree
     from rnncli.checkpoint.health import tensor_stats
     from rnncli.checkpoint.modules import find_links, find_modules
     from rnncli.checkpoint.reader import read_checkpoint
@@ -146,24 +155,28 @@ def inspect_checkpoint(request: InspectRequest) -> CheckpointReport:
         raise UsageError("give a model FILE", "FILE")
     checkpoint = read_checkpoint(request.checkpoint)
     found = find_modules(checkpoint.tensors, checkpoint.modules)
-    chosen = _chosen(found, request)
+    # --module must name a recurrent module; stated options need one to compare with.
+    chosen = pick_module(found, request.module) if (request.module or request.expect) else None
     modules = []
     for module in found:
-        entries = [
-            _entry(name, checkpoint.tensors[name], tensor_stats) for name in module.parameters
-        ]
+        entries = [_entry(local, tensor, tensor_stats) for local, tensor in module.tensors.items()]
         report = ModuleReport(module, entries)
-        if (
-            module.kind in RECURRENT_KINDS
-            and module.loaded
-            and (request.module is None or module.name == request.module)
-        ):
-            _run_recurrent(report, checkpoint, request)
+        if module.is_recurrent and module.loaded and (chosen is None or module is chosen):
+            _run_recurrent(report, request)
         modules.append(report)
     notes = []
-    if not any(m.kind in RECURRENT_KINDS for m in found):
-        notes.append("no recurrent module (nn.RNN, nn.LSTM, nn.GRU) was found in this file")
-    result = CheckpointReport(checkpoint, modules, links=find_links(found), notes=notes)
+    if not any(m.is_recurrent for m in found):
+        notes.append(
+            "no recurrent module (nn.RNN, LSTM, GRU or their cells) was found in this file; "
+            "its modules and tensors are listed above"
+        )
+    result = CheckpointReport(
+        checkpoint,
+        modules,
+        tree=module_tree(checkpoint.tensors, checkpoint.modules, found),
+        links=find_links(found),
+        notes=notes,
+    )
     if chosen is not None and request.expect:
         from rnncli.checkpoint.expectations import compare
 
@@ -172,7 +185,12 @@ def inspect_checkpoint(request: InspectRequest) -> CheckpointReport:
     if request.code:
         from rnncli.checkpoint.rebuild import rebuild_code
 
-        result.code = rebuild_code(str(request.checkpoint), found, checkpoint.state_dict_path)
+        result.code = rebuild_code(
+            str(request.checkpoint),
+            found,
+            checkpoint.state_dict_path,
+            format=_code_format(checkpoint),
+        )
     return result
 
 
@@ -186,15 +204,6 @@ def _entry(name: str, tensor: Any, stats: Any) -> TensorEntry:
     )
 
 
-def _chosen(found: list[FoundModule], request: InspectRequest) -> Optional[FoundModule]:
-    """The recurrent module ``--module`` names, or the only one; None when not needed."""
-    from rnncli.checkpoint.expectations import pick_module
-
-    if request.module is None and not request.expect:
-        return None
-    return pick_module(found, request.module)
-
-
 def _compared_expectations(request: InspectRequest) -> dict[str, Any]:
     """What the weights can prove: the unrecorded options are used, not compared."""
     from rnncli.rnn.request import UNRECORDED_IN_WEIGHTS
@@ -202,13 +211,27 @@ def _compared_expectations(request: InspectRequest) -> dict[str, Any]:
     return {k: v for k, v in request.expect.items() if k not in UNRECORDED_IN_WEIGHTS}
 
 
-def _run_recurrent(report: ModuleReport, checkpoint: Checkpoint, request: InspectRequest) -> None:
-    """The whole `inspect` pipeline on this module, with the file's own weights."""
+def _code_format(checkpoint: Checkpoint) -> str:
+    """How the printed code reads the file back: torch.load, safetensors, TorchScript, rnncli."""
+    if checkpoint.format == "safetensors":
+        return "safetensors"
+    if checkpoint.format == "torchscript":
+        return "torchscript"
+    if checkpoint.modules and checkpoint.format in ("torch-zip", "torch-legacy"):
+        return "rnncli"  # a whole pickled model: weights_only=True refuses it, rnncli reads it
+    return "torch"
+
+
+def _run_recurrent(report: ModuleReport, request: InspectRequest) -> None:
+    """Health for each recurrent module; for layers, the whole `inspect` with the file's weights."""
     from rnncli.checkpoint.health import recurrent_health
     from rnncli.errors import RnncliError
     from rnncli.rnn.pipeline import inspect
 
     found = report.found
+    report.health = recurrent_health(found)
+    if found.kind not in RECURRENT_KINDS:
+        return
     config = dict(found.config)
     for name in ("nonlinearity", "batch_first", "dropout"):
         if name not in config and name in request.expect:
@@ -230,10 +253,9 @@ def _run_recurrent(report: ModuleReport, checkpoint: Checkpoint, request: Inspec
         batch_first=bool(config.get("batch_first", False)),
         dropout=float(config.get("dropout", 0.0)),
     )
-    prefix = f"{found.name}." if found.name else ""
-    weights = {name[len(prefix) :]: checkpoint.tensors[name] for name in found.parameters}
     try:
-        report.inspection = inspect(module_request, weights=weights)
+        report.inspection = inspect(module_request, weights=found.tensors)
+    except UsageError:
+        raise
     except RnncliError as exc:  # e.g. the run would not fit in memory: the rest still shows
         report.run_error = str(exc)
-    report.health = recurrent_health(found)

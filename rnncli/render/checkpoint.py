@@ -36,7 +36,9 @@ def render_checkpoint(report: CheckpointReport, console: Console) -> None:
     for module in report.recurrent:
         _render_recurrent(module, report, console)
     for link in report.links:
-        console.print(Text(f"• probably feeds (inferred): {link.describe()}", style="dim"))
+        console.print(
+            Text(f"• {link.source} {link.relation} {link.target} (inferred): {link.reason}")
+        )
     for note in report.notes:
         console.print(Text(f"• {note}", style="dim"))
     _render_mismatches(report, console)
@@ -193,7 +195,8 @@ def _render_health(module: ModuleReport, console: Console) -> None:
     table.add_column("‖W‖₂", justify="right", no_wrap=True)
     table.add_column("reading")
     for norm in health.spectral_norms:
-        table.add_row(norm.parameter, norm.gate or "", _number(norm.value), norm.reading or "")
+        value = "—" if norm.value is None else _number(norm.value)
+        table.add_row(norm.parameter, norm.gate or "", value, norm.flag or "")
     console.print(table)
     for bias in health.forget_bias_mean:
         console.print(
@@ -203,8 +206,8 @@ def _render_health(module: ModuleReport, console: Console) -> None:
                 f"(keeps {bias.sigmoid:.0%} of its memory each step)"
             )
         )
-    for note in health.notes:
-        console.print(Text(f"• {note}", style="dim"))
+    for flag in health.flags:
+        console.print(Text(f"• {flag}", style="yellow"))
 
 
 def _render_mismatches(report: CheckpointReport, console: Console) -> None:
@@ -216,4 +219,4 @@ def _render_mismatches(report: CheckpointReport, console: Console) -> None:
         return
     console.print(Text(f"{name} differs from the options given:", style="bold red"))
     for mismatch in report.mismatches:
-        console.print(Text(f"  {mismatch.describe()}"))
+        console.print(Text(f"  {mismatch.message}"))
