@@ -8,7 +8,7 @@ to one block per tensor when the terminal is too narrow for it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from rich.console import Console
 from rich.table import Table
@@ -23,9 +23,9 @@ def _shape(shape: tuple[int, ...]) -> str:
     return "[" + ", ".join(str(s) for s in shape) + "]"
 
 
-def _number(x: float) -> str:
+def _number(x: Optional[float]) -> str:
     """Four significant digits, the sign kept: enough to read a weight's scale."""
-    return f"{x:.4g}" if x == x else "nan"
+    return "—" if x is None else f"{x:.4g}"
 
 
 def render_checkpoint(report: CheckpointReport, console: Console) -> None:
@@ -72,48 +72,41 @@ def _plural(n: int, word: str) -> str:
 
 def _module_tree(report: CheckpointReport) -> Tree:
     """Modules nested by their dotted names, each with its kind, constructor and size."""
-    tree = Tree(Text("modules", style="bold"))
-    nodes: dict[str, Tree] = {}
-    for module in sorted(report.modules, key=lambda m: m.name):
-        parent_name = _parent(module.name, nodes)
-        parent = nodes.get(parent_name, tree) if parent_name is not None else tree
-        nodes[module.name] = parent.add(_module_label(module))
+    by_name = {m.name: m for m in report.modules}
+    root = report.tree
+    tree = Tree(_node_label(root, by_name.get(root.name)) if root else Text("modules"))
+    if root is not None:
+        _add_children(tree, root, by_name)
     return tree
 
 
-def _parent(name: str, nodes: dict[str, Any]) -> Any:
-    """The nearest already-placed module whose name prefixes ``name``."""
-    parts = name.split(".")
-    for cut in range(len(parts) - 1, 0, -1):
-        candidate = ".".join(parts[:cut])
-        if candidate in nodes:
-            return candidate
-    return None
+def _add_children(branch: Tree, node: Any, by_name: dict[str, ModuleReport]) -> None:
+    for child in node.children:
+        _add_children(branch.add(_node_label(child, by_name.get(child.name))), child, by_name)
 
 
-def _module_label(module: ModuleReport) -> Text:
-    found = module.found
-    dtypes = sorted({p.dtype for p in module.parameters})
-    label = Text.assemble(
-        (found.name or '""', "bold cyan"),
-        "  ",
-        (found.kind, "magenta"),
-    )
-    if found.kind != "other" and found.torch_call:
+def _node_label(node: Any, module: Optional[ModuleReport]) -> Text:
+    """``lstm  nn.LSTM(100, 128)  51,200 parameters  float32  loaded``: one module's line."""
+    label = Text.assemble((node.part or '""', "bold cyan"))
+    if node.class_name:
+        label.append(f"  {node.class_name}", style="dim")
+    found = module.found if module is not None else None
+    if found is not None and found.kind != "other":
+        label.append(f"  {found.kind}", style="magenta")
         label.append(f"  {found.torch_call}")
-    label.append(f"  {module.numel:,} parameters")
-    if dtypes:
-        label.append(f"  {'/'.join(dtypes)}", style="dim")
-    if found.kind != "other":
-        label.append("  loaded strictly" if found.loaded else "  not loaded", style="green")
-    if found.alternatives:
-        label.append(f"  (or {', '.join(found.alternatives)})", style="dim")
-    if found.class_name:
-        label.append(f"  class {found.class_name}", style="dim")
-    if found.reason:
-        label.append(f"\n{found.reason}", style="yellow")
-    for note in found.notes:
-        label.append(f"\n{note}", style="dim")
+        label.append("  loaded" if found.loaded else "  not loaded", style="green")
+    elif node.parameters:
+        label.append("  other", style="magenta")
+    label.append(f"  {node.total_parameters:,} parameters")
+    if node.dtypes:
+        label.append(f"  {'/'.join(node.dtypes)}", style="dim")
+    if found is not None:
+        if found.alternatives:
+            label.append(f"\nor {', '.join(found.alternatives)}", style="dim")
+        if found.reason:
+            label.append(f"\n{found.reason}", style="yellow")
+        for note in found.notes:
+            label.append(f"\n{note}", style="dim")
     return label
 
 
@@ -121,31 +114,32 @@ _STATS_COLUMNS = ("mean", "std", "min", "max", "norm")
 
 
 def _render_tensors(report: CheckpointReport, console: Console) -> None:
-    entries = [p for m in report.modules for p in m.parameters]
-    if not entries:
+    """Every tensor's health figures, by its name in the file; NaN and Inf said loudly."""
+    rows = [(m.full_name(p), p) for m in report.modules for p in m.parameters]
+    if not rows:
         return
-    table = _stats_table(entries)
+    table = _stats_table(rows)
     if console.measure(table).minimum > console.width:
-        _stats_blocks(entries, console)
+        _stats_blocks(rows, console)
     else:
         console.print(table)
-    flagged = [e for e in entries if e.flagged]
-    for entry in flagged:
-        console.print(
-            Text(
-                f"!! {entry.name} holds {entry.stats.nan:,} NaN and {entry.stats.inf:,} Inf",
-                style="bold red",
+    for name, entry in rows:
+        if entry.flagged:
+            console.print(
+                Text(
+                    f"!! {name} holds {entry.stats.nan:,} NaN and {entry.stats.inf:,} Inf",
+                    style="bold red",
+                )
             )
-        )
 
 
 def _stats_row(entry: TensorEntry) -> list[str]:
     stats = entry.stats
     values = [_number(getattr(stats, column)) for column in _STATS_COLUMNS]
-    return [entry.name, _shape(entry.shape), entry.dtype, *values, f"{stats.zeros:.1%}"]
+    return [_shape(entry.shape), entry.dtype, *values, f"{stats.zeros:.1%}"]
 
 
-def _stats_table(entries: list[TensorEntry]) -> Table:
+def _stats_table(rows: list[tuple[str, TensorEntry]]) -> Table:
     table = Table(title="Tensors", title_justify="left")
     table.add_column("tensor", no_wrap=True)
     table.add_column("shape", no_wrap=True)
@@ -153,17 +147,17 @@ def _stats_table(entries: list[TensorEntry]) -> Table:
     for column in _STATS_COLUMNS:
         table.add_column(column, justify="right", no_wrap=True)
     table.add_column("zeros", justify="right", no_wrap=True)
-    for entry in entries:
+    for name, entry in rows:
         style = "bold red" if entry.flagged else None
-        table.add_row(*_stats_row(entry), style=style)
+        table.add_row(name, *_stats_row(entry), style=style)
     return table
 
 
-def _stats_blocks(entries: list[TensorEntry], console: Console) -> None:
+def _stats_blocks(rows: list[tuple[str, TensorEntry]], console: Console) -> None:
     """One block per tensor: what a narrow pane shows instead of the wide table."""
     console.print(Text("Tensors", style="italic"))
-    for entry in entries:
-        name, shape, dtype, *values, zeros = _stats_row(entry)
+    for name, entry in rows:
+        shape, dtype, *values, zeros = _stats_row(entry)
         console.print(Text(name, style="bold red" if entry.flagged else "bold"))
         console.print(Text(f"  {shape} {dtype}, zeros {zeros}"))
         pairs = [f"{column} {value}" for column, value in zip(_STATS_COLUMNS, values)]
@@ -195,15 +189,16 @@ def _render_health(module: ModuleReport, console: Console) -> None:
     table.add_column("‖W‖₂", justify="right", no_wrap=True)
     table.add_column("reading")
     for norm in health.spectral_norms:
-        value = "—" if norm.value is None else _number(norm.value)
-        table.add_row(norm.parameter, norm.gate or "", value, norm.flag or "")
+        table.add_row(norm.parameter, norm.gate or "", _number(norm.value), norm.flag or "")
     console.print(table)
     for bias in health.forget_bias_mean:
+        keeps = (
+            "" if bias.sigmoid is None else f" (keeps {bias.sigmoid:.0%} of its memory each step)"
+        )
         console.print(
             Text(
                 f"forget gate, layer {bias.layer} {bias.direction}: mean b_if + b_hf = "
-                f"{_number(bias.value)}, σ = {_number(bias.sigmoid)} "
-                f"(keeps {bias.sigmoid:.0%} of its memory each step)"
+                f"{_number(bias.value)}, σ = {_number(bias.sigmoid)}{keeps}"
             )
         )
     for flag in health.flags:
