@@ -1,0 +1,323 @@
+"""Inside a loaded checkpoint object: where its state dict is, and the rest in one line each.
+
+A training checkpoint is a dict of dicts: ``{"epoch": 7, "model_state_dict": {...},
+"optimizer_state_dict": {...}}``, sometimes nested deeper (``{"checkpoint": {"model": ...}}``),
+sometimes a whole pickled model (read as placeholders by :mod:`rnncli.checkpoint.safe_unpickle`).
+:func:`find_state_dict` takes the mapping of names to tensors that holds the most tensor elements,
+preferring the conventional key names on ties, and never an optimizer's state. Every other entry
+is summarised by :func:`summarise` into one JSON scalar: numbers and short strings as they are,
+the optimizer as ``optimizer state: 12 tensors, param_groups: lr=0.001, betas=(0.9, 0.999)``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from rnncli.checkpoint.contents import ModuleRecord, Scalar
+from rnncli.checkpoint.safe_unpickle import (
+    Placeholder,
+    global_name,
+    placeholder_args,
+    placeholder_state,
+)
+
+#: Key names training code uses for the model's weights, most conventional first (tie-breaks).
+CONVENTIONAL_KEYS = (
+    "state_dict",
+    "model_state_dict",
+    "model",
+    "model_state",
+    "net",
+    "network",
+    "module",
+    "weights",
+    "params",
+    "ema",
+    "model_ema",
+    "ema_state_dict",
+)
+#: Hyperparameters worth a place in an optimizer's one-line summary.
+OPTIMIZER_FIELDS = ("lr", "betas", "momentum", "weight_decay", "alpha", "eps")
+#: Longest string kept as it is in a summary.
+MAX_TEXT = 200
+
+
+@dataclass
+class Found:
+    """The state dict found in an object and everything beside it."""
+
+    tensors: dict[str, Any]
+    path: list[str]
+    other_entries: dict[str, Scalar] = field(default_factory=dict)
+    modules: dict[str, ModuleRecord] = field(default_factory=dict)
+    whole_model: bool = False
+
+
+def _is_tensor(value: Any) -> bool:
+    import torch
+
+    return isinstance(value, torch.Tensor)
+
+
+def is_optimizer_state(value: Any) -> bool:
+    """``optimizer.state_dict()``: ``state`` and ``param_groups``."""
+    return isinstance(value, Mapping) and "param_groups" in value and "state" in value
+
+
+def is_module(value: Any) -> bool:
+    """A pickled ``nn.Module``: a placeholder whose state has ``_parameters`` and ``_modules``."""
+    if not isinstance(value, Placeholder):
+        return False
+    state = placeholder_state(value)
+    return "_parameters" in state and "_modules" in state
+
+
+def module_tree(
+    root: Placeholder,
+) -> tuple[dict[str, Any], dict[str, ModuleRecord]]:
+    """Tensors named exactly as ``model.state_dict()`` would, and each module's class and
+    scalar attributes, from a whole pickled model's placeholders."""
+    tensors: dict[str, Any] = {}
+    modules: dict[str, ModuleRecord] = {}
+    active: set[int] = set()
+
+    def visit(module: Placeholder, name: str) -> None:
+        if id(module) in active:  # a cycle: state_dict would recurse forever, we stop
+            return
+        active.add(id(module))
+        state = placeholder_state(module)
+        prefix = f"{name}." if name else ""
+        attributes = {
+            k: _plain_scalar(v)
+            for k, v in state.items()
+            if isinstance(k, str) and not k.startswith("_") and k != "training"
+            if _is_scalar(v)
+        }
+        modules[name] = ModuleRecord(global_name(module) or "?", attributes)
+        non_persistent = state.get("_non_persistent_buffers_set") or ()
+        for group in ("_parameters", "_buffers"):
+            values = state.get(group)
+            if not isinstance(values, Mapping):
+                continue
+            for key, value in values.items():
+                if group == "_buffers" and key in non_persistent:
+                    continue
+                if _is_tensor(value):
+                    tensors[f"{prefix}{key}"] = value.detach()
+        children = state.get("_modules")
+        if isinstance(children, Mapping):
+            for key, child in children.items():
+                if is_module(child):
+                    visit(child, f"{prefix}{key}")
+        active.discard(id(module))
+
+    visit(root, "")
+    return tensors, modules
+
+
+@dataclass
+class _Candidate:
+    path: list[str]
+    tensors: dict[str, Any]
+    numel: int
+    pure: bool  # every value a tensor (a real state dict), not a mix
+    modules: dict[str, ModuleRecord] = field(default_factory=dict)
+    whole_model: bool = False
+
+    def rank(self) -> tuple[Any, ...]:
+        last = self.path[-1].lower() if self.path else ""
+        conventional = (
+            len(CONVENTIONAL_KEYS) - CONVENTIONAL_KEYS.index(last)
+            if last in CONVENTIONAL_KEYS
+            else 0
+        )
+        return (self.whole_model, self.pure, self.numel, conventional, -len(self.path))
+
+
+def _candidates(obj: Any, path: list[str], out: list[_Candidate], seen: set[int]) -> None:
+    if id(obj) in seen or len(path) > 32:
+        return
+    seen.add(id(obj))
+    if is_module(obj):
+        tensors, modules = module_tree(obj)
+        numel = sum(int(t.numel()) for t in tensors.values())
+        out.append(_Candidate(list(path), tensors, numel, True, modules, True))
+        return
+    if isinstance(obj, Mapping):
+        if is_optimizer_state(obj):
+            return
+        items = list(obj.items())
+        tensors = {k: v for k, v in items if isinstance(k, str) and _is_tensor(v)}
+        if tensors:
+            numel = sum(int(t.numel()) for t in tensors.values())
+            out.append(_Candidate(list(path), tensors, numel, len(tensors) == len(items)))
+        for key, value in items:
+            if isinstance(value, (Mapping, list, tuple, Placeholder)):
+                _candidates(value, [*path, str(key)], out, seen)
+    elif isinstance(obj, (list, tuple)):
+        for index, value in enumerate(obj):
+            if isinstance(value, (Mapping, list, tuple, Placeholder)):
+                _candidates(value, [*path, str(index)], out, seen)
+
+
+def find_state_dict(obj: Any) -> Optional[Found]:
+    """The state dict inside ``obj`` (a whole model counts as its own), or None if none.
+
+    Rule: among every mapping of ``str`` to tensors at any depth (optimizer states excluded),
+    a whole pickled model first, then a mapping that holds only tensors, then the most tensor
+    elements, then a conventional key name (``state_dict``, ``model_state_dict``, ``model``...),
+    then the shallowest.
+    """
+    found: list[_Candidate] = []
+    _candidates(obj, [], found, set())
+    if not found:
+        return None
+    best = max(found, key=_Candidate.rank)
+    return Found(
+        tensors=dict(best.tensors),
+        path=best.path,
+        other_entries=_others(obj, best.path, best.tensors),
+        modules=best.modules,
+        whole_model=best.whole_model,
+    )
+
+
+def _others(obj: Any, path: list[str], tensors: dict[str, Any]) -> dict[str, Scalar]:
+    """Every entry beside the path to the state dict, one scalar each (``checkpoint.epoch``)."""
+    others: dict[str, Scalar] = {}
+    node, prefix = obj, ""
+    for depth in range(len(path) + 1):
+        step = path[depth] if depth < len(path) else None
+        if isinstance(node, Mapping):
+            for key, value in node.items():
+                if str(key) == step or (step is None and isinstance(key, str) and key in tensors):
+                    continue
+                others[f"{prefix}{key}"] = summarise(value)
+        if step is None:
+            break
+        node = _child(node, step)
+        prefix = f"{prefix}{step}."
+    return others
+
+
+def _child(node: Any, step: str) -> Any:
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            if str(key) == step:
+                return value
+    if isinstance(node, (list, tuple)) and step.isdigit() and int(step) < len(node):
+        return node[int(step)]
+    return None
+
+
+def _is_scalar(value: Any) -> bool:
+    return value is None or isinstance(value, (bool, int, float, str))
+
+
+def _plain_scalar(value: Any) -> Scalar:
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # JSON has no NaN or Infinity
+    if isinstance(value, str) and len(value) > MAX_TEXT:
+        return value[:MAX_TEXT] + "…"
+    return value
+
+
+def _short(value: Any) -> str:
+    """A value inside a summary line: scalars and short tuples as Python writes them."""
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, (list, tuple)) and len(value) <= 4 and all(map(_is_scalar, value)):
+        inner = ", ".join(_short(v) for v in value)
+        return f"({inner})" if isinstance(value, tuple) else f"[{inner}]"
+    if _is_scalar(value):
+        return repr(value)
+    return type(value).__name__
+
+
+def _count_tensors(value: Any, seen: Optional[set[int]] = None) -> tuple[int, int]:
+    """(tensors, elements) anywhere inside ``value``."""
+    seen = set() if seen is None else seen
+    if id(value) in seen:
+        return 0, 0
+    seen.add(id(value))
+    if _is_tensor(value):
+        return 1, int(value.numel())
+    children: list[Any] = []
+    if isinstance(value, Mapping):
+        children = list(value.values())
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        children = list(value)
+    elif isinstance(value, Placeholder):
+        children = [placeholder_state(value), placeholder_args(value)]
+    count = elements = 0
+    for child in children:
+        c, e = _count_tensors(child, seen)
+        count, elements = count + c, elements + e
+    return count, elements
+
+
+def _optimizer_summary(value: Mapping) -> str:
+    count, _ = _count_tensors(value.get("state"))
+    groups = value.get("param_groups")
+    groups = list(groups) if isinstance(groups, (list, tuple)) else []
+    described = []
+    for group in groups:
+        if isinstance(group, Mapping):
+            fields = [f"{k}={_short(group[k])}" for k in OPTIMIZER_FIELDS if k in group]
+            described.append(", ".join(fields))
+    label = "param_groups" if len(described) <= 1 else f"{len(described)} param_groups"
+    text = f"optimizer state: {count} tensors"
+    if described:
+        text += f", {label}: " + "; ".join(described)
+    return text
+
+
+def _placeholder_summary(value: Placeholder) -> str:
+    name = global_name(value) or "?"
+    state = placeholder_state(value)
+    fields = [f"{k}={_short(v)}" for k, v in state.items() if isinstance(k, str) and _is_scalar(v)][
+        :8
+    ]
+    args = [_short(a) for a in placeholder_args(value) if _is_scalar(a)][:4]
+    inner = ", ".join(args + fields)
+    return f"{name}({inner}) [not imported, not called]"
+
+
+def summarise(value: Any) -> Scalar:
+    """One JSON scalar for any entry of a checkpoint; never dumps tensors or optimizer state."""
+    if _is_scalar(value):
+        return _plain_scalar(value)
+    if _is_tensor(value):
+        if value.dim() == 0 and value.is_floating_point():
+            return _plain_scalar(float(value.item()))
+        if value.dim() == 0 and not value.is_complex():
+            item = value.item()
+            return item if isinstance(item, (bool, int)) else str(item)
+        return f"tensor {list(value.shape)} {str(value.dtype).replace('torch.', '')}"
+    if is_optimizer_state(value):
+        return _optimizer_summary(value)
+    if is_module(value):
+        tensors, _ = module_tree(value)
+        return f"model {global_name(value)}: {len(tensors)} tensors [not imported, not called]"
+    if isinstance(value, Placeholder):
+        return _plain_scalar(_placeholder_summary(value))
+    if isinstance(value, (bytes, bytearray)):
+        return f"{len(value)} bytes"
+    if isinstance(value, Mapping):
+        count, elements = _count_tensors(value)
+        keys = ", ".join(str(k) for k in list(value.keys())[:6])
+        more = ", …" if len(value) > 6 else ""
+        text = f"dict of {len(value)} entries ({keys}{more})"
+        if count:
+            text += f", {count} tensors, {elements} elements"
+        return _plain_scalar(text)
+    if isinstance(value, (list, tuple, set, frozenset)):
+        if len(value) <= 8 and all(_is_scalar(v) for v in value):
+            return _plain_scalar(repr(list(value) if isinstance(value, set) else value))
+        count, _ = _count_tensors(value)
+        text = f"{type(value).__name__} of {len(value)} items"
+        return text + (f", {count} tensors" if count else "")
+    return type(value).__name__
