@@ -67,12 +67,27 @@ def is_optimizer_state(value: Any) -> bool:
     return isinstance(value, Mapping) and "param_groups" in value and "state" in value
 
 
+#: ``torch.compile``'s wrapper pickles as ``OptimizedModule(original, context)``; its state dict
+#: names the original's tensors ``_orig_mod.*``.
+COMPILED_WRAPPER = "torch._dynamo.eval_frame.OptimizedModule"
+
+
 def is_module(value: Any) -> bool:
-    """A pickled ``nn.Module``: a placeholder whose state has ``_parameters`` and ``_modules``."""
+    """A pickled ``nn.Module``: a placeholder whose state has ``_parameters`` and ``_modules``
+    (or ``torch.compile``'s wrapper around one)."""
     if not isinstance(value, Placeholder):
         return False
+    if global_name(value) == COMPILED_WRAPPER:
+        args = placeholder_args(value)
+        return bool(args) and is_module(args[0])
     state = placeholder_state(value)
     return "_parameters" in state and "_modules" in state
+
+
+def _children(module: Placeholder, state: dict[str, Any]) -> Any:
+    if global_name(module) == COMPILED_WRAPPER:
+        return {"_orig_mod": placeholder_args(module)[0]}
+    return state.get("_modules")
 
 
 def module_tree(
@@ -107,7 +122,7 @@ def module_tree(
                     continue
                 if _is_tensor(value):
                     tensors[f"{prefix}{key}"] = value.detach()
-        children = state.get("_modules")
+        children = _children(module, state)
         if isinstance(children, Mapping):
             for key, child in children.items():
                 if is_module(child):
@@ -138,8 +153,11 @@ class _Candidate:
 
 
 def _candidates(obj: Any, path: list[str], out: list[_Candidate], seen: set[int]) -> None:
-    if id(obj) in seen or len(path) > 32:
+    """Every candidate under ``obj``; a shared object is a candidate at each of its paths but
+    searched inside once (a pickle can share objects to make a naive walk exponential)."""
+    if len(path) > 32:
         return
+    searched = id(obj) in seen
     seen.add(id(obj))
     if is_module(obj):
         tensors, modules = module_tree(obj)
@@ -154,10 +172,12 @@ def _candidates(obj: Any, path: list[str], out: list[_Candidate], seen: set[int]
         if tensors:
             numel = sum(int(t.numel()) for t in tensors.values())
             out.append(_Candidate(list(path), tensors, numel, len(tensors) == len(items)))
+        if searched:
+            return
         for key, value in items:
             if isinstance(value, (Mapping, list, tuple, Placeholder)):
                 _candidates(value, [*path, str(key)], out, seen)
-    elif isinstance(obj, (list, tuple)):
+    elif isinstance(obj, (list, tuple)) and not searched:
         for index, value in enumerate(obj):
             if isinstance(value, (Mapping, list, tuple, Placeholder)):
                 _candidates(value, [*path, str(index)], out, seen)

@@ -27,6 +27,7 @@ import json
 import pickle
 import pickletools
 import re
+import warnings
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -263,7 +264,9 @@ def script_class_name(qualified: str) -> str:
 def _read_torchscript(path: Path) -> Checkpoint:
     import torch
 
-    module = torch.jit.load(str(path), map_location="cpu")
+    with warnings.catch_warnings():  # torch.jit's deprecation notice is not the user's concern
+        warnings.simplefilter("ignore")
+        module = torch.jit.load(str(path), map_location="cpu")
     tensors = {name: t.detach() for name, t in module.state_dict().items()}
     modules: dict[str, ModuleRecord] = {}
     for name, sub in module.named_modules():
