@@ -126,6 +126,9 @@ class RawGlobal:
     def __init__(self, module: str, name: str) -> None:
         self.module, self.name = module, name
 
+    def __call__(self, *args: Any) -> Any:  # pickle wants a callable; only its name is written
+        raise AssertionError("a RawGlobal is only ever written, never called")
+
 
 class Call:
     """Pickles as ``module.name(*args)``: what a naive loader would import and call."""
@@ -135,6 +138,9 @@ class Call:
 
     def __reduce__(self) -> tuple:
         return (self.func, self.args)
+
+    def __call__(self, *args: Any) -> Any:  # a Call can be the callable of another Call
+        raise AssertionError("a Call is only ever written, never called")
 
 
 def _save_raw_global(pickler: Any, obj: RawGlobal) -> None:
@@ -147,7 +153,8 @@ class RawPickler(pickle._Pickler):  # the pure-Python pickler lets a type choose
 
 
 #: A ``pickle_module`` for ``torch.save`` that can write :class:`RawGlobal` references.
-RAW_PICKLE = types.SimpleNamespace(
+RAW_PICKLE = types.ModuleType("raw_pickle")
+RAW_PICKLE.__dict__.update(
     Pickler=RawPickler, dump=pickle.dump, load=pickle.load, Unpickler=pickle.Unpickler
 )
 

@@ -191,6 +191,16 @@ def test_whole_model_of_an_unimportable_class(tmp_path, legacy):
     assert f"{name}.Tagger" in text and "weights_only=True" in text
 
 
+@pytest.mark.parametrize("protocol", [1, 2, 4, 5])
+def test_whole_models_in_every_pickle_protocol(tmp_path, protocol):
+    model = Holder({"rnn": nn.LSTM(2, 3, batch_first=True), "head": nn.Linear(3, 1)})
+    torch.save(model, tmp_path / "m", pickle_protocol=protocol)
+    read = read_checkpoint(tmp_path / "m")
+    assert_same_tensors(read.tensors, model.state_dict())
+    assert read.modules["rnn"].attributes["batch_first"] is True
+    assert read.modules[""].class_name == qualified(model)
+
+
 def test_whole_model_nested_in_a_training_checkpoint(tmp_path):
     model = Holder({"rnn": nn.GRU(2, 3)})
     torch.save({"epoch": 9, "model": model, "args": argparse.Namespace(lr=0.5)}, tmp_path / "c")

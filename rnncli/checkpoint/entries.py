@@ -257,30 +257,48 @@ def _short(value: Any) -> str:
     return type(value).__name__
 
 
-def _count_tensors(value: Any, seen: Optional[set[int]] = None) -> tuple[int, int]:
-    """(tensors, elements) anywhere inside ``value``."""
+@dataclass
+class _Contents:
+    tensors: int = 0
+    elements: int = 0
+    placeholders: set[str] = field(default_factory=set)
+
+    def describe(self) -> str:
+        text = f", {self.tensors} tensors, {self.elements} elements" if self.tensors else ""
+        if self.placeholders:
+            names = ", ".join(sorted(self.placeholders)[:4])
+            text += f", placeholders {names} [not imported, not called]"
+        return text
+
+
+def _contents(value: Any, found: Optional[_Contents] = None, seen: Optional[set] = None) -> Any:
+    """Tensors, their elements and placeholder names anywhere inside ``value``."""
+    found = _Contents() if found is None else found
     seen = set() if seen is None else seen
     if id(value) in seen:
-        return 0, 0
+        return found
     seen.add(id(value))
     if _is_tensor(value):
-        return 1, int(value.numel())
+        found.tensors += 1
+        found.elements += int(value.numel())
+        return found
     children: list[Any] = []
     if isinstance(value, Mapping):
         children = list(value.values())
     elif isinstance(value, (list, tuple, set, frozenset)):
         children = list(value)
     elif isinstance(value, Placeholder):
+        found.placeholders.add(global_name(value) or "?")
         children = [placeholder_state(value), placeholder_args(value)]
-    count = elements = 0
+    elif isinstance(value, type) and issubclass(value, Placeholder):
+        found.placeholders.add(global_name(value) or "?")
     for child in children:
-        c, e = _count_tensors(child, seen)
-        count, elements = count + c, elements + e
-    return count, elements
+        _contents(child, found, seen)
+    return found
 
 
 def _optimizer_summary(value: Mapping) -> str:
-    count, _ = _count_tensors(value.get("state"))
+    count = _contents(value.get("state")).tensors
     groups = value.get("param_groups")
     groups = list(groups) if isinstance(groups, (list, tuple)) else []
     described = []
@@ -327,17 +345,13 @@ def summarise(value: Any) -> Scalar:
     if isinstance(value, (bytes, bytearray)):
         return f"{len(value)} bytes"
     if isinstance(value, Mapping):
-        count, elements = _count_tensors(value)
         keys = ", ".join(str(k) for k in list(value.keys())[:6])
         more = ", …" if len(value) > 6 else ""
-        text = f"dict of {len(value)} entries ({keys}{more})"
-        if count:
-            text += f", {count} tensors, {elements} elements"
+        text = f"dict of {len(value)} entries ({keys}{more})" + _contents(value).describe()
         return _plain_scalar(text)
     if isinstance(value, (list, tuple, set, frozenset)):
         if len(value) <= 8 and all(_is_scalar(v) for v in value):
             return _plain_scalar(repr(list(value) if isinstance(value, set) else value))
-        count, _ = _count_tensors(value)
-        text = f"{type(value).__name__} of {len(value)} items"
-        return text + (f", {count} tensors" if count else "")
+        text = f"{type(value).__name__} of {len(value)} items" + _contents(value).describe()
+        return _plain_scalar(text)
     return type(value).__name__

@@ -14,6 +14,7 @@ legacy format, from the raw bytes after the pickles; the location the file recor
 
 from __future__ import annotations
 
+import _compat_pickle
 import collections
 import io
 import pickle
@@ -70,6 +71,13 @@ class Placeholder:
     def extend(self, values: Any) -> None:
         for value in list(values):
             self.append(value)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        # only a global can be "called"; calling what a call returned is a code-running gadget
+        raise RnncliError(
+            f"the pickle calls the result of {self._rnncli_global}(...), a trick to run code; "
+            "refused (nothing was imported or run)"
+        )
 
     def __repr__(self) -> str:
         return f"<{self._rnncli_global}>"
@@ -218,6 +226,13 @@ def _codecs_encode(text: Any, encoding: Any = "utf-8", *_: Any) -> bytes:
     return text.encode("latin-1")
 
 
+def _reconstructor(cls: Any, base: Any = None, state: Any = None) -> Any:
+    """``copyreg._reconstructor``, how protocols 0 and 1 write objects: a placeholder only."""
+    if not (isinstance(cls, type) and issubclass(cls, Placeholder)):
+        raise RnncliError("malformed object in the pickle")
+    return cls()
+
+
 def _container(kind: type) -> Callable[..., Any]:
     def build(items: Any = ()) -> Any:
         if not isinstance(items, (list, tuple, set, frozenset, dict)):
@@ -237,8 +252,8 @@ _SAFE: dict[tuple[str, str], Callable[..., Any]] = {
     ("collections", "OrderedDict"): collections.OrderedDict,
     ("builtins", "set"): _container(set),
     ("builtins", "frozenset"): _container(frozenset),
-    ("__builtin__", "set"): _container(set),
     ("_codecs", "encode"): _codecs_encode,
+    ("copyreg", "_reconstructor"): _reconstructor,
     ("torch", "Size"): _container(tuple),
 }
 _SAFE_NAMES = {f"{m}.{n}" for m, n in _SAFE} | {
@@ -263,6 +278,9 @@ class RestrictedUnpickler(pickle.Unpickler):
 
     def find_class(self, module: str, name: str) -> Any:
         module, name = str(module), str(name)
+        # Python 2 names (``__builtin__``, ``commands.Popen``), as a naive loader would map them
+        module, name = _compat_pickle.NAME_MAPPING.get((module, name), (module, name))
+        module = _compat_pickle.IMPORT_MAPPING.get(module, module)
         qualified = f"{module}.{name}"
         self._info.globals_named.add(qualified)
         safe = _SAFE.get((module, name))
@@ -286,7 +304,8 @@ class RestrictedUnpickler(pickle.Unpickler):
         if len(pid) == 6 and pid[5] is not None:
             raise RnncliError("the file uses storage views of the oldest torch format")
         if not isinstance(storage_type, StorageType):
-            raise RnncliError(f"malformed storage reference in the pickle: {storage_type!r}")
+            named = global_name(storage_type) or type(storage_type).__name__
+            raise RnncliError(f"malformed storage reference in the pickle: storage type {named}")
         if not isinstance(key, str) or not isinstance(numel, int) or numel < 0:
             raise RnncliError("malformed storage reference in the pickle")
         if isinstance(location, bytes):
