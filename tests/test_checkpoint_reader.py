@@ -300,6 +300,32 @@ def test_other_entries_are_one_scalar_each():
     assert summarise(torch.zeros(2, 3)) == "tensor [2, 3] float32"
 
 
+def test_numpy_values_and_namespaces_are_summarised_without_numpy(tmp_path):
+    import numpy as np
+
+    torch.save(
+        {
+            "model": nn.Linear(2, 2).state_dict(),
+            "best_acc": np.float64(0.875),
+            "step": np.int64(-5),
+            "flag": np.bool_(True),
+            "half": np.float16(0.5),
+            "history": np.arange(6, dtype=np.int32).reshape(2, 3),
+            "args": argparse.Namespace(lr=0.1, layers=2),
+            "config": {"hidden": 128, "cell": "lstm"},
+        },
+        tmp_path / "np.pt",
+    )
+    read = read_checkpoint(tmp_path / "np.pt")
+    others = read.other_entries
+    assert others["best_acc"] == 0.875 and others["step"] == -5 and others["flag"] is True
+    assert others["half"] == 0.5
+    assert others["history"].startswith("numpy array [2, 3] i4")
+    assert others["args"].startswith("argparse.Namespace(lr=0.1, layers=2)")
+    assert others["config"] == "hidden=128, cell='lstm'"
+    assert read.state_dict_path == ["model"]
+
+
 # --- CUDA storages without a GPU ----------------------------------------------------------------
 
 

@@ -12,6 +12,7 @@ the optimizer as ``optimizer state: 12 tensors, param_groups: lr=0.001, betas=(0
 from __future__ import annotations
 
 import math
+import struct
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Optional
@@ -324,6 +325,61 @@ def _placeholder_summary(value: Placeholder) -> str:
     return f"{name}({inner}) [not imported, not called]"
 
 
+#: numpy dtype codes whose scalars decode with :mod:`struct` (``best_acc = np.float64(0.9)``).
+NUMPY_CODES = {
+    "f8": "d",
+    "f4": "f",
+    "f2": "e",
+    "i8": "q",
+    "i4": "i",
+    "i2": "h",
+    "i1": "b",
+    "u8": "Q",
+    "u4": "I",
+    "u2": "H",
+    "u1": "B",
+    "b1": "?",
+}
+
+
+def numpy_scalar(value: Any) -> Optional[Scalar]:
+    """The number a pickled numpy scalar holds, decoded from its bytes (numpy is not imported).
+
+    numpy writes ``numpy.core.multiarray.scalar(numpy.dtype("f8") + state, raw bytes)``.
+    """
+    name = global_name(value) or ""
+    if not (isinstance(value, Placeholder) and name.endswith("multiarray.scalar")):
+        return None
+    args = placeholder_args(value)
+    if len(args) != 2 or not isinstance(args[1], bytes) or not isinstance(args[0], Placeholder):
+        return None
+    dtype = args[0]
+    code = placeholder_args(dtype)[0] if placeholder_args(dtype) else None
+    state = dtype.__dict__.get("_rnncli_state")
+    order = state[1] if isinstance(state, tuple) and len(state) > 1 else "<"
+    fmt = NUMPY_CODES.get(code) if isinstance(code, str) else None
+    if fmt is None or order not in ("<", ">", "|", "="):
+        return None
+    try:
+        (number,) = struct.unpack(("<" if order in "|=" else order) + fmt, args[1])
+    except struct.error:
+        return None
+    return _plain_scalar(number)
+
+
+def numpy_array(value: Any) -> Optional[str]:
+    """``numpy array [3, 4] f8`` for a pickled ndarray (its state: version, shape, dtype ...)."""
+    name = global_name(value) or ""
+    if not (isinstance(value, Placeholder) and name.endswith("multiarray._reconstruct")):
+        return None
+    state = value.__dict__.get("_rnncli_state")
+    if not (isinstance(state, tuple) and len(state) == 5 and isinstance(state[1], tuple)):
+        return None
+    dtype = state[2]
+    code = placeholder_args(dtype)[0] if isinstance(dtype, Placeholder) else "?"
+    return f"numpy array {[int(n) for n in state[1]]} {code} [not imported, not called]"
+
+
 def summarise(value: Any) -> Scalar:
     """One JSON scalar for any entry of a checkpoint; never dumps tensors or optimizer state."""
     if _is_scalar(value):
@@ -341,9 +397,14 @@ def summarise(value: Any) -> Scalar:
         tensors, _ = module_tree(value)
         return f"model {global_name(value)}: {len(tensors)} tensors [not imported, not called]"
     if isinstance(value, Placeholder):
-        return _plain_scalar(_placeholder_summary(value))
+        number = numpy_scalar(value)
+        if number is not None:
+            return number
+        return _plain_scalar(numpy_array(value) or _placeholder_summary(value))
     if isinstance(value, (bytes, bytearray)):
         return f"{len(value)} bytes"
+    if isinstance(value, Mapping) and len(value) <= 8 and all(map(_is_scalar, value.values())):
+        return _plain_scalar(", ".join(f"{k}={_short(v)}" for k, v in value.items()) or "{}")
     if isinstance(value, Mapping):
         keys = ", ".join(str(k) for k in list(value.keys())[:6])
         more = ", …" if len(value) > 6 else ""
