@@ -272,3 +272,33 @@ def test_a_plain_pickle_is_never_unpickled(tmp_path, monkeypatch):
     monkeypatch.setattr(builtins, "eval", forbidden)
     with pytest.raises(RnncliError, match="plain Python pickle"):
         read_checkpoint(path)
+
+
+# --- files built to make a reader explode --------------------------------------------------------
+
+
+def test_a_model_whose_submodules_repeat_exponentially_is_refused_quickly(tmp_path):
+    module: nn.Module = nn.Linear(1, 1)
+    for _ in range(40):  # state_dict() would list 2**40 copies of the Linear's weight
+        module = nn.Sequential(module, module)
+    torch.save(module, tmp_path / "bomb.pt")
+    with pytest.raises(RnncliError, match="over 100000 modules"):
+        read_checkpoint(tmp_path / "bomb.pt")
+
+
+def test_a_model_that_contains_itself_is_read_once(tmp_path):
+    model = nn.Linear(2, 3)
+    model.loop = model  # registers itself as its own submodule
+    torch.save(model, tmp_path / "loop.pt")
+    read = read_checkpoint(tmp_path / "loop.pt")
+    assert list(read.tensors) == ["weight", "bias"]
+
+
+def test_deeply_nested_entries_are_summarised_not_walked_forever(tmp_path):
+    deep: list = [Call(RawGlobal("os", "system"), ("touch MARKER",))]
+    for _ in range(300):
+        deep = [deep]
+    save({"model": weights(), "deep": deep}, tmp_path / "deep.pt")
+    read = read_checkpoint(tmp_path / "deep.pt")
+    assert read.state_dict_path == ["model"]
+    assert read.other_entries["deep"] == "list of 1 items"

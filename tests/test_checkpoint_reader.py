@@ -486,3 +486,33 @@ def test_a_corrupt_pickle_inside_a_torch_zip_is_one_clear_error(tmp_path):
     replace_zip_pickle(path, b"\x80\x02}q\x00(X\x01\x00\x00\x00a")  # cut inside the pickle
     with pytest.raises(RnncliError, match=r"cannot read .* as a torch\.save zip file"):
         read_checkpoint(path)
+
+
+def test_other_model_formats_are_named(tmp_path):
+    keras = tmp_path / "model.keras"
+    keras.write_bytes(bytes(512) + b"\x89HDF\r\n\x1a\n" + bytes(100))  # HDF5 after a user block
+    with pytest.raises(RnncliError, match=r"HDF5 file .*not a PyTorch checkpoint"):
+        read_checkpoint(keras)
+    exported = tmp_path / "model.pt2"
+    with zipfile.ZipFile(exported, "w") as zf:
+        zf.writestr("model/archive_format", "pt2")
+        zf.writestr("model/models/model.json", "{}")
+    with pytest.raises(RnncliError, match=r"torch\.export program"):
+        read_checkpoint(exported)
+
+
+def test_a_fifo_is_not_opened(tmp_path):
+    fifo = tmp_path / "pipe.pt"
+    os.mkfifo(fifo)
+    with pytest.raises(UsageError, match="not a regular file"):
+        read_checkpoint(fifo)
+
+
+def test_a_damaged_safetensors_file_is_one_clear_error(tmp_path):
+    from safetensors.torch import save_file
+
+    path = tmp_path / "model.safetensors"
+    save_file({"w": torch.randn(100)}, str(path))
+    path.write_bytes(path.read_bytes()[:-40])  # data cut short of what the header promises
+    with pytest.raises(RnncliError, match="as a safetensors file"):
+        read_checkpoint(path)

@@ -24,6 +24,7 @@ from rnncli.checkpoint.safe_unpickle import (
     placeholder_args,
     placeholder_state,
 )
+from rnncli.errors import RnncliError
 
 #: Key names training code uses for the model's weights, most conventional first (tie-breaks).
 CONVENTIONAL_KEYS = (
@@ -42,6 +43,9 @@ CONVENTIONAL_KEYS = (
 )
 #: Hyperparameters worth a place in an optimizer's one-line summary.
 OPTIMIZER_FIELDS = ("lr", "betas", "momentum", "weight_decay", "alpha", "eps")
+#: Limits on a pickled model's module tree, against files built to make the walk explode.
+MAX_MODULES = 100_000
+MAX_DEPTH = 200
 #: Longest string kept as it is in a summary.
 MAX_TEXT = 200
 
@@ -99,10 +103,17 @@ def module_tree(
     tensors: dict[str, Any] = {}
     modules: dict[str, ModuleRecord] = {}
     active: set[int] = set()
+    visits = [0]
 
     def visit(module: Placeholder, name: str) -> None:
         if id(module) in active:  # a cycle: state_dict would recurse forever, we stop
             return
+        visits[0] += 1
+        if visits[0] > MAX_MODULES or len(active) > MAX_DEPTH:
+            raise RnncliError(
+                f"the pickled model has over {MAX_MODULES} modules or is nested over "
+                f"{MAX_DEPTH} deep (shared submodules repeated?); refused"
+            )
         active.add(id(module))
         state = placeholder_state(module)
         prefix = f"{name}." if name else ""
@@ -161,6 +172,8 @@ def _candidates(obj: Any, path: list[str], out: list[_Candidate], seen: set[int]
     searched = id(obj) in seen
     seen.add(id(obj))
     if is_module(obj):
+        if searched:  # the same model at a second path: not walked again
+            return
         tensors, modules = module_tree(obj)
         numel = sum(int(t.numel()) for t in tensors.values())
         out.append(_Candidate(list(path), tensors, numel, True, modules, True))
@@ -272,11 +285,13 @@ class _Contents:
         return text
 
 
-def _contents(value: Any, found: Optional[_Contents] = None, seen: Optional[set] = None) -> Any:
-    """Tensors, their elements and placeholder names anywhere inside ``value``."""
+def _contents(
+    value: Any, found: Optional[_Contents] = None, seen: Optional[set] = None, depth: int = 0
+) -> Any:
+    """Tensors, their elements and placeholder names anywhere inside ``value`` (64 levels)."""
     found = _Contents() if found is None else found
     seen = set() if seen is None else seen
-    if id(value) in seen:
+    if id(value) in seen or depth > 64:
         return found
     seen.add(id(value))
     if _is_tensor(value):
@@ -294,7 +309,7 @@ def _contents(value: Any, found: Optional[_Contents] = None, seen: Optional[set]
     elif isinstance(value, type) and issubclass(value, Placeholder):
         found.placeholders.add(global_name(value) or "?")
     for child in children:
-        _contents(child, found, seen)
+        _contents(child, found, seen, depth + 1)
     return found
 
 

@@ -41,6 +41,12 @@ def _zip_format(path: Path) -> str:
         return "torchscript"
     if "data.pkl" in top:
         return "torch-zip"
+    if any(n.endswith("archive_format") or "/models/" in n for n in names):
+        return _refuse(
+            path,
+            "a torch.export program (.pt2); rnncli reads torch.save, TorchScript and "
+            "safetensors files",
+        )
     if "model.onnx" in names or any(n.endswith(".onnx") for n in names):
         return _refuse(path, f"a zip holding an ONNX model; {NOT_PYTORCH}")
     if any(n.endswith(".h5") or n.endswith(".keras") or n == "config.json" for n in names):
@@ -85,7 +91,7 @@ def sniff(path: Path) -> str:
         return "torch-legacy"
     if _is_safetensors(head, size):
         return "safetensors"
-    if head.startswith(HDF5_MAGIC):
+    if any(head[offset:].startswith(HDF5_MAGIC) for offset in (0, 512, 1024, 2048)):
         return _refuse(path, f"an HDF5 file (Keras .h5 or similar); {NOT_PYTORCH}")
     if head[:1] == b"\x08" and any(hint in head.lower() for hint in ONNX_HINTS):
         return _refuse(path, f"an ONNX model (protobuf); {NOT_PYTORCH}")

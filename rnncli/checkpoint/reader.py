@@ -38,7 +38,7 @@ from rnncli.checkpoint.entries import find_state_dict, summarise
 from rnncli.checkpoint.formats import sniff
 from rnncli.checkpoint.safe_unpickle import UnpickleInfo, load_legacy, load_zip
 from rnncli.errors import RnncliError
-from rnncli.input_files import check_readable, open_error
+from rnncli.input_files import check_readable, open_error, unreadable
 
 #: What each format is called in messages.
 FORMAT_WORDS = {
@@ -109,6 +109,8 @@ def read_checkpoint(path: Union[str, Path], *, mmap: bool = True) -> Checkpoint:
     """
     path = Path(path)
     check_readable(path, "FILE")
+    if not path.is_file():  # a FIFO or a device would block or never end
+        raise unreadable(path, "not a regular file", "FILE")
     try:
         with open(path, "rb") as f:
             f.read(1)
