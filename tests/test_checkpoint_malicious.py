@@ -232,7 +232,9 @@ def test_each_file_is_refused_or_read_as_inert_data(tmp_path, kind):
     read = read_checkpoint(path)
     text = " ".join(read.notes)
     assert "WARNING" in text or kind.startswith("imports") or kind.startswith("whole")
+    assert read.read_with == "restricted-unpickler"
     if kind == "in_state_dict":
+        assert read.dangerous == ["posix.system"] and read.placeholders == ["posix.system"]
         assert read.state_dict_path == [] and sorted(read.tensors) == sorted(weights())
         assert read.other_entries["evil"].startswith("posix.system(")
         assert "posix.system" in text

@@ -115,6 +115,13 @@ def test_random_modules_read_back_exactly_every_way(model, wrap, tmp_path_factor
         read = read_checkpoint(path)
         assert_same_tensors(read.tensors, expected, ordered=way != "safetensors")
         assert read.total_parameters == sum(t.numel() for t in expected.values())
+        assert read.read_with == {
+            "zip-whole": "restricted-unpickler",
+            "legacy-whole": "restricted-unpickler",
+            "safetensors": "safetensors",
+            "torchscript": "torch.jit.load",
+        }.get(way, "weights_only")
+        assert read.dangerous == []
         if way in ("zip-whole", "legacy-whole", "torchscript"):
             modules = dict(model.named_modules())
             assert list(read.modules) == list(modules)
@@ -169,6 +176,7 @@ def test_whole_model_of_an_unimportable_class(tmp_path, legacy):
     assert "scratch" not in read.tensors  # a non-persistent buffer, as state_dict leaves it out
     assert list(read.modules) == list(submodules)
     assert read.modules[""].class_name == f"{name}.Tagger"
+    assert f"{name}.Tagger" in read.placeholders and read.dangerous == []
     assert read.modules[""].attributes["note"] == "trained on toy data"
     lstm = read.modules["lstm"]
     assert lstm.class_name == "torch.nn.modules.rnn.LSTM" and lstm.short_name == "LSTM"

@@ -119,10 +119,14 @@ def read_checkpoint(path: Union[str, Path], *, mmap: bool = True) -> Checkpoint:
     fmt = sniff(path)
     try:
         if fmt == "safetensors":
-            return _read_safetensors(path, mmap)
-        if fmt == "torchscript":
-            return _read_torchscript(path)
-        return _read_pickled(path, fmt, mmap)
+            checkpoint = _read_safetensors(path, mmap)
+        elif fmt == "torchscript":
+            checkpoint = _read_torchscript(path)
+        else:
+            checkpoint = _read_pickled(path, fmt, mmap)
+        # plain tensors, not Parameters: a view, never a copy (a memory map stays a memory map)
+        checkpoint.tensors = {k: t.detach() for k, t in checkpoint.tensors.items()}
+        return checkpoint
     except RnncliError:
         raise
     except (Exception, RecursionError) as exc:  # corrupt data deep inside torch or zipfile
@@ -169,7 +173,8 @@ def _read_pickled(path: Path, fmt: str, mmap: bool) -> Checkpoint:
     if devices:
         notes.append(f"tensors saved on {', '.join(devices)}; all mapped to the CPU")
     if isinstance(obj, Mapping) and obj.get("format") == EMBEDDING_FORMAT:
-        return _embedding(path, size, obj, notes)
+        read_with = "weights_only" if info is None else "restricted-unpickler"
+        return _embedding(path, size, obj, notes, read_with)
     found = find_state_dict(obj)
     if info is not None:
         what = "a whole pickled model" if found is not None and found.whole_model else "data"
@@ -190,24 +195,23 @@ def _read_pickled(path: Path, fmt: str, mmap: bool) -> Checkpoint:
                 "WARNING: the file names globals that would run code if loaded naively "
                 f"(pickle.load, torch.load(weights_only=False)): {', '.join(info.dangerous)}"
             )
+    checkpoint = Checkpoint(path, fmt, size, {}, notes=notes)
+    checkpoint.read_with = "weights_only" if info is None else "restricted-unpickler"
+    if info is not None:
+        checkpoint.placeholders, checkpoint.dangerous = info.placeholders, info.dangerous
     if found is None:
         notes.append("no tensors named by strings found: the file holds no state dict")
-        others = (
+        checkpoint.other_entries = (
             {str(k): summarise(v) for k, v in obj.items()}
             if isinstance(obj, Mapping)
             else {"": summarise(obj)}
         )
-        return Checkpoint(path, fmt, size, {}, [], others, {}, notes)
-    return Checkpoint(
-        path=path,
-        format=fmt,
-        bytes=size,
-        tensors=found.tensors,
-        state_dict_path=found.path,
-        other_entries=found.other_entries,
-        modules=found.modules,
-        notes=notes,
-    )
+        return checkpoint
+    checkpoint.tensors = found.tensors
+    checkpoint.state_dict_path = found.path
+    checkpoint.other_entries = found.other_entries
+    checkpoint.modules = found.modules
+    return checkpoint
 
 
 def _saved_locations(path: Path, fmt: str) -> set[str]:
@@ -235,7 +239,10 @@ def _saved_locations(path: Path, fmt: str) -> set[str]:
     return found
 
 
-def _embedding(path: Path, size: int, data: Mapping, notes: list[str]) -> Checkpoint:
+def _embedding(
+    path: Path, size: int, data: Mapping, notes: list[str], read_with: str
+) -> Checkpoint:
+    """rnncli's own ``embed --out`` file, already unpickled."""
     import torch
 
     weight = data.get("weight")
@@ -251,7 +258,14 @@ def _embedding(path: Path, size: int, data: Mapping, notes: list[str]) -> Checkp
         "torch.nn.modules.sparse.Embedding", {"num_embeddings": rows, "embedding_dim": dim}
     )
     return Checkpoint(
-        path, EMBEDDING_FORMAT, size, {"weight": weight}, [], others, {"": record}, notes
+        path,
+        EMBEDDING_FORMAT,
+        size,
+        {"weight": weight},
+        other_entries=others,
+        modules={"": record},
+        notes=notes,
+        read_with=read_with,
     )
 
 
@@ -284,7 +298,10 @@ def _read_torchscript(path: Path) -> Checkpoint:
         "a TorchScript archive: read with torch.jit.load(map_location='cpu'), which compiles its "
         "TorchScript code but never calls forward; no Python code from the file was run"
     ]
-    return Checkpoint(path, "torchscript", path.stat().st_size, tensors, [], {}, modules, notes)
+    size = path.stat().st_size
+    return Checkpoint(
+        path, "torchscript", size, tensors, modules=modules, notes=notes, read_with="torch.jit.load"
+    )
 
 
 def _read_safetensors(path: Path, mmap: bool) -> Checkpoint:
@@ -321,4 +338,12 @@ def _read_safetensors(path: Path, mmap: bool) -> Checkpoint:
         + (", memory-mapped" if mmap else "")
         + "; nothing in it is executed"
     ]
-    return Checkpoint(path, "safetensors", size, tensors, [], others, {}, notes)
+    return Checkpoint(
+        path,
+        "safetensors",
+        size,
+        tensors,
+        other_entries=others,
+        notes=notes,
+        read_with="safetensors",
+    )
