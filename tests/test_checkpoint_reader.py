@@ -524,3 +524,16 @@ def test_a_damaged_safetensors_file_is_one_clear_error(tmp_path):
     path.write_bytes(path.read_bytes()[:-40])  # data cut short of what the header promises
     with pytest.raises(RnncliError, match="as a safetensors file"):
         read_checkpoint(path)
+
+
+def test_importing_the_reader_imports_neither_torch_nor_a_terminal_library():
+    import subprocess
+
+    code = (
+        "import sys, rnncli.checkpoint.reader; "
+        "print(sorted({'torch', 'numpy', 'rich', 'typer', 'safetensors'} & set(sys.modules)))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=os.environ
+    )
+    assert result.stdout.strip() == "[]"
