@@ -303,4 +303,4 @@ def test_deeply_nested_entries_are_summarised_not_walked_forever(tmp_path):
     save({"model": weights(), "deep": deep}, tmp_path / "deep.pt")
     read = read_checkpoint(tmp_path / "deep.pt")
     assert read.state_dict_path == ["model"]
-    assert read.other_entries["deep"] == "list of 1 items"
+    assert read.other_entries["deep"] == "list of 1 item"

@@ -249,9 +249,9 @@ def test_the_state_dict_is_found_at_any_depth(tmp_path_factory, path, siblings, 
     # a smaller tensor dict and an optimizer state with more elements than the model: never picked
     assert isinstance(obj, dict)
     for key, value in (
-        ("zz_small", {"w": torch.zeros(distractor)}),
+        ("zz_small_tensors", {"w": torch.zeros(distractor)}),
         (
-            "zz_optimizer",
+            "zz_optimizer_state",
             {"state": {0: {"exp_avg": torch.zeros(1000)}}, "param_groups": [{"lr": 0.1}]},
         ),
     ):
@@ -265,7 +265,7 @@ def test_the_state_dict_is_found_at_any_depth(tmp_path_factory, path, siblings, 
     for key, value in expected_others.items():
         got = read.other_entries[key]
         assert got == value or (isinstance(value, float) and abs(got - value) < 1e-12)
-    assert read.other_entries.get("zz_optimizer", "optimizer state").startswith("optimizer state")
+    assert read.other_entries["zz_optimizer_state"].startswith("optimizer state: 1 tensor,")
 
 
 def test_most_elements_wins_and_conventional_names_break_ties():

@@ -278,7 +278,9 @@ class _Contents:
     placeholders: set[str] = field(default_factory=set)
 
     def describe(self) -> str:
-        text = f", {self.tensors} tensors, {self.elements} elements" if self.tensors else ""
+        text = ""
+        if self.tensors:
+            text = f", {_plural(self.tensors, 'tensor')}, {_plural(self.elements, 'element')}"
         if self.placeholders:
             names = ", ".join(sorted(self.placeholders)[:4])
             text += f", placeholders {names} [not imported, not called]"
@@ -313,6 +315,10 @@ def _contents(
     return found
 
 
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
 def _optimizer_summary(value: Mapping) -> str:
     count = _contents(value.get("state")).tensors
     groups = value.get("param_groups")
@@ -323,7 +329,7 @@ def _optimizer_summary(value: Mapping) -> str:
             fields = [f"{k}={_short(group[k])}" for k in OPTIMIZER_FIELDS if k in group]
             described.append(", ".join(fields))
     label = "param_groups" if len(described) <= 1 else f"{len(described)} param_groups"
-    text = f"optimizer state: {count} tensors"
+    text = f"optimizer state: {_plural(count, 'tensor')}"
     if described:
         text += f", {label}: " + "; ".join(described)
     return text
@@ -410,7 +416,8 @@ def summarise(value: Any) -> Scalar:
         return _optimizer_summary(value)
     if is_module(value):
         tensors, _ = module_tree(value)
-        return f"model {global_name(value)}: {len(tensors)} tensors [not imported, not called]"
+        count = _plural(len(tensors), "tensor")
+        return f"model {global_name(value)}: {count} [not imported, not called]"
     if isinstance(value, Placeholder):
         number = numpy_scalar(value)
         if number is not None:
@@ -428,6 +435,8 @@ def summarise(value: Any) -> Scalar:
     if isinstance(value, (list, tuple, set, frozenset)):
         if len(value) <= 8 and all(_is_scalar(v) for v in value):
             return _plain_scalar(repr(list(value) if isinstance(value, set) else value))
-        text = f"{type(value).__name__} of {len(value)} items" + _contents(value).describe()
+        text = (
+            f"{type(value).__name__} of {_plural(len(value), 'item')}" + _contents(value).describe()
+        )
         return _plain_scalar(text)
     return type(value).__name__
