@@ -537,3 +537,32 @@ def test_importing_the_reader_imports_neither_torch_nor_a_terminal_library():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=os.environ
     )
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("legacy", [False, True])
+def test_a_torch_older_than_2_6_never_gets_to_unpickle(tmp_path, monkeypatch, legacy):
+    from rnncli.checkpoint.reader import trusted_weights_only
+
+    model = nn.LSTM(3, 4, num_layers=2)
+    torch.save(
+        {"sd": model.state_dict(), "epoch": 4},
+        tmp_path / "m",
+        _use_new_zipfile_serialization=not legacy,
+    )
+    monkeypatch.setattr(torch, "__version__", "2.5.1+cpu")
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("torch.load called")
+
+    monkeypatch.setattr(torch, "load", forbidden)
+    read = read_checkpoint(tmp_path / "m")
+    assert read.read_with == "restricted-unpickler" and read.other_entries == {"epoch": 4}
+    assert_same_tensors(read.tensors, model.state_dict())
+    assert any("torch 2.5.1+cpu < 2.6" in note for note in read.notes)
+    assert [trusted_weights_only(v) for v in ("1.13.1", "2.5.1", "2.6.0", "2.13.0+cpu", "3.0")] == [
+        False,
+        False,
+        True,
+        True,
+        True,
+    ]

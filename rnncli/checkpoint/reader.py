@@ -154,18 +154,20 @@ def _read_pickled(path: Path, fmt: str, mmap: bool) -> Checkpoint:
     notes: list[str] = []
     info: UnpickleInfo | None = None
     try:
+        if not trusted_weights_only(torch.__version__):
+            raise _OldTorch(f"torch {torch.__version__} < 2.6, whose weights_only has known flaws")
         obj = torch.load(path, map_location="cpu", weights_only=True, mmap=use_mmap)
         notes.append(
             "read with torch.load(weights_only=True"
             + (", mmap=True" if use_mmap else "")
             + "): only tensors and plain containers were unpickled"
         )
+    except _OldTorch as exc:
+        obj, info = _restricted(path, fmt, mmap)
+        notes.append(f"torch.load(weights_only=True) not used: {exc}")
     except (pickle.UnpicklingError, RuntimeError, AttributeError, TypeError, ValueError) as exc:
         refused = _refusal(exc)
-        try:
-            obj, info = load_zip(path, mmap=mmap) if fmt == "torch-zip" else load_legacy(path)
-        except RnncliError as inner:
-            raise RnncliError(f"cannot read {path} as {FORMAT_WORDS[fmt]}: {inner}") from None
+        obj, info = _restricted(path, fmt, mmap)
         notes.append(f"torch.load(weights_only=True) refused it ({refused})")
     size = path.stat().st_size
     locations = sorted(_saved_locations(path, fmt) | (info.locations if info else set()))
@@ -212,6 +214,23 @@ def _read_pickled(path: Path, fmt: str, mmap: bool) -> Checkpoint:
     checkpoint.other_entries = found.other_entries
     checkpoint.modules = found.modules
     return checkpoint
+
+
+class _OldTorch(Exception):
+    """This torch's weights_only loader is not trusted (CVE-2025-32434 and earlier flaws)."""
+
+
+def trusted_weights_only(version: str) -> bool:
+    """torch 2.6 or later: ``weights_only=True`` without the legacy-format flaw fixed in 2.6."""
+    match = re.match(r"(\d+)\.(\d+)", str(version))
+    return bool(match) and (int(match.group(1)), int(match.group(2))) >= (2, 6)
+
+
+def _restricted(path: Path, fmt: str, mmap: bool) -> tuple[Any, UnpickleInfo]:
+    try:
+        return load_zip(path, mmap=mmap) if fmt == "torch-zip" else load_legacy(path)
+    except RnncliError as inner:
+        raise RnncliError(f"cannot read {path} as {FORMAT_WORDS[fmt]}: {inner}") from None
 
 
 def _saved_locations(path: Path, fmt: str) -> set[str]:
