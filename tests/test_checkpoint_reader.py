@@ -566,3 +566,21 @@ def test_a_torch_older_than_2_6_never_gets_to_unpickle(tmp_path, monkeypatch, le
         True,
         True,
     ]
+
+
+@pytest.mark.parametrize("legacy", [False, True])
+def test_dtypes_without_a_typed_storage_in_a_whole_model(tmp_path, legacy):
+    model = Holder({"head": nn.Linear(2, 3)})
+    model.register_buffer("counts", torch.tensor([1, 2, 300], dtype=torch.uint16))
+    model.register_buffer("scale", torch.tensor([0.5, -2.0]).to(torch.float8_e4m3fn))
+    model.register_buffer("mask", torch.tensor([True, False]))
+    model.register_buffer("brain", torch.randn(4).to(torch.bfloat16))
+    torch.save(model, tmp_path / "m", _use_new_zipfile_serialization=not legacy)
+    read = read_checkpoint(tmp_path / "m")
+    assert read.read_with == "restricted-unpickler"
+    assert read.placeholders == sorted([qualified(model), "torch.nn.modules.linear.Linear"])
+    expected = model.state_dict()
+    assert list(read.tensors) == list(expected)
+    for name, tensor in expected.items():
+        assert read.tensors[name].dtype == tensor.dtype
+        assert torch.equal(read.tensors[name].view(torch.uint8), tensor.view(torch.uint8))

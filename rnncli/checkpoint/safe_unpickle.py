@@ -161,6 +161,16 @@ STORAGE_DTYPES = {
 }
 
 
+#: ``torch.<dtype>`` globals (``_rebuild_tensor_v3`` names its dtype): a fixed list, so that no
+#: other attribute of torch is ever looked up (some import submodules lazily).
+DTYPE_NAMES = frozenset(
+    {"float64", "float32", "float16", "bfloat16", "complex64", "complex128", "bool"}
+    | {"int64", "int32", "int16", "int8", "uint8", "uint16", "uint32", "uint64"}
+    | {"float8_e4m3fn", "float8_e5m2", "float8_e4m3fnuz", "float8_e5m2fnuz", "float8_e8m0fnu"}
+    | {"double", "float", "half", "long", "int", "short", "cfloat", "cdouble"}
+)
+
+
 def _storage_types() -> dict[str, StorageType]:
     import torch
 
@@ -196,9 +206,31 @@ def _rebuild_tensor(storage: Any, storage_offset: Any, size: Any, stride: Any, *
 
 
 def _rebuild_tensor_v3(
-    storage: Any, storage_offset: Any, size: Any, stride: Any, *_: Any, **__: Any
+    storage: Any,
+    storage_offset: Any,
+    size: Any,
+    stride: Any,
+    requires_grad: Any = False,
+    hooks: Any = None,
+    dtype: Any = None,
+    *_: Any,
 ) -> Any:
-    return _rebuild_tensor(storage, storage_offset, size, stride)
+    """``torch._utils._rebuild_tensor_v3``: bytes of an untyped storage read as ``dtype``
+    (how torch saves uint16, float8 ...)."""
+    import torch
+
+    if not isinstance(storage, Storage) or not isinstance(dtype, torch.dtype):
+        raise RnncliError("malformed tensor in the pickle: bad storage or dtype")
+    flat = storage.flat
+    if flat.dtype != dtype:
+        raw = flat.view(torch.uint8)
+        itemsize = torch.empty((), dtype=dtype).element_size()
+        if raw.numel() % itemsize:
+            raise RnncliError("malformed tensor in the pickle: storage size does not fit dtype")
+        if raw.storage_offset() % itemsize:
+            raw = raw.clone()
+        flat = raw.view(dtype)
+    return _rebuild_tensor(Storage(storage.key, flat), storage_offset, size, stride)
 
 
 def _rebuild_parameter(data: Any, *_: Any) -> Any:
@@ -256,9 +288,11 @@ _SAFE: dict[tuple[str, str], Callable[..., Any]] = {
     ("copyreg", "_reconstructor"): _reconstructor,
     ("torch", "Size"): _container(tuple),
 }
-_SAFE_NAMES = {f"{m}.{n}" for m, n in _SAFE} | {
-    f"{m}.{n}" for m in ("torch", "torch.storage") for n in STORAGE_DTYPES
-}
+_SAFE_NAMES = (
+    {f"{m}.{n}" for m, n in _SAFE}
+    | {f"{m}.{n}" for m in ("torch", "torch.storage") for n in STORAGE_DTYPES}
+    | {f"torch.{n}" for n in DTYPE_NAMES}
+)
 
 
 class RestrictedUnpickler(pickle.Unpickler):
@@ -288,6 +322,12 @@ class RestrictedUnpickler(pickle.Unpickler):
             return safe
         if module in ("torch", "torch.storage") and name in self._storage_types:
             return self._storage_types[name]
+        if module == "torch" and name in DTYPE_NAMES:
+            import torch
+
+            dtype = getattr(torch, name, None)
+            if isinstance(dtype, torch.dtype):
+                return dtype
         if qualified not in self._classes:
             self._classes[qualified] = placeholder_class(qualified)
         return self._classes[qualified]
