@@ -334,6 +334,45 @@ def test_numpy_values_and_namespaces_are_summarised_without_numpy(tmp_path):
     assert read.state_dict_path == ["model"]
 
 
+def test_a_lightning_style_checkpoint(tmp_path):
+    model = Holder({"encoder": nn.GRU(3, 4, batch_first=True), "head": nn.Linear(4, 2)})
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    model.encoder(torch.randn(2, 5, 3))[0].sum().backward()
+    optimizer.step()
+    state = {f"model.{k}": v for k, v in model.state_dict().items()}
+    torch.save(
+        {
+            "epoch": 12,
+            "global_step": 3400,
+            "pytorch-lightning_version": "2.4.0",
+            "state_dict": state,
+            "loops": {"fit_loop": {"state_dict": {}, "epoch_progress": {"total": {"ready": 13}}}},
+            "callbacks": {
+                "ModelCheckpoint{'monitor': 'val_loss'}": {
+                    "best_model_score": torch.tensor(0.31),
+                    "best_model_path": "x.ckpt",
+                }
+            },
+            "optimizer_states": [optimizer.state_dict()],
+            "lr_schedulers": [{"last_epoch": 12, "_last_lr": [0.05]}],
+            "hyper_parameters": {"hidden": 4, "lr": 0.05},
+        },
+        tmp_path / "last.ckpt",
+    )
+    read = read_checkpoint(tmp_path / "last.ckpt")
+    assert read.state_dict_path == ["state_dict"] and read.read_with == "weights_only"
+    assert_same_tensors(read.tensors, state)
+    others = read.other_entries
+    assert others["epoch"] == 12 and others["global_step"] == 3400
+    assert others["optimizer_states"] == (
+        "optimizer state: 4 tensors, param_groups: lr=0.05, momentum=0.9, weight_decay=0"
+    )
+    assert others["hyper_parameters"] == "hidden=4, lr=0.05"
+    assert others["callbacks"] == (
+        "dict of 1 entry (ModelCheckpoint{'monitor': 'val_loss'}), 1 tensor, 1 element"
+    )
+
+
 # --- CUDA storages without a GPU ----------------------------------------------------------------
 
 

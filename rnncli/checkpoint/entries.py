@@ -316,7 +316,9 @@ def _contents(
 
 
 def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" + ("" if count == 1 else "s")
+    if count == 1:
+        return f"1 {word}"
+    return f"{count} {word[:-1]}ies" if word.endswith("y") else f"{count} {word}s"
 
 
 def _optimizer_summary(value: Mapping) -> str:
@@ -430,8 +432,12 @@ def summarise(value: Any) -> Scalar:
     if isinstance(value, Mapping):
         keys = ", ".join(str(k) for k in list(value.keys())[:6])
         more = ", …" if len(value) > 6 else ""
-        text = f"dict of {len(value)} entries ({keys}{more})" + _contents(value).describe()
+        text = (
+            f"dict of {_plural(len(value), 'entry')} ({keys}{more})" + _contents(value).describe()
+        )
         return _plain_scalar(text)
+    if isinstance(value, (list, tuple)) and value and all(map(is_optimizer_state, value)):
+        return "; ".join(_optimizer_summary(v) for v in value)  # Lightning's optimizer_states
     if isinstance(value, (list, tuple, set, frozenset)):
         if len(value) <= 8 and all(_is_scalar(v) for v in value):
             return _plain_scalar(repr(list(value) if isinstance(value, set) else value))
