@@ -304,3 +304,23 @@ def test_deeply_nested_entries_are_summarised_not_walked_forever(tmp_path):
     read = read_checkpoint(tmp_path / "deep.pt")
     assert read.state_dict_path == ["model"]
     assert read.other_entries["deep"] == "list of 1 item"
+
+
+@pytest.mark.parametrize(
+    "target", [("torch._utils", "_rebuild_tensor_v2"), ("torch", "FloatStorage")]
+)
+def test_a_pickle_cannot_change_the_functions_it_is_allowed_to_call(tmp_path, target):
+    """BUILD on an allowed global would set attributes (``__defaults__``) of a function shared
+    by every later read: refused, and the next file still reads."""
+    path = tmp_path / "tamper.pt"
+    torch.save(weights(), path)
+    module, name = target
+    tamper = (
+        b"\x80\x02c" + f"{module}\n{name}\n".encode() + b"N}X\x0c\x00\x00\x00__defaults__K\x01"
+        b"\x85s\x86b."
+    )  # GLOBAL, (None, {"__defaults__": (1,)}), BUILD
+    replace_zip_pickle(path, tamper)
+    with pytest.raises(RnncliError, match="tries to change"):
+        read_checkpoint(path)
+    torch.save(weights(), tmp_path / "next.pt")
+    assert sorted(read_checkpoint(tmp_path / "next.pt").tensors) == sorted(weights())

@@ -116,6 +116,9 @@ class StorageType:
     name: str
     dtype: Any
 
+    def __setstate__(self, state: Any) -> None:  # BUILD on it: a pickle changing our objects
+        raise RnncliError(f"the pickle tries to change torch.{self.name}; refused")
+
 
 @dataclass
 class Storage:
@@ -244,9 +247,8 @@ def _rebuild_parameter(data: Any, *_: Any) -> Any:
 
 def _rebuild_from_type_v2(func: Any, new_type: Any, args: Any, state: Any) -> Any:
     """A tensor subclass: rebuild the plain tensor with one of *our* functions only."""
-    if func not in (_rebuild_tensor, _rebuild_tensor_v3, _rebuild_parameter) or not isinstance(
-        args, tuple
-    ):
+    allowed = (_rebuild_tensor, _rebuild_tensor_v3, _rebuild_parameter)
+    if not (isinstance(func, SafeGlobal) and func.function in allowed and isinstance(args, tuple)):
         raise RnncliError("malformed tensor in the pickle: unexpected rebuild function")
     return func(*args)
 
@@ -274,7 +276,27 @@ def _container(kind: type) -> Callable[..., Any]:
     return build
 
 
-_SAFE: dict[tuple[str, str], Callable[..., Any]] = {
+class SafeGlobal:
+    """One of the few globals the restricted unpickler resolves, wrapped so that a pickle can
+    call it but never change it (``BUILD`` on it would otherwise set the attributes, even the
+    ``__defaults__``, of a function shared by every later read)."""
+
+    __slots__ = ("function", "name")
+
+    def __init__(self, name: str, function: Callable[..., Any]) -> None:
+        self.name, self.function = name, function
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.function(*args, **kwargs)
+
+    def __setstate__(self, state: Any) -> None:
+        raise RnncliError(f"the pickle tries to change {self.name}; refused")
+
+    def __repr__(self) -> str:
+        return f"<{self.name}>"
+
+
+_SAFE_FUNCTIONS: dict[tuple[str, str], Callable[..., Any]] = {
     ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor,
     ("torch._utils", "_rebuild_tensor"): _rebuild_tensor,
     ("torch._utils", "_rebuild_tensor_v3"): _rebuild_tensor_v3,
@@ -288,6 +310,7 @@ _SAFE: dict[tuple[str, str], Callable[..., Any]] = {
     ("copyreg", "_reconstructor"): _reconstructor,
     ("torch", "Size"): _container(tuple),
 }
+_SAFE = {(m, n): SafeGlobal(f"{m}.{n}", f) for (m, n), f in _SAFE_FUNCTIONS.items()}
 _SAFE_NAMES = (
     {f"{m}.{n}" for m, n in _SAFE}
     | {f"{m}.{n}" for m in ("torch", "torch.storage") for n in STORAGE_DTYPES}
