@@ -324,3 +324,18 @@ def test_a_pickle_cannot_change_the_functions_it_is_allowed_to_call(tmp_path, ta
         read_checkpoint(path)
     torch.save(weights(), tmp_path / "next.pt")
     assert sorted(read_checkpoint(tmp_path / "next.pt").tensors) == sorted(weights())
+
+
+def test_a_zip_bomb_is_refused_unread(tmp_path):
+    import zipfile
+
+    path = tmp_path / "bomb.pt"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("bomb/data.pkl", pickle.dumps({}, protocol=2))
+        with zf.open("bomb/data/0", "w") as member:  # 300 MB of zeros, a few hundred KB packed
+            block = bytes(1 << 20)
+            for _ in range(300):
+                member.write(block)
+    assert path.stat().st_size < 2 << 20
+    with pytest.raises(RnncliError, match="zip bomb"):
+        read_checkpoint(path)

@@ -23,6 +23,10 @@ HEAD = 4096
 ONNX_HINTS = (b"onnx", b"pytorch", b"tf2onnx", b"keras2onnx", b"skl2onnx", b"ai.onnx")
 
 NOT_PYTORCH = "it is not a PyTorch checkpoint"
+#: A zip that unpacks to this many times its size (and over this many bytes) is refused unread:
+#: torch stores its records uncompressed.
+MAX_UNPACK_RATIO = 50
+MAX_UNPACK_BYTES = 256 << 20
 
 
 def not_a_checkpoint(path: Path, looks_like: str) -> RnncliError:
@@ -34,8 +38,14 @@ def _zip_format(path: Path) -> str:
     try:
         with zipfile.ZipFile(path) as zf:
             names = zf.namelist()
+            unpacked = sum(info.file_size for info in zf.infolist())
     except (zipfile.BadZipFile, OSError, ValueError):
         raise not_a_checkpoint(path, "a truncated or damaged zip archive") from None
+    size = path.stat().st_size
+    if unpacked > MAX_UNPACK_RATIO * size and unpacked > MAX_UNPACK_BYTES:
+        raise not_a_checkpoint(
+            path, f"a zip bomb ({unpacked} bytes packed into {size}); torch never compresses"
+        )
     top = [n.split("/", 1)[1] for n in names if n.count("/") >= 1]
     if "data.pkl" in top and ("constants.pkl" in top or any(t.startswith("code/") for t in top)):
         return "torchscript"
