@@ -91,6 +91,9 @@ SAFETENSORS_DTYPES = {
     "I16": "int16",
     "I8": "int8",
     "U8": "uint8",
+    "U16": "uint16",
+    "U32": "uint32",
+    "U64": "uint64",
     "BOOL": "bool",
     "C64": "complex64",
     "F8_E4M3": "float8_e4m3fn",
@@ -112,11 +115,9 @@ def read_checkpoint(path: Union[str, Path], *, mmap: bool = True) -> Checkpoint:
     if not path.is_file():  # a FIFO or a device would block or never end
         raise unreadable(path, "not a regular file", "FILE")
     try:
-        with open(path, "rb") as f:
-            f.read(1)
+        fmt = sniff(path)
     except OSError as exc:
         raise open_error(path, exc, "FILE") from None
-    fmt = sniff(path)
     try:
         if fmt == "safetensors":
             checkpoint = _read_safetensors(path, mmap)
