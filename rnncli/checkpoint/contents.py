@@ -43,6 +43,12 @@ class Checkpoint:
     to the state dict inside a training checkpoint (``["model_state_dict"]``; ``[]`` when the file
     is the state dict). ``other_entries`` summarises every other top-level entry in one JSON
     scalar each (``{"epoch": 7, "optimizer": "Adam state: 12 tensors, lr=0.001"}``).
+    ``read_with`` says how the file was read: ``weights_only`` (``torch.load(weights_only=True)``),
+    ``restricted-unpickler`` (rnncli's own, for what weights_only refuses), ``torch.jit.load`` or
+    ``safetensors``. ``placeholders`` are the globals the file names that the restricted
+    unpickler kept as inert placeholders (``tagger.Tagger``), never imported; ``dangerous`` the
+    ones among them a naive loader would have imported from a module that can run commands
+    (``posix.system``, ``builtins.eval``, ``subprocess.Popen``).
     """
 
     path: Path
@@ -53,6 +59,9 @@ class Checkpoint:
     other_entries: dict[str, Scalar] = field(default_factory=dict)
     modules: dict[str, ModuleRecord] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    read_with: str = ""
+    placeholders: list[str] = field(default_factory=list)
+    dangerous: list[str] = field(default_factory=list)
 
     @property
     def total_parameters(self) -> int:
