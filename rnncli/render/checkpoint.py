@@ -87,7 +87,7 @@ def _add_children(branch: Tree, node: Any, by_name: dict[str, ModuleReport]) -> 
 
 def _node_label(node: Any, module: Optional[ModuleReport]) -> Text:
     """``lstm  nn.LSTM(100, 128)  51,200 parameters  float32  loaded``: one module's line."""
-    label = Text.assemble((node.part or '""', "bold cyan"))
+    label = Text.assemble((node.part or "(root)", "bold cyan"))
     if node.class_name:
         label.append(f"  {node.class_name}", style="dim")
     found = module.found if module is not None else None
@@ -119,7 +119,7 @@ def _render_tensors(report: CheckpointReport, console: Console) -> None:
     if not rows:
         return
     table = _stats_table(rows)
-    if console.measure(table).minimum > console.width:
+    if _natural_width(table) > console.width:
         _stats_blocks(rows, console)
     else:
         console.print(table)
@@ -131,6 +131,15 @@ def _render_tensors(report: CheckpointReport, console: Console) -> None:
                     style="bold red",
                 )
             )
+
+
+def _natural_width(table: Table) -> int:
+    """The width a table needs with no cell cut or wrapped: widest cells, padding and borders."""
+    widths = [
+        max([len(str(column.header))] + [len(str(cell)) for cell in column.cells])
+        for column in table.columns
+    ]
+    return sum(widths) + 3 * len(widths) + 1
 
 
 def _stats_row(entry: TensorEntry) -> list[str]:
@@ -191,16 +200,16 @@ def _render_health(module: ModuleReport, console: Console) -> None:
     for norm in health.spectral_norms:
         table.add_row(norm.parameter, norm.gate or "", _number(norm.value), norm.flag or "")
     console.print(table)
-    for bias in health.forget_bias_mean:
-        keeps = (
-            "" if bias.sigmoid is None else f" (keeps {bias.sigmoid:.0%} of its memory each step)"
-        )
-        console.print(
-            Text(
-                f"forget gate, layer {bias.layer} {bias.direction}: mean b_if + b_hf = "
-                f"{_number(bias.value)}, σ = {_number(bias.sigmoid)}{keeps}"
+    if health.forget_bias_mean:
+        forget = Table(title="Health: LSTM forget gates", title_justify="left")
+        for header in ("layer", "direction", "mean b_if + b_hf", "σ of it", "keeps per step"):
+            forget.add_column(header, justify="right", no_wrap=True)
+        for bias in health.forget_bias_mean:
+            keeps = "—" if bias.sigmoid is None else f"{bias.sigmoid:.0%}"
+            forget.add_row(
+                str(bias.layer), bias.direction, _number(bias.value), _number(bias.sigmoid), keeps
             )
-        )
+        console.print(forget)
     for flag in health.flags:
         console.print(Text(f"• {flag}", style="yellow"))
 
