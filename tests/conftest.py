@@ -11,14 +11,8 @@ import threading
 from pathlib import Path
 
 import pytest
-
-# REPO ... model_specs are re-exported for test modules (on other branches) that still import
-# them from conftest; new code imports them from tests/helpers.
-from helpers.cli import REPO, command_paths, imported_modules, invoke, run_rnncli  # noqa: F401
-from helpers.glove_files import make_glove_text_set  # noqa: F401
 from helpers.glove_server import GloveServer, closed_port_url
 from helpers.network import block_remote_hosts
-from helpers.strategies import model_specs  # noqa: F401
 
 from rnncli.glove.sources import MIRRORS_ENV
 

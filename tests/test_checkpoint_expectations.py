@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from conftest import model_specs
+from helpers.strategies import model_specs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from torch import nn

@@ -22,7 +22,7 @@ from typing import Callable
 
 import pytest
 import torch
-from checkpoint_files import (
+from helpers.checkpoint_files import (
     RAW_PICKLE,
     Call,
     RawGlobal,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from checkpoint_files import (
+from helpers.checkpoint_files import (
     TAGGER_SOURCE,
     WAYS,
     forget_module,
@@ -526,7 +526,7 @@ def test_files_that_are_not_checkpoints_say_what_they_look_like(tmp_path, kind):
 
 
 def test_a_corrupt_pickle_inside_a_torch_zip_is_one_clear_error(tmp_path):
-    from checkpoint_files import replace_zip_pickle
+    from helpers.checkpoint_files import replace_zip_pickle
 
     path = tmp_path / "model.pt"
     torch.save(nn.GRU(2, 2).state_dict(), path)

@@ -74,7 +74,7 @@ def test_the_same_command_differs_only_in_width_and_colour():
 
 
 def test_json_and_warnings_go_to_the_environment_streams(tmp_path):
-    from conftest import make_glove_text_set
+    from helpers.glove_files import make_glove_text_set
 
     make_glove_text_set(tmp_path, {"king": [1.0, 0.5], "queen": [0.9, 0.6]})
     env = _terminal()

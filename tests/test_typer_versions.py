@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from helpers.cli import REPO
 
 from rnncli.cli.coercion import TESTED_TYPER
 

@@ -2,7 +2,7 @@
 storages without a GPU, classes that cannot be imported when read, and pickles that would run a
 command if a naive loader opened them.
 
-Import from tests as ``from checkpoint_files import ...`` (pytest puts ``tests/`` on the path).
+Imported as ``from helpers.checkpoint_files import ...`` (pytest puts ``tests/`` on the path).
 """
 
 from __future__ import annotations
