@@ -201,8 +201,11 @@ def _render_health(module: ModuleReport, console: Console) -> None:
         table.add_row(norm.parameter, norm.gate or "", _number(norm.value), norm.flag or "")
     console.print(table)
     if health.forget_bias_mean:
-        forget = Table(title="Health: LSTM forget gates", title_justify="left")
-        for header in ("layer", "direction", "mean b_if + b_hf", "σ of it", "keeps per step"):
+        forget = Table(
+            title="Health: LSTM forget gates (mean bias, its σ: the memory kept per step)",
+            title_justify="left",
+        )
+        for header in ("layer", "direction", "b_if+b_hf", "σ", "keeps"):
             forget.add_column(header, justify="right", no_wrap=True)
         for bias in health.forget_bias_mean:
             keeps = "—" if bias.sigmoid is None else f"{bias.sigmoid:.0%}"
