@@ -57,6 +57,7 @@ else:  # mmap: the file's pages are the weights, nothing is copied
         lstm = torch.nn.LSTM(%(input)d, %(hidden)d, num_layers=layers)
     lstm.load_state_dict(state, assign=True)
 lstm.eval()
+torch.manual_seed(0)
 x = torch.randn(%(seq)d, %(batch)d, %(input)d)
 with torch.no_grad():
     output, (h_n, c_n) = lstm(x)

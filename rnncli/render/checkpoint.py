@@ -163,15 +163,21 @@ def _stats_table(rows: list[tuple[str, TensorEntry]]) -> Table:
 
 
 def _stats_blocks(rows: list[tuple[str, TensorEntry]], console: Console) -> None:
-    """One block per tensor: what a narrow pane shows instead of the wide table."""
+    """One block per tensor, what a narrow pane shows instead of the wide table: the name and
+    shape on one line, then ``mean 0.01 std 0.14 ...`` pairs packed to the width, none split."""
     console.print(Text("Tensors", style="italic"))
     for name, entry in rows:
         shape, dtype, *values, zeros = _stats_row(entry)
-        console.print(Text(name, style="bold red" if entry.flagged else "bold"))
-        console.print(Text(f"  {shape} {dtype}, zeros {zeros}"))
+        console.print(Text(f"{name} {shape} {dtype}", style="bold red" if entry.flagged else None))
         pairs = [f"{column} {value}" for column, value in zip(_STATS_COLUMNS, values)]
-        console.print(Text("  " + ", ".join(pairs[:3])))
-        console.print(Text("  " + ", ".join(pairs[3:])))
+        pairs.append(f"zeros {zeros}")
+        line = ""
+        for pair in pairs:
+            if line and len(line) + 2 + len(pair) > console.width:
+                console.print(Text(line), soft_wrap=True)
+                line = ""
+            line = f"{line}  {pair}" if line else f"  {pair}"
+        console.print(Text(line), soft_wrap=True)
 
 
 def _render_recurrent(module: ModuleReport, report: CheckpointReport, console: Console) -> None:
@@ -190,15 +196,21 @@ def _render_recurrent(module: ModuleReport, report: CheckpointReport, console: C
 
 def _render_health(module: ModuleReport, console: Console) -> None:
     health = module.health
+    readings = any(norm.flag for norm in health.spectral_norms)
     table = Table(
-        title="Health: spectral norm of each gate's recurrent block", title_justify="left"
+        title="Health: spectral norm of each gate's recurrent block",
+        caption="‖W‖₂, the largest singular value: the most one step can stretch h_(t-1)",
+        title_justify="left",
+        caption_justify="left",
     )
     table.add_column("parameter", no_wrap=True)
     table.add_column("gate", no_wrap=True)
     table.add_column("‖W‖₂", justify="right", no_wrap=True)
-    table.add_column("reading")
+    if readings:
+        table.add_column("reading")
     for norm in health.spectral_norms:
-        table.add_row(norm.parameter, norm.gate or "", _number(norm.value), norm.flag or "")
+        row = [norm.parameter, norm.gate or "", _number(norm.value)]
+        table.add_row(*row, *([norm.flag or ""] if readings else []))
     console.print(table)
     if health.forget_bias_mean:
         forget = Table(
