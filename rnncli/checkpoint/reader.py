@@ -141,7 +141,7 @@ def _reason(exc: BaseException) -> str:
 
 def _refusal(exc: BaseException) -> str:
     """The global torch's weights-only unpickler refused, in a few words."""
-    match = re.search(r"Unsupported global: GLOBAL ([\w.]+)", str(exc))
+    match = re.search(r"(?:Unsupported global: GLOBAL|unsupported GLOBAL) ([\w.]+)", str(exc))
     if match:
         return f"it names {match.group(1)}"
     match = re.search(r"Unsupported operand (\d+)", str(exc))
