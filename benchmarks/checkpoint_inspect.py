@@ -173,11 +173,11 @@ def main() -> None:
         print(f"nn.LSTM({INPUT}, {HIDDEN}, num_layers={args.layers}) state dict: {size_mb:.0f} MB")
         print(f"  {path}")
         sizes = [str(n) for n in (args.layers, INPUT, HIDDEN, SEQ_LEN, BATCH)]
+        run_options = ["--json", "--seq-len", str(SEQ_LEN), "--batch", str(BATCH)]
         runs = [
             (
                 "rnncli inspect FILE --json",
-                [str(BIN / "rnncli"), "inspect", str(path), "--json"]
-                + ["--seq-len", str(SEQ_LEN), "--batch", str(BATCH)],
+                [str(BIN / "rnncli"), "inspect", str(path), *run_options],
             ),
             (
                 "torch.load + load_state_dict + forward",

@@ -78,3 +78,19 @@ def test_every_example_says_so_when_rnncli_is_not_on_path(tmp_path):
         assert result.returncode == 127, script.name
         assert result.stdout == "", script.name
         assert "source .venv/bin/activate" in result.stderr, script.name
+
+
+def test_check_checkpoint_agrees_then_differs(tmp_path):
+    import torch
+
+    path = tmp_path / "model.pt"
+    torch.save({"epoch": 1, "model": torch.nn.LSTM(4, 6, num_layers=2).state_dict()}, path)
+    agrees = run_example("check_checkpoint.sh", str(path), "6", "2")
+    assert agrees.returncode == 0, agrees.stderr
+    assert "ok: " in agrees.stdout
+    differs = run_example("check_checkpoint.sh", str(path), "12", "2")
+    assert differs.returncode == 1, differs.stderr
+    assert "differs: hidden_size is 6 in the file, 12 in the config" in differs.stdout
+    assert "weight_hh_l0 [24, 6]" in differs.stdout
+    missing = run_example("check_checkpoint.sh", str(tmp_path / "nope.pt"))
+    assert missing.returncode == 2 and "nope.pt" in missing.stderr
