@@ -151,6 +151,16 @@ def _gates(
     return kind, None
 
 
+def _nonlinearity(
+    record: Any, config: dict[str, Any], build: dict[str, Any], unknown: list[str]
+) -> None:
+    """An RNN's activation: weights cannot tell it, so the record's (else tanh, noted)."""
+    value, known = _recorded(record, "nonlinearity", _is_nonlinearity, unknown)
+    build["nonlinearity"] = value
+    if known:
+        config["nonlinearity"] = value
+
+
 def _recorded(
     record: Optional[ModuleRecord], option: str, valid, unknown: list[str]
 ) -> tuple[Any, bool]:
@@ -223,10 +233,7 @@ def _recurrent_layer(tensors: Mapping[str, torch.Tensor], record: Optional[Modul
     unknown: list[str] = []
     build = dict(config)
     if kind == "rnn":
-        value, known = _recorded(record, "nonlinearity", _is_nonlinearity, unknown)
-        build["nonlinearity"] = value
-        if known:
-            config["nonlinearity"] = value
+        _nonlinearity(record, config, build, unknown)
     for option, valid in (("batch_first", _is_bool), ("dropout", _is_dropout)):
         value, known = _recorded(record, option, valid, unknown)
         build[option] = float(value) if option == "dropout" else value
@@ -271,10 +278,7 @@ def _cell(tensors: Mapping[str, torch.Tensor], record: Optional[ModuleRecord]) -
     unknown: list[str] = []
     build = dict(config)
     if kind == "rnncell":
-        value, known = _recorded(record, "nonlinearity", _is_nonlinearity, unknown)
-        build["nonlinearity"] = value
-        if known:
-            config["nonlinearity"] = value
+        _nonlinearity(record, config, build, unknown)
     notes = unknown_note(unknown)
     _compare_with_record(config, record, notes)
     return Candidate(kind, config=config, build=build, notes=notes)
