@@ -134,26 +134,6 @@ class Environment:
         self.stdout.flush()
 
 
-def stdout_console(**kwargs: Any) -> Console:
-    """A console for results, bound to the current ``sys.stdout`` (test runners swap it)."""
-    return Environment.from_process().stdout_console(**kwargs)
-
-
-def stderr_console(**kwargs: Any) -> Console:
-    """A console for diagnostics, warnings and progress bars, on the current ``sys.stderr``."""
-    return Environment.from_process().stderr_console(**kwargs)
-
-
-def warn(message: str) -> None:
-    """One warning line on the current stderr."""
-    Environment.from_process().warn(message)
-
-
-def write_json(data: Any) -> None:
-    """Print one JSON object on the current stdout and nothing else."""
-    Environment.from_process().write_json(data)
-
-
 def debug_enabled() -> bool:
     """``RNNCLI_DEBUG=1`` shows tracebacks instead of one-line errors."""
     return os.environ.get("RNNCLI_DEBUG", "") not in ("", "0")

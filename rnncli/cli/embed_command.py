@@ -122,7 +122,7 @@ def embed(
         save_embedding(report, out)
         from rnncli.render.export import saved
 
-        saved(f"saved weight {report.weight.shape} and vocabulary to {out}")
+        saved(f"saved weight {report.weight.shape} and vocabulary to {out}", env.stderr_console())
     data = None
     if as_json and out is not None:
         data = {**report.to_dict(), "out": str(out)}

@@ -244,14 +244,14 @@ def inspect(
         env.warn(message)
     emit(report, _RENDER_INSPECT, as_json, env)
     if save is not None:
-        _save(report, _RENDER_INSPECT, save, f"rnncli inspect: {report.module_repr}")
+        _save(report, _RENDER_INSPECT, save, f"rnncli inspect: {report.module_repr}", env)
 
 
 _RENDER_INSPECT = "rnncli.render.inspect:render_inspect"
 _RENDER_FILE = "rnncli.render.checkpoint:render_checkpoint"
 
 
-def _save(report: Any, renderer: str, path: Path, title: str) -> None:
+def _save(report: Any, renderer: str, path: Path, title: str, env: Any) -> None:
     """``--save``: the tables drawn again into an SVG or HTML file."""
     from importlib import import_module
 
@@ -260,7 +260,7 @@ def _save(report: Any, renderer: str, path: Path, title: str) -> None:
     module, _, name = renderer.partition(":")
     draw = getattr(import_module(module), name)
     export(lambda console: draw(report, console), path, title)
-    saved(f"saved the tables to {path}")
+    saved(f"saved the tables to {path}", env.stderr_console())
 
 
 def _given(ctx: typer.Context, name: str) -> bool:
@@ -284,7 +284,7 @@ def _inspect_file(request: Any, env: Any, *, as_json: bool, save: Optional[Path]
     else:
         emit(report, _RENDER_FILE, as_json, env)
         if save is not None:
-            _save(report, _RENDER_FILE, save, f"rnncli inspect {request.checkpoint}")
+            _save(report, _RENDER_FILE, save, f"rnncli inspect {request.checkpoint}", env)
     if report.exit_code:
         raise typer.Exit(report.exit_code)
 

@@ -1,5 +1,5 @@
 """Renderers: turn the library's plain reports into rich tables for people.
 
 JSON output needs no renderer: every report has ``to_dict()`` and the CLI writes it with
-:func:`rnncli.terminal.write_json`.
+:meth:`rnncli.terminal.Environment.write_json`.
 """

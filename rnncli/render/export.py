@@ -40,9 +40,8 @@ def export(draw: Callable[[Console], None], path: Path, title: str) -> Path:
     return path
 
 
-def saved(message: str) -> None:
+def saved(message: str, console: Console) -> None:
     """The "saved ... to FILE" line of ``inspect --save`` and ``embed --out``: a diagnostic, so
-    on stderr; the path as typed (never read as markup) and on one line for grep."""
-    from rnncli.terminal import stderr_console
-
-    stderr_console().print(Text(message), soft_wrap=True)
+    on the stderr console it is given; the path as typed (never read as markup) and on one line
+    for grep."""
+    console.print(Text(message), soft_wrap=True)
