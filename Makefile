@@ -44,6 +44,8 @@ bench: $(VENV)/.installed
 	$(PY) benchmarks/startup.py
 	$(PY) benchmarks/vocab_build.py
 	$(PY) benchmarks/glove.py
+	$(PY) benchmarks/checkpoint_read.py
+	$(PY) benchmarks/checkpoint_inspect.py
 	$(PY) benchmarks/glove_formats.py
 
 clean:

@@ -2,7 +2,7 @@
 
 Target (issue 10): a multi-GB checkpoint is read through a memory map, peak memory well under half
 the file's size. The files are written into a temporary folder: the state dict of
-``nn.LSTM(1024, 2048, num_layers=8)`` (268 M float32 parameters, ~1.07 GB) as a torch zip, the
+``nn.LSTM(1024, 2048, num_layers=8)`` (260 M float32 parameters, 1041 MB) as a torch zip, the
 same state dict as safetensors, and the whole module pickled (read by the restricted unpickler).
 Each read runs in its own child process; peak memory is that child's maximum RSS (GNU time).
 ``baseline`` imports torch and rnncli and reads nothing: subtract it to see what a read costs.
