@@ -159,7 +159,10 @@ def test_no_name_shape_or_number_is_cut_at_any_width(tagger, width):
     head = out[: out.index("lstm: nn.LSTM")]
     health = out[out.index("Health:") :]
     assert "…" not in head + health
-    assert max(len(line) for line in (head + health).splitlines()) <= width
+    # A long path goes on its own line, whole, and is the only line allowed past the width.
+    lines = [line for line in (head + health).splitlines() if line != str(path)]
+    assert str(path) in head.splitlines()
+    assert max(len(line) for line in lines) <= width
 
 
 def test_stated_options_are_checked_against_the_file(tagger):
@@ -296,3 +299,121 @@ def test_round_trip_every_way(tmp_path, cell, hidden, layers, bidirectional, bia
     assert found.inspection.verify.passed
     stack = layers * (2 if bidirectional else 1)
     assert found.inspection.tensors["h_n"].shape == (stack, 1, hidden)
+
+
+def test_names_from_the_file_cannot_drive_the_terminal(tmp_path):
+    path = tmp_path / "esc.pt"
+    weights = {f"enc\x1b[2J.{k}": v for k, v in nn.GRU(2, 3).state_dict().items()}
+    torch.save({"model": weights, "note\x1b]0;title\x07": "x\x1b[31mred"}, path)
+    result = invoke("inspect", str(path), "--seq-len", "2", "--batch", "1", check=True)
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "enc\\x1b[2J.weight_hh_l0" in result.stdout
+    assert "x\\x1b[31mred" in result.stdout
+
+
+def test_code_with_a_difference_says_it_on_stderr(tagger):
+    _, path = tagger
+    result = invoke("inspect", str(path), "--code", "--hidden", "9")
+    assert result.exit_code == 1
+    assert "lstm = nn.LSTM(" in result.stdout
+    assert "hidden_size: file 8, given 9" in result.stderr
+    refused = invoke("inspect", str(path), "--code", "--save", str(path.parent / "x.svg"))
+    assert refused.exit_code == 2 and "--save" in refused.stderr
+
+
+def test_stated_unrecorded_options_are_used_everywhere(tmp_path):
+    path = tmp_path / "rnn.pt"
+    torch.save(nn.RNN(3, 4).state_dict(), path)
+    code, data = inspect_json(
+        str(path), "--nonlinearity", "relu", "--batch-first", "--seq-len", "2"
+    )
+    assert code == 0
+    (rnn,) = data["modules"]
+    assert rnn["config"]["nonlinearity"] == "relu" and rnn["config"]["batch_first"] is True
+    assert rnn["torch"] == "nn.RNN(3, 4, nonlinearity='relu', batch_first=True)"
+    assert rnn["inspect"]["model"]["nonlinearity"] == "relu"
+    assert any("taken from your options" in note for note in rnn["notes"])
+    (note,) = [note for note in rnn["notes"] if "not recorded" in note]
+    assert "nonlinearity='relu' from --nonlinearity" in note
+    assert note.endswith("torch's defaults assumed for dropout")
+    code_out = invoke("inspect", str(path), "--nonlinearity", "relu", "--code", check=True).stdout
+    assert "nonlinearity='relu'" in code_out
+
+
+def test_a_stated_option_the_pickle_records_is_compared(tmp_path):
+    path = tmp_path / "whole.pt"
+    torch.save(nn.RNN(3, 4, nonlinearity="relu"), path)
+    code, data = inspect_json(str(path), "--nonlinearity", "tanh")
+    assert code == 1
+    (mismatch,) = data["mismatches"]
+    assert (mismatch["option"], mismatch["file"], mismatch["given"]) == (
+        "nonlinearity",
+        "relu",
+        "tanh",
+    )
+    assert "recorded in the file" in mismatch["evidence"]
+
+
+def test_cells_run_as_the_one_layer_module_that_applies_them(tmp_path):
+    path = tmp_path / "cells.pt"
+    torch.manual_seed(1)
+    cell = nn.LSTMCell(3, 5)
+    torch.save(cell.state_dict(), path)
+    report = inspect_checkpoint(InspectRequest(checkpoint=path, seq_len=4, batch=2, verify=True))
+    (module,) = report.modules
+    assert module.kind == "lstmcell"
+    assert module.inspection.model.cell == "lstm" and module.inspection.verify.passed
+    assert any("applies the cell at every step" in note for note in module.notes)
+    assert module.inspection.tensors["output"].shape == (4, 2, 5)
+    # The cell stepped by hand gives the layer's last state.
+    x = torch.randn(4, 2, 3)
+    h = c = torch.zeros(2, 5)
+    layer = nn.LSTM(3, 5)
+    layer.load_state_dict({f"{k}_l0": v for k, v in cell.state_dict().items()})
+    with torch.no_grad():
+        for t in range(4):
+            h, c = cell(x[t], (h, c))
+        _, (h_n, _) = layer(x)
+    assert torch.allclose(h_n[0], h, atol=1e-6)
+
+
+def test_module_runs_only_the_chosen_one(tmp_path):
+    path = tmp_path / "two.pt"
+    torch.save(
+        {"enc.weight_hh_l0": torch.zeros(1)}
+        | {
+            **{f"a.{k}": v for k, v in nn.LSTM(2, 3).state_dict().items()},
+            **{f"b.{k}": v for k, v in nn.GRU(2, 4).state_dict().items()},
+        },
+        path,
+    )
+    result = invoke(
+        "inspect", str(path), "--module", "b", "--seq-len", "2", "--batch", "1", check=True
+    )
+    assert "b: nn.GRU(2, 4)" in result.stdout
+    assert "a: nn.LSTM(2, 3)" not in result.stdout
+    _, data = inspect_json(str(path), "--module", "b")
+    a = next(m for m in data["modules"] if m["name"] == "a")
+    assert "inspect" not in a and a["run_notes"] == ["not run: --module b was chosen"]
+
+
+def test_half_precision_weights_say_how_they_were_run(tmp_path):
+    path = tmp_path / "half.pt"
+    torch.save(nn.GRU(2, 3).half().state_dict(), path)
+    report = inspect_checkpoint(InspectRequest(checkpoint=path, seq_len=2, batch=1))
+    (module,) = report.modules
+    assert module.parameters[0].dtype == "float16"
+    assert "the file holds float16; run in float32 (--dtype to change)" in module.notes
+
+
+def test_a_run_too_big_for_memory_points_at_the_run_shape(tmp_path, monkeypatch):
+    from rnncli.rnn import device
+
+    path = tmp_path / "gru.pt"
+    torch.save(nn.GRU(2, 3).state_dict(), path)
+    monkeypatch.setattr(device, "available_bytes", lambda _device: 1000)
+    report = inspect_checkpoint(InspectRequest(checkpoint=path))
+    (module,) = report.modules
+    assert "smaller --seq-len or --batch" in module.run_error
+    assert "--device meta" not in module.run_error
+    assert module.health is not None  # the rest still shows

@@ -62,6 +62,7 @@ class ModuleReport:
     inspection: Optional[InspectReport] = None
     health: Optional[RecurrentHealth] = None
     run_error: Optional[str] = None
+    notes: list[str] = field(default_factory=list)  # how the module was run
 
     @property
     def name(self) -> str:
@@ -89,6 +90,8 @@ class ModuleReport:
             data["health"] = self.health.to_dict()
         if self.run_error is not None:
             data["run_error"] = self.run_error
+        if self.notes:
+            data["run_notes"] = list(self.notes)
         return data
 
 
@@ -160,12 +163,16 @@ def inspect_checkpoint(request: InspectRequest) -> CheckpointReport:
     found = find_modules(checkpoint.tensors, checkpoint.modules)
     # --module must name a recurrent module; stated options need one to compare with.
     chosen = pick_module(found, request.module) if (request.module or request.expect) else None
+    recorded_mismatches = _apply_stated(chosen, request.expect) if chosen is not None else []
     modules = []
     for module in found:
         entries = [_entry(local, tensor, tensor_stats) for local, tensor in module.tensors.items()]
         report = ModuleReport(module, entries)
-        if module.is_recurrent and module.loaded and (chosen is None or module is chosen):
-            _run_recurrent(report, request)
+        if module.is_recurrent and module.loaded:
+            if chosen is None or module is chosen:
+                _run_recurrent(report, request)
+            else:
+                report.notes.append(f"not run: --module {request.module} was chosen")
         modules.append(report)
     notes = []
     if not any(m.is_recurrent for m in found):
@@ -184,7 +191,7 @@ def inspect_checkpoint(request: InspectRequest) -> CheckpointReport:
         from rnncli.checkpoint.expectations import compare
 
         result.compared = chosen.name
-        result.mismatches = compare(chosen, _compared_expectations(request))
+        result.mismatches = compare(chosen, _compared_expectations(request)) + recorded_mismatches
     if request.code:
         from rnncli.checkpoint.rebuild import rebuild_code
 
@@ -225,39 +232,109 @@ def _code_format(checkpoint: Checkpoint) -> str:
     return "torch"
 
 
+def _apply_stated(found: FoundModule, expect: dict[str, Any]) -> list[Mismatch]:
+    """Options no weight records (nonlinearity, batch_first, dropout), as the user stated them.
+
+    Where the file's pickle records the option, the stated value is compared with it (a
+    difference is a mismatch, with the record as evidence); otherwise it becomes the module's
+    config, so the run, the constructor, the health reading and ``--code`` all use it, and the
+    module's note says where each value came from.
+    """
+    from rnncli.checkpoint.expectations import Mismatch
+    from rnncli.checkpoint.modules import torch_call
+    from rnncli.rnn.request import MODEL_OPTIONS, UNRECORDED_IN_WEIGHTS
+
+    mismatches = []
+    applied = []
+    for name in UNRECORDED_IN_WEIGHTS:
+        if name not in expect or (name == "nonlinearity" and found.kind not in ("rnn", "rnncell")):
+            continue
+        if found.kind in ("rnncell", "lstmcell", "grucell") and name != "nonlinearity":
+            continue  # cells take no batch_first or dropout
+        given = expect[name]
+        if name in found.config:
+            if found.config[name] != given:
+                where = found.class_name or "the module"
+                evidence = f"recorded in the file: {where}.{name} = {found.config[name]!r}"
+                mismatches.append(Mismatch(name, found.config[name], given, evidence))
+            continue
+        found.config[name] = given
+        applied.append(f"{name}={given!r} from {MODEL_OPTIONS[name]}")
+    if applied:
+        found.torch_call = torch_call(found.kind, found.config)
+        taken = {item.split("=")[0] for item in applied}
+        found.notes = [n for n in found.notes if "not recorded in the file" not in n]
+        rest = [
+            n
+            for n in UNRECORDED_IN_WEIGHTS
+            if n not in found.config and n not in taken and _takes(found.kind, n)
+        ]
+        note = f"not recorded in the file; taken from your options: {', '.join(applied)}"
+        if rest:
+            note += f"; torch's defaults assumed for {', '.join(rest)}"
+        found.notes.append(note)
+    return mismatches
+
+
+def _takes(kind: str, option: str) -> bool:
+    """Whether a module of ``kind`` has the constructor option at all."""
+    if option == "nonlinearity":
+        return kind in ("rnn", "rnncell")
+    return kind in RECURRENT_KINDS
+
+
+#: A cell applied at every step is the one-layer module with the same weights, renamed.
+_CELL_AS_LAYER = {"rnncell": "rnn", "lstmcell": "lstm", "grucell": "gru"}
+
+
 def _run_recurrent(report: ModuleReport, request: InspectRequest) -> None:
-    """Health for each recurrent module; for layers, the whole `inspect` with the file's weights."""
+    """Health for each recurrent module, then the whole `inspect` with the file's weights.
+
+    A cell (``nn.LSTMCell``) runs as the one-layer ``nn.LSTM`` that applies it at every step:
+    the same four tensors, named ``weight_ih_l0`` ... instead of ``weight_ih``.
+    """
     from rnncli.checkpoint.health import recurrent_health
     from rnncli.errors import RnncliError
     from rnncli.rnn.pipeline import inspect
 
     found = report.found
     report.health = recurrent_health(found)
-    if found.kind not in RECURRENT_KINDS:
-        return
     config = dict(found.config)
-    for name in ("nonlinearity", "batch_first", "dropout"):
-        if name not in config and name in request.expect:
-            config[name] = request.expect[name]
+    weights = dict(found.tensors)
+    cell = found.kind
+    if found.kind in _CELL_AS_LAYER:
+        cell = _CELL_AS_LAYER[found.kind]
+        config.update(num_layers=1, bidirectional=False, proj_size=0)
+        weights = {f"{name}_l0": tensor for name, tensor in weights.items()}
+        report.notes.append(
+            f"run as nn.{cell.upper()} with one layer, which applies the cell at every step: "
+            "its weight_ih, weight_hh, bias_ih and bias_hh become weight_ih_l0, weight_hh_l0, "
+            "bias_ih_l0 and bias_hh_l0"
+        )
+    stored = {str(t.dtype).removeprefix("torch.") for t in weights.values()}
+    if stored != {request.dtype}:
+        report.notes.append(
+            f"the file holds {'/'.join(sorted(stored))}; run in {request.dtype} (--dtype to change)"
+        )
     module_request = replace(
         request,
         checkpoint=None,
         module=None,
         code=False,
         expect={},
-        cell=found.kind,
+        cell=cell,
         input_size=config["input_size"],
         hidden_size=config["hidden_size"],
         num_layers=config["num_layers"],
         bias=config["bias"],
         bidirectional=config["bidirectional"],
         proj_size=config.get("proj_size", 0),
-        nonlinearity=config.get("nonlinearity") if found.kind == "rnn" else None,
+        nonlinearity=config.get("nonlinearity") if cell == "rnn" else None,
         batch_first=bool(config.get("batch_first", False)),
         dropout=float(config.get("dropout", 0.0)),
     )
     try:
-        report.inspection = inspect(module_request, weights=found.tensors)
+        report.inspection = inspect(module_request, weights=weights)
     except UsageError:
         raise
     except RnncliError as exc:  # e.g. the run would not fit in memory: the rest still shows

@@ -193,6 +193,8 @@ def inspect(
         raise UsageError(f"must end in .svg or .html, got {save.name!r}", "--save")
     if save is not None and as_json:
         raise UsageError("--save writes the tables; it cannot be combined with --json", "--save")
+    if save is not None and code:
+        raise UsageError("--save writes the tables; it cannot be combined with --code", "--save")
     model_options = {
         "cell": cell.value,
         "input_size": input_size,
@@ -281,6 +283,8 @@ def _inspect_file(request: Any, env: Any, *, as_json: bool, save: Optional[Path]
     if request.code and not as_json:
         env.stdout.write(report.code)  # plain Python, runnable as printed: no rich
         env.stdout.flush()
+        for mismatch in report.mismatches:  # the code is the output: differences on stderr
+            env.warn(f"{report.compared or '(root)'} differs: {mismatch.message}")
     else:
         emit(report, _RENDER_FILE, as_json, env)
         if save is not None:

@@ -2,8 +2,10 @@
 
 The file, its module tree, every tensor's health, then each recurrent module's whole `inspect`
 report with its spectral norms and forget-gate biases, the inferred links and the differences
-from what the user stated. Names, shapes and numbers are never cut: the stats table gives way
-to one block per tensor when the terminal is too narrow for it.
+from what the user stated. Names, shapes and numbers are never cut: the stats table gives
+way to one block per tensor when the terminal is too narrow for it. Every name and value read
+from the file goes through :func:`~rnncli.render.visible.visible`: a file cannot drive the
+terminal.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from rnncli.checkpoint.report import CheckpointReport, ModuleReport, TensorEntry
+from rnncli.render.visible import visible
 from rnncli.sizes import format_bytes
 
 
@@ -34,24 +37,29 @@ def render_checkpoint(report: CheckpointReport, console: Console) -> None:
     console.print(_module_tree(report))
     _render_tensors(report, console)
     for module in report.recurrent:
-        _render_recurrent(module, report, console)
+        if module.inspection is not None or module.health is not None:
+            _render_recurrent(module, report, console)
     for link in report.links:
         console.print(
-            Text(f"• {link.source} {link.relation} {link.target} (inferred): {link.reason}")
+            Text(
+                f"• {visible(link.source)} {link.relation} {visible(link.target)} (inferred): "
+                f"{visible(link.reason)}"
+            )
         )
     for note in report.notes:
-        console.print(Text(f"• {note}", style="dim"))
+        console.print(Text(f"• {visible(note)}", style="dim"))
     _render_mismatches(report, console)
 
 
 def _render_file(report: CheckpointReport, console: Console) -> None:
     file = report.checkpoint
-    console.print(Text(str(file.path), style="bold"))
-    where = (
-        "the file is the state dict"
-        if not file.state_dict_path
-        else "state dict at " + "".join(f"[{key!r}]" for key in file.state_dict_path)
-    )
+    console.print(Text(visible(file.path), style="bold"), soft_wrap=True)  # on its own line
+    if file.state_dict_path:
+        where = "state dict at " + visible("".join(f"[{key!r}]" for key in file.state_dict_path))
+    elif file.modules:
+        where = "a whole model: the tensors of its modules"
+    else:
+        where = "the file is the state dict"
     console.print(
         Text(
             f"{file.format}, {format_bytes(file.bytes)}; {where}; "
@@ -61,9 +69,9 @@ def _render_file(report: CheckpointReport, console: Console) -> None:
     if file.other_entries:
         console.print(Text("other entries:", style="dim"))
         for key, value in file.other_entries.items():
-            console.print(Text(f"  {key}: {value}"))
+            console.print(Text(f"  {visible(key)}: {visible(value)}"))
     for note in file.notes:
-        console.print(Text(f"• {note}", style="dim"))
+        console.print(Text(f"• {visible(note)}", style="dim"))
 
 
 def _plural(n: int, word: str) -> str:
@@ -87,9 +95,9 @@ def _add_children(branch: Tree, node: Any, by_name: dict[str, ModuleReport]) -> 
 
 def _node_label(node: Any, module: Optional[ModuleReport]) -> Text:
     """``lstm  nn.LSTM(100, 128)  51,200 parameters  float32  loaded``: one module's line."""
-    label = Text.assemble((node.part or "(root)", "bold cyan"))
+    label = Text.assemble((visible(node.part) if node.part else "(root)", "bold cyan"))
     if node.class_name:
-        label.append(f"  {node.class_name}", style="dim")
+        label.append(f"  {visible(node.class_name)}", style="dim")
     found = module.found if module is not None else None
     if found is not None and found.kind != "other":
         label.append(f"  {found.kind}", style="magenta")
@@ -104,9 +112,9 @@ def _node_label(node: Any, module: Optional[ModuleReport]) -> Text:
         if found.alternatives:
             label.append(f"\nor {', '.join(found.alternatives)}", style="dim")
         if found.reason:
-            label.append(f"\n{found.reason}", style="yellow")
+            label.append(f"\n{visible(found.reason)}", style="yellow")
         for note in found.notes:
-            label.append(f"\n{note}", style="dim")
+            label.append(f"\n{visible(note)}", style="dim")
     return label
 
 
@@ -115,7 +123,7 @@ _STATS_COLUMNS = ("mean", "std", "min", "max", "norm")
 
 def _render_tensors(report: CheckpointReport, console: Console) -> None:
     """Every tensor's health figures, by its name in the file; NaN and Inf said loudly."""
-    rows = [(m.full_name(p), p) for m in report.modules for p in m.parameters]
+    rows = [(visible(m.full_name(p)), p) for m in report.modules for p in m.parameters]
     if not rows:
         return
     table = _stats_table(rows)
@@ -125,12 +133,14 @@ def _render_tensors(report: CheckpointReport, console: Console) -> None:
         console.print(table)
     for name, entry in rows:
         if entry.flagged:
-            console.print(
-                Text(
-                    f"!! {name} holds {entry.stats.nan:,} NaN and {entry.stats.inf:,} Inf",
-                    style="bold red",
-                )
-            )
+            counts = (f"{n:,} {what}" for n, what in _nonfinite(entry) if n)
+            console.print(Text(f"!! {name} holds {' and '.join(counts)}", style="bold red"))
+    if any(entry.flagged for _, entry in rows):
+        console.print(Text("mean, std, min, max and norm count finite values only", style="dim"))
+
+
+def _nonfinite(entry: TensorEntry) -> tuple[tuple[int, str], ...]:
+    return ((entry.stats.nan, "NaN"), (entry.stats.inf, "Inf"))
 
 
 def _natural_width(table: Table) -> int:
@@ -149,7 +159,7 @@ def _stats_row(entry: TensorEntry) -> list[str]:
 
 
 def _stats_table(rows: list[tuple[str, TensorEntry]]) -> Table:
-    table = Table(title="Tensors", title_justify="left")
+    table = Table(title="Tensors of the file", title_justify="left")
     table.add_column("tensor", no_wrap=True)
     table.add_column("shape", no_wrap=True)
     table.add_column("dtype", no_wrap=True)
@@ -165,10 +175,11 @@ def _stats_table(rows: list[tuple[str, TensorEntry]]) -> Table:
 def _stats_blocks(rows: list[tuple[str, TensorEntry]], console: Console) -> None:
     """One block per tensor, what a narrow pane shows instead of the wide table: the name and
     shape on one line, then ``mean 0.01 std 0.14 ...`` pairs packed to the width, none split."""
-    console.print(Text("Tensors", style="italic"))
+    console.print(Text("Tensors of the file", style="italic"))
     for name, entry in rows:
         shape, dtype, *values, zeros = _stats_row(entry)
-        console.print(Text(f"{name} {shape} {dtype}", style="bold red" if entry.flagged else None))
+        style = "bold red" if entry.flagged else None
+        console.print(Text(f"{name} {shape} {dtype}", style=style), soft_wrap=True)
         pairs = [f"{column} {value}" for column, value in zip(_STATS_COLUMNS, values)]
         pairs.append(f"zeros {zeros}")
         line = ""
@@ -183,9 +194,12 @@ def _stats_blocks(rows: list[tuple[str, TensorEntry]], console: Console) -> None
 def _render_recurrent(module: ModuleReport, report: CheckpointReport, console: Console) -> None:
     from rnncli.render.inspect import render_inspect
 
-    name = module.name or '""'
-    console.rule(Text(f"{name}: {module.found.torch_call}"))
-    console.print(Text(f"with the weights of {report.checkpoint.path} ({name})", style="dim"))
+    name = visible(module.name) if module.name else '""'
+    console.rule()
+    console.print(Text(f"{name}: {module.found.torch_call}", style="bold"))
+    console.print(Text(f"with the weights of {visible(report.checkpoint.path)}", style="dim"))
+    for note in module.notes:
+        console.print(Text(f"• {visible(note)}", style="dim"))
     if module.inspection is not None:
         render_inspect(module.inspection, console)
     if module.run_error is not None:
@@ -226,16 +240,16 @@ def _render_health(module: ModuleReport, console: Console) -> None:
             )
         console.print(forget)
     for flag in health.flags:
-        console.print(Text(f"• {flag}", style="yellow"))
+        console.print(Text(f"• {visible(flag)}", style="yellow"))
 
 
 def _render_mismatches(report: CheckpointReport, console: Console) -> None:
     if report.compared is None:
         return
-    name = report.compared or '""'
+    name = visible(report.compared) if report.compared else '""'
     if not report.mismatches:
         console.print(Text(f"{name} agrees with every option given", style="green"))
         return
     console.print(Text(f"{name} differs from the options given:", style="bold red"))
     for mismatch in report.mismatches:
-        console.print(Text(f"  {mismatch.message}"))
+        console.print(Text(f"  {visible(mismatch.message)}"))

@@ -122,12 +122,16 @@ def check_memory(state: Inspection) -> None:
     needed = estimate.total_bytes * (2 if state.check else 1)
     have = (state.available_bytes or devices.available_bytes)(state.run.device)
     if needed > MEMORY_HEADROOM * have:
+        advice = (
+            "run it with a smaller --seq-len or --batch"
+            if state.weights is not None  # a file's weights are real: meta cannot hold them
+            else "add --device meta to get every shape, count and cost without allocating memory"
+        )
         raise RnncliError(
             f"this run needs about {format_bytes(needed)} on {state.run.device} "
             f"(parameters {format_bytes(estimate.parameter_bytes)}, activations "
             f"{format_bytes(estimate.activation_bytes)}) but only {format_bytes(have)} is "
-            "available; add --device meta to get every shape, count and cost without "
-            "allocating memory"
+            f"available; {advice}"
         )
     devices.check_dtype_runs(state.model, state.dtype, state.run.device)
 
