@@ -8,7 +8,13 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from rnncli.cli.options import cache_dir_option, json_option, seed_option, vectors_option
+from rnncli.cli.options import (
+    cache_dir_option,
+    json_option,
+    option,
+    seed_option,
+    vectors_option,
+)
 from rnncli.cli.output import emit, environment
 from rnncli.rnn.spec import (
     DEFAULT_BATCH,
@@ -31,10 +37,6 @@ _TEXT = "Text input"
 _FILE = "Model file"
 
 
-def _option(annotation: Any, name: str, help: str, panel: str, **options: Any) -> Any:
-    return Annotated[annotation, typer.Option(name, help=help, rich_help_panel=panel, **options)]
-
-
 ModelFile = Annotated[
     Optional[Path],
     typer.Argument(
@@ -47,8 +49,8 @@ ModelFile = Annotated[
         show_default=False,
     ),
 ]
-CellOption = _option(Cell, "--cell", "Recurrent cell.", _MODEL, case_sensitive=False)
-InputSize = _option(
+CellOption = option(Cell, "--cell", "Recurrent cell.", _MODEL, case_sensitive=False)
+InputSize = option(
     Optional[int],
     "--input",
     f"input_size: features of each x_t. \\[default: {DEFAULT_INPUT_SIZE}, or the embedding's "
@@ -56,35 +58,35 @@ InputSize = _option(
     _MODEL,
     show_default=False,
 )
-HiddenSize = _option(int, "--hidden", "hidden_size: features of h_t.", _MODEL)
-Layers = _option(int, "--layers", "num_layers: stacked recurrent layers.", _MODEL)
-NonlinearityOption = _option(
+HiddenSize = option(int, "--hidden", "hidden_size: features of h_t.", _MODEL)
+Layers = option(int, "--layers", "num_layers: stacked recurrent layers.", _MODEL)
+NonlinearityOption = option(
     Optional[Nonlinearity],
     "--nonlinearity",
     "rnn only: tanh (default) or relu.",
     _MODEL,
     case_sensitive=False,
 )
-Bias = _option(bool, "--bias/--no-bias", "Use b_ih and b_hh.", _MODEL)
-BatchFirst = _option(bool, "--batch-first", "Input and output as \\[batch, seq, feature].", _MODEL)
-Dropout = _option(float, "--dropout", "Dropout between stacked layers, in [0, 1).", _MODEL)
-Bidirectional = _option(bool, "--bidirectional", "Add a reverse direction.", _MODEL)
-ProjSize = _option(int, "--proj-size", "lstm only: project h_t to this size (< hidden).", _MODEL)
-OutputSize = _option(
+Bias = option(bool, "--bias/--no-bias", "Use b_ih and b_hh.", _MODEL)
+BatchFirst = option(bool, "--batch-first", "Input and output as \\[batch, seq, feature].", _MODEL)
+Dropout = option(float, "--dropout", "Dropout between stacked layers, in [0, 1).", _MODEL)
+Bidirectional = option(bool, "--bidirectional", "Add a reverse direction.", _MODEL)
+ProjSize = option(int, "--proj-size", "lstm only: project h_t to this size (< hidden).", _MODEL)
+OutputSize = option(
     int,
     "--output-size",
     "Add the output layer y_t = h_t·W_hyᵀ + b_y of this size.",
     _MODEL,
     show_default=False,
 )
-SeqLen = _option(
+SeqLen = option(
     Optional[int],
     "--seq-len",
     f"Time steps of the random input. \\[default: {DEFAULT_SEQ_LEN}]",
     _RUN,
     show_default=False,
 )
-Batch = _option(
+Batch = option(
     Optional[int],
     "--batch",
     f"Sequences in the random batch. \\[default: {DEFAULT_BATCH}]",
@@ -92,23 +94,23 @@ Batch = _option(
     show_default=False,
 )
 RunSeed = seed_option(_RUN)
-DTypeOption = _option(DType, "--dtype", "Parameter and input dtype.", _RUN, case_sensitive=False)
-DeviceOption = _option(
+DTypeOption = option(DType, "--dtype", "Parameter and input dtype.", _RUN, case_sensitive=False)
+DeviceOption = option(
     Device,
     "--device",
     "cpu, cuda, or meta: shapes and costs without allocating memory.",
     _RUN,
     case_sensitive=False,
 )
-Texts = _option(
+Texts = option(
     Optional[list[str]],
     "--text",
     "A sentence to run (repeat for a batch); - reads one per stdin line.",
     _TEXT,
     show_default=False,
 )
-VocabFile = _option(Optional[Path], "--vocab", "Vocabulary file from `rnncli vocab build`.", _TEXT)
-EmbedDim = _option(
+VocabFile = option(Optional[Path], "--vocab", "Vocabulary file from `rnncli vocab build`.", _TEXT)
+EmbedDim = option(
     Optional[int],
     "--embed-dim",
     f"Width of random embedding rows. \\[default: {DEFAULT_EMBED_DIM}]",
@@ -117,28 +119,28 @@ EmbedDim = _option(
 )
 TextVectors = vectors_option(_TEXT)
 TextCacheDir = cache_dir_option(_TEXT)
-Pack = _option(bool, "--pack", "Run the batch as a PackedSequence.", _TEXT)
-Verify = _option(
+Pack = option(bool, "--pack", "Run the batch as a PackedSequence.", _TEXT)
+Verify = option(
     bool,
     "--verify",
     "Recompute the output step by step from the printed equations and compare.",
     _OUTPUT,
 )
-ModuleName = _option(
+ModuleName = option(
     Optional[str],
     "--module",
     "With FILE: the recurrent module to run and compare, e.g. encoder.rnn.",
     _FILE,
     show_default=False,
 )
-Code = _option(
+Code = option(
     bool,
     "--code",
     "With FILE: print Python that rebuilds its modules and loads their weights.",
     _FILE,
 )
 OutputJson = json_option(_OUTPUT)
-Save = _option(
+Save = option(
     Optional[Path],
     "--save",
     "Also write what is printed, colours included, to FILE.svg or FILE.html.",

@@ -1,7 +1,7 @@
 """The options several commands share, declared once: ``cache_dir: CacheDir = None``.
 
 Each is a typer ``Annotated`` alias; its default goes in the command's signature. The
-``*_option(panel)`` factories give the same option in a rich help panel (``inspect`` groups its
+``*option(panel)`` factories give the same option in a rich help panel (``inspect`` groups its
 options so): ``TextCacheDir = cache_dir_option("Text input")``.
 """
 
@@ -21,28 +21,29 @@ VECTORS_HELP = (
 SEED_HELP = "torch.manual_seed(SEED) first: random weights and rows equal your notebook's."
 
 
-def _option(annotation: Any, name: str, help: str, panel: Optional[str], **options: Any) -> Any:
+def option(annotation: Any, name: str, help: str, panel: Optional[str], **options: Any) -> Any:
+    """An ``Annotated`` alias for one option: ``Hidden = option(int, "--hidden", "...", panel)``."""
     return Annotated[annotation, typer.Option(name, help=help, rich_help_panel=panel, **options)]
 
 
 def cache_dir_option(panel: Optional[str] = None) -> Any:
     """``--cache-dir PATH``: where fetched GloVe sets live; default ``None`` (the usual place)."""
-    return _option(Optional[Path], "--cache-dir", CACHE_DIR_HELP, panel, show_default=False)
+    return option(Optional[Path], "--cache-dir", CACHE_DIR_HELP, panel, show_default=False)
 
 
 def json_option(panel: Optional[str] = None) -> Any:
     """``--json``: the report as one JSON object on stdout; default ``False``."""
-    return _option(bool, "--json", JSON_HELP, panel)
+    return option(bool, "--json", JSON_HELP, panel)
 
 
 def vectors_option(panel: Optional[str] = None) -> Any:
     """``--vectors NAME``: a fetched GloVe set; default ``None`` (none)."""
-    return _option(Optional[str], "--vectors", VECTORS_HELP, panel, show_default=False)
+    return option(Optional[str], "--vectors", VECTORS_HELP, panel, show_default=False)
 
 
 def seed_option(panel: Optional[str] = None) -> Any:
     """``--seed N``: torch's seed; default ``0``."""
-    return _option(int, "--seed", SEED_HELP, panel)
+    return option(int, "--seed", SEED_HELP, panel)
 
 
 CacheDir = cache_dir_option()
