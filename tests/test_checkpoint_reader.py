@@ -273,7 +273,8 @@ def test_most_elements_wins_and_conventional_names_break_ties():
     assert find_state_dict({"ema": small, "model": small}).path == ["model"]
     assert find_state_dict({"weights_a": small, "state_dict": small}).path == ["state_dict"]
     assert find_state_dict({"model": small, "ema": big}).path == ["ema"]
-    assert find_state_dict({"models": [small, big]}).path == ["models", "1"]
+    assert find_state_dict({"models": [small, big]}).path == ["models", 1]
+    assert find_state_dict({7: small, "7": {"w": torch.zeros(1)}}).path == [7]
     assert find_state_dict({"epoch": 1}) is None
 
 

@@ -182,7 +182,9 @@ def _read_pickled(path: Path, fmt: str, mmap: bool) -> Checkpoint:
     if info is not None:
         what = "a whole pickled model" if found is not None and found.whole_model else "data"
         where = (
-            f" (at {'.'.join(found.path)})" if found and found.whole_model and found.path else ""
+            f" (at {'.'.join(str(step) for step in found.path)})"
+            if found and found.whole_model and found.path
+            else ""
         )
         notes.append(
             f"{what}{where}: read with a restricted unpickler; no code from the file was "

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import keyword
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Union
 
 if TYPE_CHECKING:
     from rnncli.checkpoint.modules import FoundModule
@@ -47,12 +47,13 @@ def variable_names(found: list[FoundModule]) -> dict[str, str]:
 def rebuild_code(
     path_display: str,
     found: list[FoundModule],
-    state_dict_path: list[str],
+    state_dict_path: list[Union[str, int]],
     format: str = "torch",
 ) -> str:
     """The Python that rebuilds every loaded module of ``found`` from the file at ``path_display``.
 
-    ``state_dict_path`` is the chain of keys to the state dict inside a training checkpoint.
+    ``state_dict_path`` is the chain of keys to the state dict inside a training checkpoint, each
+    printed with ``repr`` (``checkpoint['models'][0]``: an index or ``int`` key stays an ``int``).
     ``format`` is ``torch`` (``torch.save`` files, zip or legacy), ``safetensors``,
     ``torchscript``, or ``rnncli`` for a whole pickled model: ``weights_only=True`` refuses those,
     so the printed code reads the file with ``rnncli.checkpoint.reader.read_checkpoint`` (which
