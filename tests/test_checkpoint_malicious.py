@@ -339,3 +339,34 @@ def test_a_zip_bomb_is_refused_unread(tmp_path):
     assert path.stat().st_size < 2 << 20
     with pytest.raises(RnncliError, match="zip bomb"):
         read_checkpoint(path)
+
+
+def test_a_small_legacy_file_cannot_reserve_more_than_it_holds(tmp_path):
+    """Each storage key may claim up to the file's size, but never all of them together: a
+    few KB naming thousands of keys must not reserve thousands of times its size."""
+    from rnncli.checkpoint.safe_unpickle import LEGACY_MAGIC, load_legacy
+
+    class Ref:
+        def __init__(self, key: str) -> None:
+            self.key = key
+
+    numel, keys = 2000, 500  # 8 KB each, 4 MB together
+    float_storage = RawGlobal("torch", "FloatStorage")
+    refs = [Ref(str(i)) for i in range(keys)]
+    body = raw_dumps(
+        {"padding": "x" * 12_000, "storages": refs},
+        lambda obj: (
+            ("storage", float_storage, obj.key, "cpu", numel, None)
+            if isinstance(obj, Ref)
+            else None
+        ),
+    )
+    path = tmp_path / "greedy.pt"
+    head = LEGACY_MAGIC + pickle.dumps(1001, protocol=2) + pickle.dumps({}, protocol=2)
+    path.write_bytes(head + body + pickle.dumps([r.key for r in refs], protocol=2))
+    size = path.stat().st_size
+    assert numel * 4 < size < keys * numel * 4  # each claim alone fits; together they do not
+    with pytest.raises(RnncliError, match="claim more bytes than the file holds"):
+        load_legacy(path)
+    with pytest.raises(RnncliError, match="claim more bytes than the file holds"):
+        read_checkpoint(path)
