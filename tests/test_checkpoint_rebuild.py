@@ -135,6 +135,7 @@ def test_safetensors_and_torchscript_files(tmp_path):
     state_dict = scripted.state_dict()
     found = find_modules(state_dict)
     code = rebuild_code(str(path), found, [], format="torchscript")
+    assert "torch.jit" not in code and "read_checkpoint" in code  # never runs the archive's code
     check_rebuilt(run_printed(code, tmp_path, "ts.pt"), found, state_dict)
 
 
