@@ -45,11 +45,11 @@ class Checkpoint:
     is the state dict). ``other_entries`` summarises every other top-level entry in one JSON
     scalar each (``{"epoch": 7, "optimizer": "Adam state: 12 tensors, lr=0.001"}``).
     ``read_with`` says how the file was read: ``weights_only`` (``torch.load(weights_only=True)``),
-    ``restricted-unpickler`` (rnncli's own, for what weights_only refuses), ``torch.jit.load`` or
-    ``safetensors``. ``placeholders`` are the globals the file names that the restricted
-    unpickler kept as inert placeholders (``tagger.Tagger``), never imported; ``dangerous`` the
-    ones among them a naive loader would have imported from a module that can run commands
-    (``posix.system``, ``builtins.eval``, ``subprocess.Popen``).
+    ``restricted-unpickler`` (rnncli's own, for what weights_only refuses and for every TorchScript
+    archive, whose code is never compiled) or ``safetensors``. ``placeholders`` are the globals
+    the file names that the restricted unpickler kept as inert placeholders (``tagger.Tagger``),
+    never imported; ``dangerous`` the ones among them a naive loader would have imported from a
+    module that can run commands (``posix.system``, ``builtins.eval``, ``subprocess.Popen``).
     """
 
     path: Path
