@@ -97,7 +97,21 @@ def read_declarations(path: Path) -> tuple[dict[str, ClassDeclaration], list[str
         if skipped
         else []
     )
-    return declarations, notes
+    return declarations, notes + _constant_notes(path)
+
+
+def _constant_notes(path: Path) -> list[str]:
+    """Tensors the code itself holds (``constants/N``: weights folded in by ``torch.jit.freeze``
+    or a trace): they have no ``state_dict`` name, and naming them would mean running the code."""
+    with zipfile.ZipFile(path) as zf:
+        records = [i for i in zf.infolist() if i.filename.split("/")[1:2] == ["constants"]]
+    if not records:
+        return []
+    size = sum(i.file_size for i in records)
+    return [
+        f"{len(records)} constant tensor record(s) ({size} bytes) belong to the archive's code "
+        "(folded or frozen weights): they have no state_dict names and are not listed"
+    ]
 
 
 def _declarations(module: str, text: str) -> dict[str, ClassDeclaration]:
