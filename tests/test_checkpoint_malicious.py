@@ -470,6 +470,7 @@ def test_a_torchscript_data_pkl_naming_os_system_runs_nothing(tmp_path):
     assert read.dangerous == ["posix.system"] and "posix.system" in read.placeholders
     assert any("WARNING" in note and "posix.system" in note for note in read.notes)
     replace_zip_pickle(path, raw_dumps({"x": touch(marker)}))  # not even a module
-    with pytest.raises(RnncliError, match="does not hold a scripted module"):
+    with pytest.raises(RnncliError, match="does not hold a scripted module") as refused:
         read_checkpoint(path)
+    assert str(path) in str(refused.value) and "\n" not in str(refused.value)
     assert not marker.exists()

@@ -292,7 +292,10 @@ def _embedding(
 
 def _read_torchscript(path: Path, mmap: bool) -> Checkpoint:
     """Never ``torch.jit.load``: that compiles the archive's code and runs its ``__setstate__``."""
-    archive = read_script_archive(path, SCRIPT_ATTRIBUTES, mmap=mmap)
+    try:
+        archive = read_script_archive(path, SCRIPT_ATTRIBUTES, mmap=mmap)
+    except RnncliError as inner:
+        raise RnncliError(f"cannot read {path} as {FORMAT_WORDS['torchscript']}: {inner}") from None
     info = archive.info
     notes = [
         "a TorchScript archive: its data.pkl read with rnncli's restricted unpickler, its class "
