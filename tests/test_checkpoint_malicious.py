@@ -17,6 +17,7 @@ import os
 import pickle
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 from typing import Callable
 
@@ -339,3 +340,137 @@ def test_a_zip_bomb_is_refused_unread(tmp_path):
     assert path.stat().st_size < 2 << 20
     with pytest.raises(RnncliError, match="zip bomb"):
         read_checkpoint(path)
+
+
+def test_a_small_legacy_file_cannot_reserve_more_than_it_holds(tmp_path):
+    """Each storage key may claim up to the file's size, but never all of them together: a
+    few KB naming thousands of keys must not reserve thousands of times its size."""
+    from rnncli.checkpoint.safe_unpickle import LEGACY_MAGIC, load_legacy
+
+    class Ref:
+        def __init__(self, key: str) -> None:
+            self.key = key
+
+    numel, keys = 2000, 500  # 8 KB each, 4 MB together
+    float_storage = RawGlobal("torch", "FloatStorage")
+    refs = [Ref(str(i)) for i in range(keys)]
+    body = raw_dumps(
+        {"padding": "x" * 12_000, "storages": refs},
+        lambda obj: (
+            ("storage", float_storage, obj.key, "cpu", numel, None)
+            if isinstance(obj, Ref)
+            else None
+        ),
+    )
+    path = tmp_path / "greedy.pt"
+    head = LEGACY_MAGIC + pickle.dumps(1001, protocol=2) + pickle.dumps({}, protocol=2)
+    path.write_bytes(head + body + pickle.dumps([r.key for r in refs], protocol=2))
+    size = path.stat().st_size
+    assert numel * 4 < size < keys * numel * 4  # each claim alone fits; together they do not
+    with pytest.raises(RnncliError, match="claim more bytes than the file holds"):
+        load_legacy(path)
+    with pytest.raises(RnncliError, match="claim more bytes than the file holds"):
+        read_checkpoint(path)
+
+
+# --- TorchScript archives: their code is never compiled, their __setstate__ never runs -------
+
+SETSTATE_MARKER = "SETSTATE-RAN-7f3a"
+
+
+class _Scribbler(nn.Module):
+    """A scripted module whose ``__setstate__`` prints and writes into a file when loaded."""
+
+    def __init__(self, target: str) -> None:
+        super().__init__()
+        self.target = target
+        self.mapped = torch.zeros(4)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x
+
+    @torch.jit.export
+    def __getstate__(self) -> tuple[str, bool]:
+        return (self.target, self.training)
+
+    @torch.jit.export
+    def __setstate__(self, state: tuple[str, bool]) -> None:
+        print("SETSTATE-RAN-7f3a")  # SETSTATE_MARKER: TorchScript reads no Python globals
+        self.mapped = torch.from_file(state[0], shared=True, size=4)
+        self.mapped.fill_(1.0)
+        self.target = state[0]
+        self.training = state[1]
+
+
+def scribbling_archive(tmp_path: Path) -> tuple[Path, Path]:
+    target = tmp_path / "target.bin"
+    target.write_bytes(bytes(16))
+    path = tmp_path / "scribbler.pt"
+    torch.jit.script(_Scribbler(str(target))).save(str(path))
+    assert target.read_bytes() == bytes(16)  # saving ran __getstate__ only
+    return path, target
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.parametrize("mmap", [True, False])
+def test_a_torchscript_setstate_never_runs(tmp_path, capfd, monkeypatch, mmap):
+    path, target = scribbling_archive(tmp_path)
+    capfd.readouterr()
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("torch.jit.load must not be called")
+
+    monkeypatch.setattr(torch.jit, "load", refuse)
+    read = read_checkpoint(path, mmap=mmap)
+    out, err = capfd.readouterr()
+    assert SETSTATE_MARKER not in out + err and out == ""
+    assert target.read_bytes() == bytes(16)
+    assert read.format == "torchscript" and read.read_with == "restricted-unpickler"
+    assert read.modules[""].class_name.endswith("_Scribbler")
+    text = " ".join(read.notes)
+    assert "no code from the archive was compiled or run" in text
+    assert "own TorchScript __setstate__" in text and "_Scribbler" in text
+    assert read.tensors == {}  # its state is what its __getstate__ returned: not named tensors
+
+
+def test_the_torchscript_archive_really_would_run_its_setstate(tmp_path):
+    """Proof the fixture is dangerous: torch.jit.load prints and writes into the file."""
+    path, target = scribbling_archive(tmp_path)
+    code = f"import torch; torch.jit.load({str(path)!r})"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert SETSTATE_MARKER in result.stdout
+    assert target.read_bytes() != bytes(16)
+
+
+class _ScriptModule:
+    """Pickles as a TorchScript module object: ``__torch__.<name>`` with a state dict."""
+
+    def __init__(self, name: str, state: dict) -> None:
+        self.name, self.state = name, state
+
+    def __reduce__(self) -> tuple:
+        return (RawGlobal("__torch__", self.name), (), self.state)
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_a_torchscript_data_pkl_naming_os_system_runs_nothing(tmp_path):
+    marker = tmp_path / "MARKER"
+    path = tmp_path / "archive.pt"
+    torch.jit.script(nn.Linear(2, 2)).save(str(path))
+    with zipfile.ZipFile(path) as zf:
+        storages = [n for n in zf.namelist() if "/data/" in n]
+    assert storages  # the weight's record is still there, now unnamed by data.pkl
+    evil = _ScriptModule("Evil", {"training": True, "hook": touch(marker)})
+    replace_zip_pickle(path, raw_dumps(evil))
+    read = read_checkpoint(path)
+    assert not marker.exists()
+    assert read.dangerous == ["posix.system"] and "posix.system" in read.placeholders
+    assert any("WARNING" in note and "posix.system" in note for note in read.notes)
+    replace_zip_pickle(path, raw_dumps({"x": touch(marker)}))  # not even a module
+    with pytest.raises(RnncliError, match="does not hold a scripted module") as refused:
+        read_checkpoint(path)
+    assert str(path) in str(refused.value) and "\n" not in str(refused.value)
+    assert not marker.exists()

@@ -25,7 +25,8 @@ from hypothesis import strategies as st
 from torch import nn
 
 from rnncli.checkpoint.entries import find_state_dict, summarise
-from rnncli.checkpoint.reader import read_checkpoint, script_class_name
+from rnncli.checkpoint.reader import read_checkpoint
+from rnncli.checkpoint.torchscript import script_class_name
 from rnncli.errors import RnncliError, UsageError
 
 
@@ -119,7 +120,7 @@ def test_random_modules_read_back_exactly_every_way(model, wrap, tmp_path_factor
             "zip-whole": "restricted-unpickler",
             "legacy-whole": "restricted-unpickler",
             "safetensors": "safetensors",
-            "torchscript": "torch.jit.load",
+            "torchscript": "restricted-unpickler",
         }.get(way, "weights_only")
         assert read.dangerous == []
         if way in ("zip-whole", "legacy-whole", "torchscript"):
@@ -273,7 +274,8 @@ def test_most_elements_wins_and_conventional_names_break_ties():
     assert find_state_dict({"ema": small, "model": small}).path == ["model"]
     assert find_state_dict({"weights_a": small, "state_dict": small}).path == ["state_dict"]
     assert find_state_dict({"model": small, "ema": big}).path == ["ema"]
-    assert find_state_dict({"models": [small, big]}).path == ["models", "1"]
+    assert find_state_dict({"models": [small, big]}).path == ["models", 1]
+    assert find_state_dict({7: small, "7": {"w": torch.zeros(1)}}).path == [7]
     assert find_state_dict({"epoch": 1}) is None
 
 
@@ -439,6 +441,75 @@ def test_torchscript_classes_and_attributes_without_forward(tmp_path):
     assert traced_read.modules[""].class_name == "torch.nn.modules.linear.Linear"
     assert list(traced_read.tensors) == ["weight", "bias"]
     assert script_class_name("__torch__.a.___torch_mangle_3.LSTM") == "a.LSTM"
+
+
+def what_jit_load_gives(path: Path) -> tuple[dict, dict]:
+    """The reference (only ever on files these tests made): tensors and modules via jit.load."""
+    from rnncli.checkpoint.reader import SCRIPT_ATTRIBUTES
+
+    module = torch.jit.load(str(path), map_location="cpu")
+    modules = {}
+    for name, sub in module.named_modules():
+        c = sub._c
+        values = {a: c.getattr(a) for a in SCRIPT_ATTRIBUTES if c.hasattr(a)}
+        scalars = {
+            a: v for a, v in values.items() if v is None or isinstance(v, (bool, int, float, str))
+        }
+        modules[name] = (script_class_name(c._type().qualified_name()), scalars)
+    return module.state_dict(), modules
+
+
+def assert_reads_like_jit_load(path: Path) -> None:
+    tensors, modules = what_jit_load_gives(path)
+    for mmap in (True, False):
+        read = read_checkpoint(path, mmap=mmap)
+        assert read.format == "torchscript" and read.read_with == "restricted-unpickler"
+        assert_same_tensors(read.tensors, tensors)
+        assert list(read.modules) == list(modules)
+        for name, (class_name, attributes) in modules.items():
+            assert read.modules[name].class_name == class_name, name
+            assert read.modules[name].attributes == attributes, name
+        assert read.dangerous == [] and read.placeholders == []
+        assert any("no code from the archive was compiled or run" in n for n in read.notes)
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(model=models())
+def test_torchscript_reads_as_jit_load_would_without_running_it(model, tmp_path_factory):
+    path = tmp_path_factory.mktemp("script") / "model"
+    torch.jit.script(model).save(str(path))
+    assert_reads_like_jit_load(path)
+
+
+def test_torchscript_buffers_mangled_classes_missing_biases_and_traces(tmp_path):
+    twin = Holder(
+        {
+            "a": nn.LSTM(2, 3),
+            "b": nn.LSTM(3, 4, batch_first=True, num_layers=2, dropout=0.5),  # ___torch_mangle
+            "c": nn.RNN(2, 2, nonlinearity="relu", bias=False),
+            "d": nn.Linear(2, 2, bias=False),
+            "norm": nn.BatchNorm1d(3),
+            "seq": nn.Sequential(nn.Embedding(5, 2, padding_idx=0), nn.GRUCell(2, 3)),
+        }
+    )
+    twin.norm.running_mean.fill_(0.5)
+    torch.jit.script(twin).save(str(tmp_path / "twin"))
+    assert_reads_like_jit_load(tmp_path / "twin")
+    read = read_checkpoint(tmp_path / "twin")
+    assert read.modules["b"].class_name == "torch.nn.modules.rnn.LSTM"
+    assert read.modules["b"].attributes["dropout"] == 0.5
+    assert read.modules["c"].attributes["nonlinearity"] == "relu"
+    assert "norm.num_batches_tracked" in read.tensors and "d.bias" not in read.tensors
+    traced = torch.jit.trace(nn.Sequential(nn.Linear(3, 2), nn.Tanh()), torch.randn(1, 3))
+    traced.save(str(tmp_path / "traced"))
+    assert_reads_like_jit_load(tmp_path / "traced")
+    frozen = torch.jit.freeze(torch.jit.script(nn.Sequential(nn.Linear(3, 2))).eval())
+    frozen.save(str(tmp_path / "frozen"))
+    assert_reads_like_jit_load(tmp_path / "frozen")  # no state dict left: weights are constants
+    notes = " ".join(read_checkpoint(tmp_path / "frozen").notes)
+    assert "2 constant tensor record(s)" in notes and "not listed" in notes
 
 
 def test_rnncli_embedding_file(tmp_path):

@@ -135,6 +135,7 @@ def test_safetensors_and_torchscript_files(tmp_path):
     state_dict = scripted.state_dict()
     found = find_modules(state_dict)
     code = rebuild_code(str(path), found, [], format="torchscript")
+    assert "torch.jit" not in code and "read_checkpoint" in code  # never runs the archive's code
     check_rebuilt(run_printed(code, tmp_path, "ts.pt"), found, state_dict)
 
 
@@ -154,3 +155,31 @@ def test_a_whole_pickled_model_is_read_with_rnnclis_own_reader():
     assert "checkpoint = read_checkpoint('whole.pt').tensors" in code
     assert "state_dict = checkpoint\n" in code and "weights_only" not in code
     compile(code, "rebuild.py", "exec")
+
+
+@pytest.mark.parametrize(
+    ("layout", "expected_path"),
+    [
+        (lambda sd: [sd], [0]),
+        (lambda sd: ({"epoch": 1}, sd), [1]),
+        (lambda sd: {"models": [sd]}, ["models", 0]),
+        (lambda sd: {7: sd, "7": "not this one"}, [7]),
+        (lambda sd: {"runs": {3: [{"seed": 1}, {"state": sd}]}}, ["runs", 3, 1, "state"]),
+    ],
+)
+def test_the_code_walks_lists_and_int_keys_as_the_file_has_them(tmp_path, layout, expected_path):
+    from rnncli.checkpoint.reader import read_checkpoint
+
+    torch.manual_seed(0)
+    state_dict = nn.LSTM(3, 4).state_dict()
+    path = tmp_path / "nested.pt"
+    torch.save(layout(state_dict), path)
+    read = read_checkpoint(path)
+    assert read.state_dict_path == expected_path
+    assert [type(step) for step in read.state_dict_path] == [type(s) for s in expected_path]
+    found = find_modules(read.tensors)
+    code = rebuild_code(str(path), found, read.state_dict_path)
+    walk = "".join(f"[{step!r}]" for step in expected_path)
+    assert f"state_dict = checkpoint{walk}\n" in code
+    rebuilt = run_printed(code, tmp_path)
+    check_rebuilt(rebuilt, found, state_dict)

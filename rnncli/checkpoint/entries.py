@@ -15,7 +15,7 @@ import math
 import struct
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 from rnncli.checkpoint.contents import ModuleRecord, Scalar
 from rnncli.checkpoint.safe_unpickle import (
@@ -55,7 +55,7 @@ class Found:
     """The state dict found in an object and everything beside it."""
 
     tensors: dict[str, Any]
-    path: list[str]
+    path: list[Union[str, int]]  # keys as the file has them: checkpoint['models'][0]
     other_entries: dict[str, Scalar] = field(default_factory=dict)
     modules: dict[str, ModuleRecord] = field(default_factory=dict)
     whole_model: bool = False
@@ -147,7 +147,7 @@ def module_tree(
 
 @dataclass
 class _Candidate:
-    path: list[str]
+    path: list[Union[str, int]]
     tensors: dict[str, Any]
     numel: int
     pure: bool  # every value a tensor (a real state dict), not a mix
@@ -155,7 +155,7 @@ class _Candidate:
     whole_model: bool = False
 
     def rank(self) -> tuple[Any, ...]:
-        last = self.path[-1].lower() if self.path else ""
+        last = self.path[-1].lower() if self.path and isinstance(self.path[-1], str) else ""
         conventional = (
             len(CONVENTIONAL_KEYS) - CONVENTIONAL_KEYS.index(last)
             if last in CONVENTIONAL_KEYS
@@ -164,7 +164,9 @@ class _Candidate:
         return (self.whole_model, self.pure, self.numel, conventional, -len(self.path))
 
 
-def _candidates(obj: Any, path: list[str], out: list[_Candidate], seen: set[int]) -> None:
+def _candidates(
+    obj: Any, path: list[Union[str, int]], out: list[_Candidate], seen: set[int]
+) -> None:
     """Every candidate under ``obj``; a shared object is a candidate at each of its paths but
     searched inside once (a pickle can share objects to make a naive walk exponential)."""
     if len(path) > 32:
@@ -190,11 +192,11 @@ def _candidates(obj: Any, path: list[str], out: list[_Candidate], seen: set[int]
             return
         for key, value in items:
             if isinstance(value, (Mapping, list, tuple, Placeholder)):
-                _candidates(value, [*path, str(key)], out, seen)
+                _candidates(value, [*path, path_key(key)], out, seen)
     elif isinstance(obj, (list, tuple)) and not searched:
         for index, value in enumerate(obj):
             if isinstance(value, (Mapping, list, tuple, Placeholder)):
-                _candidates(value, [*path, str(index)], out, seen)
+                _candidates(value, [*path, index], out, seen)
 
 
 def find_state_dict(obj: Any) -> Optional[Found]:
@@ -219,7 +221,7 @@ def find_state_dict(obj: Any) -> Optional[Found]:
     )
 
 
-def _others(obj: Any, path: list[str], tensors: dict[str, Any]) -> dict[str, Scalar]:
+def _others(obj: Any, path: list[Union[str, int]], tensors: dict[str, Any]) -> dict[str, Scalar]:
     """Every entry beside the path to the state dict, one scalar each (``checkpoint.epoch``)."""
     others: dict[str, Scalar] = {}
     node, prefix = obj, ""
@@ -227,7 +229,9 @@ def _others(obj: Any, path: list[str], tensors: dict[str, Any]) -> dict[str, Sca
         step = path[depth] if depth < len(path) else None
         if isinstance(node, Mapping):
             for key, value in node.items():
-                if str(key) == step or (step is None and isinstance(key, str) and key in tensors):
+                if (step is not None and _same_key(key, step)) or (
+                    step is None and isinstance(key, str) and key in tensors
+                ):
                     continue
                 others[f"{prefix}{key}"] = summarise(value)
         if step is None:
@@ -237,13 +241,25 @@ def _others(obj: Any, path: list[str], tensors: dict[str, Any]) -> dict[str, Sca
     return others
 
 
-def _child(node: Any, step: str) -> Any:
+def path_key(key: Any) -> Union[str, int]:
+    """A mapping key as a step of ``state_dict_path``: a ``str`` or ``int`` key as it is (so that
+    ``checkpoint[7]`` stays ``checkpoint[7]``), any other key (a tuple, a float) as its text."""
+    return key if isinstance(key, (str, int)) else str(key)
+
+
+def _same_key(key: Any, step: Union[str, int]) -> bool:
+    if isinstance(key, (str, int)):
+        return type(key) is type(step) and key == step
+    return str(key) == step
+
+
+def _child(node: Any, step: Union[str, int]) -> Any:
     if isinstance(node, Mapping):
         for key, value in node.items():
-            if str(key) == step:
+            if _same_key(key, step):
                 return value
-    if isinstance(node, (list, tuple)) and step.isdigit() and int(step) < len(node):
-        return node[int(step)]
+    if isinstance(node, (list, tuple)) and type(step) is int and 0 <= step < len(node):
+        return node[step]
     return None
 
 

@@ -8,10 +8,10 @@ What runs when each format is read (the README repeats it):
   a custom class, a malicious global), :mod:`rnncli.checkpoint.safe_unpickle` reads the pickle
   again with an unpickler that imports nothing named in the file: every global is an inert
   placeholder, tensors are rebuilt by local functions over the file's own bytes.
-- ``torchscript``: ``torch.jit.load(map_location="cpu")``, which compiles the archive's
-  TorchScript (a language without access to Python, files or processes) and may run a scripted
-  ``__setstate__``; ``forward`` is never called. Parameters come from ``state_dict()``, classes
-  from each module's TorchScript type.
+- ``torchscript``: never ``torch.jit.load`` (it compiles the archive's code and runs a scripted
+  ``__setstate__``, which can print or write files). :mod:`rnncli.checkpoint.torchscript` reads
+  ``data.pkl`` with the restricted unpickler below and the class declarations in ``code/`` as
+  text (``__parameters__``, ``__buffers__``, ``Final`` constants); nothing is compiled or run.
 - ``safetensors``: the header is JSON (``safetensors.safe_open`` checks it); tensors are views of
   a memory map of the file, read only when touched. Nothing is executed.
 - ``rnncli-embedding``: rnncli's own ``embed --out`` file, a torch zip read as above.
@@ -27,7 +27,6 @@ import json
 import pickle
 import pickletools
 import re
-import warnings
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -37,6 +36,7 @@ from rnncli.checkpoint.contents import Checkpoint, ModuleRecord, Scalar
 from rnncli.checkpoint.entries import find_state_dict, summarise
 from rnncli.checkpoint.formats import sniff
 from rnncli.checkpoint.safe_unpickle import UnpickleInfo, load_legacy, load_zip
+from rnncli.checkpoint.torchscript import read_script_archive
 from rnncli.errors import RnncliError
 from rnncli.input_files import check_readable, open_error, unreadable
 
@@ -101,7 +101,6 @@ SAFETENSORS_DTYPES = {
 }
 EMBEDDING_FORMAT = "rnncli-embedding"
 _DEVICE = re.compile(r"^(cuda|mps|xpu|hpu|meta|privateuseone)(:\d+)?$")
-_MANGLE = re.compile(r"___torch_mangle_\d+\.")
 
 
 def read_checkpoint(path: Union[str, Path], *, mmap: bool = True) -> Checkpoint:
@@ -122,7 +121,7 @@ def read_checkpoint(path: Union[str, Path], *, mmap: bool = True) -> Checkpoint:
         if fmt == "safetensors":
             checkpoint = _read_safetensors(path, mmap)
         elif fmt == "torchscript":
-            checkpoint = _read_torchscript(path)
+            checkpoint = _read_torchscript(path, mmap)
         else:
             checkpoint = _read_pickled(path, fmt, mmap)
         # plain tensors, not Parameters: a view, never a copy (a memory map stays a memory map)
@@ -182,7 +181,9 @@ def _read_pickled(path: Path, fmt: str, mmap: bool) -> Checkpoint:
     if info is not None:
         what = "a whole pickled model" if found is not None and found.whole_model else "data"
         where = (
-            f" (at {'.'.join(found.path)})" if found and found.whole_model and found.path else ""
+            f" (at {'.'.join(str(step) for step in found.path)})"
+            if found and found.whole_model and found.path
+            else ""
         )
         notes.append(
             f"{what}{where}: read with a restricted unpickler; no code from the file was "
@@ -289,38 +290,47 @@ def _embedding(
     )
 
 
-def script_class_name(qualified: str) -> str:
-    """``torch.nn.modules.rnn.LSTM`` for ``__torch__.torch.nn.modules.rnn.___torch_mangle_3.LSTM``
-
-    (the qualified name TorchScript records, without its prefix and mangling)."""
-    name = _MANGLE.sub("", qualified)
-    return name[len("__torch__.") :] if name.startswith("__torch__.") else name
-
-
-def _read_torchscript(path: Path) -> Checkpoint:
-    import torch
-
-    with warnings.catch_warnings():  # torch.jit's deprecation notice is not the user's concern
-        warnings.simplefilter("ignore")
-        module = torch.jit.load(str(path), map_location="cpu")
-    tensors = {name: t.detach() for name, t in module.state_dict().items()}
-    modules: dict[str, ModuleRecord] = {}
-    for name, sub in module.named_modules():
-        c = sub._c
-        attributes: dict[str, Scalar] = {}
-        for attr in SCRIPT_ATTRIBUTES:
-            if c.hasattr(attr):
-                value = c.getattr(attr)
-                if value is None or isinstance(value, (bool, int, float, str)):
-                    attributes[attr] = value
-        modules[name] = ModuleRecord(script_class_name(c._type().qualified_name()), attributes)
+def _read_torchscript(path: Path, mmap: bool) -> Checkpoint:
+    """Never ``torch.jit.load``: that compiles the archive's code and runs its ``__setstate__``."""
+    try:
+        archive = read_script_archive(path, SCRIPT_ATTRIBUTES, mmap=mmap)
+    except RnncliError as inner:
+        raise RnncliError(f"cannot read {path} as {FORMAT_WORDS['torchscript']}: {inner}") from None
+    info = archive.info
     notes = [
-        "a TorchScript archive: read with torch.jit.load(map_location='cpu'), which compiles its "
-        "TorchScript code but never calls forward; no Python code from the file was run"
+        "a TorchScript archive: its data.pkl read with rnncli's restricted unpickler, its class "
+        "declarations read as text; no code from the archive was compiled or run (no "
+        "__setstate__, no forward)",
+        *archive.notes,
     ]
+    devices = sorted(loc for loc in info.locations if _DEVICE.match(loc))
+    if devices:
+        notes.append(f"tensors saved on {', '.join(devices)}; all mapped to the CPU")
+    # TorchScript's own classes and list tags are expected; anything else the file names is not
+    unexpected = [
+        g for g in info.placeholders if not g.startswith(("__torch__.", "torch.jit._pickle."))
+    ]
+    if unexpected:
+        notes.append(
+            "globals named in it (kept as inert placeholders, never imported): "
+            + ", ".join(unexpected)
+        )
+    if info.dangerous:
+        notes.append(
+            "WARNING: the archive names globals that would run code if loaded naively: "
+            + ", ".join(info.dangerous)
+        )
     size = path.stat().st_size
     return Checkpoint(
-        path, "torchscript", size, tensors, modules=modules, notes=notes, read_with="torch.jit.load"
+        path,
+        "torchscript",
+        size,
+        archive.tensors,
+        modules=archive.modules,
+        notes=notes,
+        read_with="restricted-unpickler",
+        placeholders=unexpected,
+        dangerous=info.dangerous,
     )
 
 

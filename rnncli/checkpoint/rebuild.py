@@ -1,16 +1,17 @@
 """Python a user can paste: rebuild each proven module and load its weights from the file.
 
-The printed code opens the file the safe way (``weights_only=True``, always onto the CPU), walks
-to the state dict, and loads each module with ``strict=True`` from its own tensors, the module's
-prefix stripped. It is generated from values the file proved, never from text copied out of the
-file into code: names and paths appear only as Python string literals (``repr``).
+The printed code opens the file the safe way (``weights_only=True``; rnncli's own reader for a
+whole pickled model or a TorchScript archive; always onto the CPU), walks to the state dict, and
+loads each module with ``strict=True`` from its own tensors, the module's prefix stripped. It is
+generated from values the file proved, never from text copied out of the file into code: names
+and paths appear only as Python string literals (``repr``).
 """
 
 from __future__ import annotations
 
 import keyword
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Union
 
 if TYPE_CHECKING:
     from rnncli.checkpoint.modules import FoundModule
@@ -19,7 +20,9 @@ if TYPE_CHECKING:
 LOADERS = {
     "torch": 'checkpoint = torch.load({path}, map_location="cpu", weights_only=True)',
     "safetensors": 'checkpoint = safetensors.torch.load_file({path}, device="cpu")',
-    "torchscript": 'checkpoint = torch.jit.load({path}, map_location="cpu").state_dict()',
+    # torch.jit.load would compile the archive's code and run its __setstate__: rnncli's reader
+    # takes the tensors out as data instead.
+    "torchscript": "checkpoint = read_checkpoint({path}).tensors",
     # A whole pickled model: weights_only=True refuses it, and a plain torch.load would import
     # and run what the file names. rnncli's own reader turns it into tensors and nothing else.
     "rnncli": "checkpoint = read_checkpoint({path}).tensors",
@@ -47,16 +50,18 @@ def variable_names(found: list[FoundModule]) -> dict[str, str]:
 def rebuild_code(
     path_display: str,
     found: list[FoundModule],
-    state_dict_path: list[str],
+    state_dict_path: list[Union[str, int]],
     format: str = "torch",
 ) -> str:
     """The Python that rebuilds every loaded module of ``found`` from the file at ``path_display``.
 
-    ``state_dict_path`` is the chain of keys to the state dict inside a training checkpoint.
+    ``state_dict_path`` is the chain of keys to the state dict inside a training checkpoint, each
+    printed with ``repr`` (``checkpoint['models'][0]``: an index or ``int`` key stays an ``int``).
     ``format`` is ``torch`` (``torch.save`` files, zip or legacy), ``safetensors``,
-    ``torchscript``, or ``rnncli`` for a whole pickled model: ``weights_only=True`` refuses those,
-    so the printed code reads the file with ``rnncli.checkpoint.reader.read_checkpoint`` (which
-    imports and runs nothing the file names) and ``state_dict_path`` is not used.
+    ``torchscript``, or ``rnncli`` for a whole pickled model. For those two the printed code reads
+    the file with ``rnncli.checkpoint.reader.read_checkpoint`` (which imports, compiles and runs
+    nothing the file holds; ``weights_only=True`` refuses a whole model, and ``torch.jit.load``
+    would run a TorchScript ``__setstate__``) and ``state_dict_path`` is not used.
     """
     from rnncli.checkpoint.modules import torch_call
 
@@ -66,7 +71,7 @@ def rebuild_code(
     imports = ["import torch", "from torch import nn"]
     if format == "safetensors":
         imports.insert(0, "import safetensors.torch")
-    if format == "rnncli":
+    if format in ("rnncli", "torchscript"):
         imports += ["", "from rnncli.checkpoint.reader import read_checkpoint"]
         state_dict_path = []  # the reader already returns the state dict's tensors
     lines = [

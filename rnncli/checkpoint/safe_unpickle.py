@@ -443,12 +443,16 @@ def load_legacy(path: Path) -> tuple[Any, UnpickleInfo]:
     info = UnpickleInfo()
     size = path.stat().st_size
     storages: dict[str, Storage] = {}
+    claimed = [0]  # bytes reserved for every storage so far: all of them lie inside the file
 
     def storage_for(storage_type: StorageType, key: str, numel: int) -> Storage:
         if key not in storages:
             itemsize = torch.empty((), dtype=storage_type.dtype).element_size()
-            if numel * itemsize > size:
-                raise RnncliError(f"storage {key!r} claims more bytes than the file holds")
+            claimed[0] += numel * itemsize
+            if claimed[0] > size:
+                raise RnncliError(
+                    f"storage {key!r} and those before it claim more bytes than the file holds"
+                )
             storages[key] = Storage(key, torch.empty(numel, dtype=storage_type.dtype))
         return storages[key]
 
