@@ -417,3 +417,13 @@ def test_a_run_too_big_for_memory_points_at_the_run_shape(tmp_path, monkeypatch)
     assert "smaller --seq-len or --batch" in module.run_error
     assert "--device meta" not in module.run_error
     assert module.health is not None  # the rest still shows
+
+
+@pytest.mark.parametrize("protocol", [2, 4, 5])
+def test_any_pickle_protocol_reads_without_torch_warnings(tmp_path, protocol):
+    path = tmp_path / f"p{protocol}.pt"
+    torch.save(nn.GRU(2, 3).state_dict(), path, pickle_protocol=protocol)
+    result = run_rnncli("inspect", str(path), "--json")
+    assert result.returncode == 0
+    assert result.stderr == ""
+    assert json.loads(result.stdout)["file"]["read_with"] == "weights_only"

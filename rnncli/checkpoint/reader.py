@@ -27,6 +27,7 @@ import json
 import pickle
 import pickletools
 import re
+import warnings
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -156,7 +157,10 @@ def _read_pickled(path: Path, fmt: str, mmap: bool) -> Checkpoint:
     try:
         if not trusted_weights_only(torch.__version__):
             raise _OldTorch(f"torch {torch.__version__} < 2.6, whose weights_only has known flaws")
-        obj = torch.load(path, map_location="cpu", weights_only=True, mmap=use_mmap)
+        with warnings.catch_warnings():
+            # torch warns about every pickle protocol above 2; it reads them all the same.
+            warnings.filterwarnings("ignore", message="Detected pickle protocol")
+            obj = torch.load(path, map_location="cpu", weights_only=True, mmap=use_mmap)
         notes.append(
             "read with torch.load(weights_only=True"
             + (", mmap=True" if use_mmap else "")
