@@ -56,6 +56,8 @@ def _render_file(report: CheckpointReport, console: Console) -> None:
     console.print(Text(visible(file.path), style="bold"), soft_wrap=True)  # on its own line
     if file.state_dict_path:
         where = "state dict at " + visible("".join(f"[{key!r}]" for key in file.state_dict_path))
+    elif file.format == "rnncli-embedding":
+        where = "an `rnncli embed --out` file: its weight is the embedding"
     elif file.modules:
         where = "a whole model: the tensors of its modules"
     else:
