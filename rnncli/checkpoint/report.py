@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from rnncli.rnn.report import InspectReport
     from rnncli.rnn.request import InspectRequest
 
-#: The kinds whose whole `inspect` report is shown (cells get their health figures).
+#: The recurrent layers; a cell is run as the one-layer layer that applies it.
 RECURRENT_KINDS = ("rnn", "lstm", "gru")
 
 
@@ -44,13 +44,9 @@ class TensorEntry:
         return bool(self.stats.nan or self.stats.inf)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "shape": list(self.shape),
-            "numel": self.numel,
-            "dtype": self.dtype,
-            "stats": self.stats.to_dict(),
-        }
+        from rnncli.dataclass_dict import fields_dict
+
+        return fields_dict(self)
 
 
 @dataclass
@@ -123,19 +119,12 @@ class CheckpointReport:
         return 1 if self.mismatches else 0
 
     def to_dict(self) -> dict[str, Any]:
+        from rnncli.dataclass_dict import fields_dict
+
         file = self.checkpoint
         data: dict[str, Any] = {
-            "file": {
-                "path": str(file.path),
-                "format": file.format,
-                "bytes": file.bytes,
-                "state_dict_path": list(file.state_dict_path),
-                "other_entries": dict(file.other_entries),
-                "read_with": file.read_with,
-                "placeholders": list(file.placeholders),
-                "dangerous": list(file.dangerous),
-                "notes": list(file.notes),
-            },
+            # The file as read; its tensors are the modules' parameters below.
+            "file": fields_dict(file, omit=("tensors", "modules"), values={"path": str(file.path)}),
             "total_parameters": self.total_parameters,
             "modules": [m.to_dict() for m in self.modules],
             "links": [link.to_dict() for link in self.links],
