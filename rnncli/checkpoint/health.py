@@ -220,11 +220,9 @@ class RecurrentHealth:
 
     def to_dict(self) -> dict[str, Any]:
         """``{"spectral_norms": [...], "forget_bias_mean": [...], "flags": [...]}``."""
-        return {
-            "spectral_norms": [s.to_dict() for s in self.spectral_norms],
-            "forget_bias_mean": [f.to_dict() for f in self.forget_bias_mean],
-            "flags": list(self.flags),
-        }
+        from rnncli.dataclass_dict import fields_dict
+
+        return fields_dict(self, omit=("module", "kind"))  # the module's own entry says them
 
 
 _GATES = {"rnn": (None,), "lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
