@@ -176,7 +176,11 @@ def _dropped_note(columns: list[Column], kept: list[int], floors: list[int]) -> 
     names = [c.header for i, c in enumerate(columns) if i not in kept]
     need = max(WIDE, sum(floors) + 3 * len(columns) + 1)
     said = " and ".join(names)
-    return Text(f"{said} left out to fit the width: COLUMNS={need} shows them", style="dim")
+    if len(names) == 1:
+        line = f"the {said} column is left out to fit the width: COLUMNS={need} shows it"
+    else:
+        line = f"the {said} columns are left out to fit the width: COLUMNS={need} shows them"
+    return Text(line, style="dim")
 
 
 def _table(
