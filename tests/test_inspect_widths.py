@@ -110,6 +110,9 @@ def test_text_run_whole_at_60_80_120(width, pack):
     for token in ("the", "cat", "sat", "on", "mat", "a", "dog"):
         assert whole_on_a_line(lines, token), (width, token, out)
     assert whole_on_a_line(lines, "the cat sat on the mat") or width < 80
+    assert whole_on_a_line(lines, "lengths [6, 2],")  # a list in a note is never split
+    if pack:
+        assert whole_on_a_line(lines, str(report.batch_sizes))
 
 
 def test_the_largest_model_at_60_columns_stacks_and_keeps_every_figure():

@@ -9,6 +9,7 @@ as one block per row instead (the stacked layout). Widths are terminal cells, no
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Optional, Union
 
@@ -18,6 +19,9 @@ from rich.table import Table
 from rich.text import Text
 
 Cell = Union[str, Text]
+
+_OPENS_NUMBERS = re.compile(r"^\w*[(\[][\d,]*$")
+_UNITS = frozenset({"B", "kB", "MB", "GB", "TB", "PB"})
 
 #: The width named in the note when explanatory columns are left out (or the width they need).
 WIDE = 120
@@ -51,12 +55,37 @@ def longest_word(cell: Cell) -> int:
     return max((cell_len(word) for word in _plain(cell).split()), default=0)
 
 
-def pack(pieces: list[str], width: int, indent: str = "  ", sep: str = "  ") -> list[str]:
+def words(line: str) -> list[str]:
+    """The words of ``line``, a bracketed group such as ``zeros(6, 3, 512)`` or ``[6, 2]`` one
+    word, and a size with its unit (``655.1 MB``): what :func:`wrap` never splits."""
+    found: list[str] = []
+    depth = 0
+    for word in line.split(" "):
+        if found and (depth > 0 or word in _UNITS):
+            found[-1] += " " + word
+        else:
+            found.append(word)
+        if depth > 0 or _OPENS_NUMBERS.match(word):  # a group of numbers, not a remark
+            depth += sum(word.count(c) for c in "([") - sum(word.count(c) for c in ")]")
+    return found
+
+
+def wrap(line: str, width: int) -> str:
+    """``line`` wrapped at spaces as rich wraps it (a line keeps its trailing space where it
+    fits), except that no bracketed shape or list is split."""
+    return "\n".join(pack(words(line), width, indent="", sep=" ", keep_space=True))
+
+
+def pack(
+    pieces: list[str], width: int, indent: str = "  ", sep: str = "  ", keep_space: bool = False
+) -> list[str]:
     """Greedy lines of whole ``pieces``; continuation lines start with ``indent``."""
     lines: list[str] = []
     line = ""
     for piece in pieces:
         if line and cell_len(line) + cell_len(sep) + cell_len(piece) > width:
+            if keep_space and cell_len(line) + cell_len(sep) <= width:
+                line += sep
             lines.append(line)
             line = indent + piece
         else:
@@ -133,8 +162,11 @@ def fit_table(
         return max(found, column.min_width or 0)
 
     everything = list(range(len(columns)))
-    if sum(natural(i) for i in everything) + 3 * len(columns) + 1 <= width:
-        return [_table(columns, rows, everything, None, title, caption, show_footer)]
+    total = sum(natural(i) for i in everything) + 3 * len(columns) + 1
+    if total <= width:
+        return _captioned(
+            _table(columns, rows, everything, None, title, caption, show_footer), total, width
+        )
     kept = everything
     droppable = sorted(
         (i for i in everything if columns[i].kind == "explain"), key=lambda i: columns[i].drop
@@ -146,9 +178,11 @@ def fit_table(
             widths = [natural(i) for i in kept]
             for phase in _phases(columns, kept):
                 widths = _collapse(widths, floors, phase, limit)
-            out: list[RenderableType] = [
-                _table(columns, rows, kept, widths, title, caption, show_footer)
-            ]
+            out = _captioned(
+                _table(columns, rows, kept, widths, title, caption, show_footer),
+                sum(widths) + 3 * len(kept) + 1,
+                width,
+            )
             if len(kept) < len(columns):
                 out.append(_dropped_note(columns, kept, [floor(i) for i in everything]))
             return out
@@ -156,6 +190,21 @@ def fit_table(
             return _stacked(columns, rows, width, title, caption, show_footer)
         gone = droppable.pop(0)
         kept = [i for i in kept if i != gone]
+
+
+def _captioned(table: Table, table_width: int, width: int) -> list[RenderableType]:
+    """The table, its caption under it as rich wraps it; or, where that wrap would split a
+    bracketed list such as ``[2, 2, 1, 1]``, the caption on its own at the full width."""
+    caption = table.caption
+    if not isinstance(caption, str):
+        return [table]
+    plain = caption.split(" ")
+    if pack(words(caption), table_width, sep=" ", indent="") == pack(
+        plain, table_width, sep=" ", indent=""
+    ):
+        return [table]
+    table.caption = None
+    return [table, Text(wrap(caption, width))]
 
 
 def _phases(columns: list[Column], kept: list[int]) -> list[list[bool]]:

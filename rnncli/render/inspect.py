@@ -9,7 +9,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from rnncli.render.fit import WIDE, Cell, Column, cells, fit_table, longest_word, pack
+from rnncli.render.fit import WIDE, Cell, Column, cells, fit_table, longest_word, pack, wrap
 from rnncli.rnn.report import InspectReport
 from rnncli.sizes import format_bytes
 
@@ -20,19 +20,6 @@ def _shape(shape: tuple[int, ...]) -> str:
 
 def _count(n: int) -> str:
     return f"{n:,}"
-
-
-def _words(line: str) -> list[str]:
-    """The words of ``line``, a shape such as ``zeros(6, 3, 512)`` or ``[6, 2, 100]`` one word."""
-    words: list[str] = []
-    depth = 0
-    for word in line.split(" "):
-        if depth > 0:
-            words[-1] += " " + word
-        else:
-            words.append(word)
-        depth += sum(word.count(c) for c in "([") - sum(word.count(c) for c in ")]")
-    return words
 
 
 def _print(console: Console, parts: list[RenderableType]) -> None:
@@ -55,18 +42,23 @@ def render_inspect(report: InspectReport, console: Console) -> None:
         x = f"embedded text {list(report.tensors['embedded'].shape)}"
     width = console.width
     arguments = re.split(r"(?<=,) ", report.module_repr)
-    console.print(Text("\n".join(pack(arguments, width, indent="", sep=" ")), style="bold cyan"))
+    console.print(
+        Text(
+            "\n".join(pack(arguments, width, indent="", sep=" ", keep_space=True)),
+            style="bold cyan",
+        )
+    )
     line = (
         f"input {x}, h0 {state}{cell_state if model.cell == 'lstm' else ''}; "
         f"seed {run.seed}, {run.dtype} on {run.device}, eval mode"
     )
-    console.print(Text("\n".join(pack(_words(line), width, indent="", sep=" ")), style="dim"))
+    console.print(Text(wrap(line, width), style="dim"))
     if report.text is not None:
         _print(console, _text_table(report, width))
     _print(console, _parameter_table(report, width))
     _print(console, _tensor_table(report, width))
     for note in report.notes:
-        console.print(Text("• " + note, style="dim"))
+        console.print(Text(wrap("• " + note, width), style="dim"))
     if report.text is not None:
         from rnncli.render.unrolled import render_unrolled
 
