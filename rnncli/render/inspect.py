@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from rich.console import Console, Group
+import re
+
+from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from rnncli.render.fit import WIDE, Cell, Column, cells, fit_table, longest_word, pack, wrap
 from rnncli.rnn.report import InspectReport
 from rnncli.sizes import format_bytes
 
@@ -17,6 +20,11 @@ def _shape(shape: tuple[int, ...]) -> str:
 
 def _count(n: int) -> str:
     return f"{n:,}"
+
+
+def _print(console: Console, parts: list[RenderableType]) -> None:
+    for part in parts:
+        console.print(part)
 
 
 def render_inspect(report: InspectReport, console: Console) -> None:
@@ -32,30 +40,35 @@ def render_inspect(report: InspectReport, console: Console) -> None:
     cell_state = f", c0 zeros({stack}, {run.batch}, {model.hidden_size})"
     if report.text is not None:
         x = f"embedded text {list(report.tensors['embedded'].shape)}"
-    console.print(Text(report.module_repr, style="bold cyan"))
+    width = console.width
+    arguments = re.split(r"(?<=,) ", report.module_repr)
     console.print(
         Text(
-            f"input {x}, h0 {state}{cell_state if model.cell == 'lstm' else ''}; "
-            f"seed {run.seed}, {run.dtype} on {run.device}, eval mode",
-            style="dim",
+            "\n".join(pack(arguments, width, indent="", sep=" ", keep_space=True)),
+            style="bold cyan",
         )
     )
+    line = (
+        f"input {x}, h0 {state}{cell_state if model.cell == 'lstm' else ''}; "
+        f"seed {run.seed}, {run.dtype} on {run.device}, eval mode"
+    )
+    console.print(Text(wrap(line, width), style="dim"))
     if report.text is not None:
-        console.print(_text_table(report))
-    console.print(_parameter_table(report))
-    console.print(_tensor_table(report))
+        _print(console, _text_table(report, width))
+    _print(console, _parameter_table(report, width))
+    _print(console, _tensor_table(report, width))
     for note in report.notes:
-        console.print(Text("• " + note, style="dim"))
+        console.print(Text(wrap("• " + note, width), style="dim"))
     if report.text is not None:
         from rnncli.render.unrolled import render_unrolled
 
         render_unrolled(report, console)
-    console.print(_recurrence_panel(report))
+    console.print(_recurrence_panel(report, width))
     if report.trace is not None:
         from rnncli.render.trace import render_trace
 
         render_trace(report.trace, console)
-    console.print(_cost_table(report))
+    _print(console, _cost_table(report, width))
     if report.verify is not None:
         v = report.verify
         verdict = Text("PASS", style="bold green") if v.passed else Text("FAIL", style="bold red")
@@ -69,114 +82,139 @@ def render_inspect(report: InspectReport, console: Console) -> None:
         )
 
 
-def _text_table(report: InspectReport) -> Table:
+def _text_table(report: InspectReport, width: int) -> list[RenderableType]:
     """The first stages: text → tokens → ids, one row per sequence."""
-    table = Table(title="Text → tokens → ids", title_justify="left")
-    table.add_column("#", justify="right")
-    table.add_column("text")
-    table.add_column("tokens")
-    table.add_column("ids")
-    table.add_column("length", justify="right")
-    for n, seq in enumerate(report.text.batch.sequences):
-        table.add_row(
+    columns = [
+        Column("#", justify="right"),
+        Column("text", kind="wrap"),
+        Column("tokens", kind="wrap"),
+        Column("ids", kind="wrap"),
+        Column("length", justify="right"),
+    ]
+    rows: list[list[Cell]] = [
+        [
             str(n),
             Text(seq.text),
             Text(" ".join(seq.tokens)),
             " ".join(map(str, seq.ids)),
             str(len(seq.ids)),
-        )
-    return table
+        ]
+        for n, seq in enumerate(report.text.batch.sequences)
+    ]
+    return fit_table(columns, rows, width, title="Text → tokens → ids")
 
 
-def _parameter_table(report: InspectReport) -> Table:
-    table = Table(title="Parameters", title_justify="left", show_footer=True, expand=False)
-    table.add_column("name", footer="total", style="cyan", no_wrap=True)
-    table.add_column("shape", no_wrap=True)
-    table.add_column(
-        "elements", justify="right", footer=_count(report.total_parameters), no_wrap=True
-    )
-    table.add_column("dimensions", no_wrap=True)
-    table.add_column("holds", no_wrap=True)
-    for p in report.parameters:
-        table.add_row(p.name, _shape(p.shape), _count(p.numel), Text(p.dims_text), Text(p.role))
-    table.caption = (
+def _parameter_table(report: InspectReport, width: int) -> list[RenderableType]:
+    columns = [
+        Column("name", footer="total", style="cyan"),
+        Column("shape"),
+        Column("elements", justify="right", footer=_count(report.total_parameters)),
+        Column("dimensions", kind="explain", drop=1),
+        Column("holds", kind="explain", drop=0),
+    ]
+    rows: list[list[Cell]] = [
+        [p.name, _shape(p.shape), _count(p.numel), Text(p.dims_text), Text(p.role)]
+        for p in report.parameters
+    ]
+    caption = (
         f"{_count(report.total_parameters)} parameters, "
         f"{_count(report.trainable_parameters)} trainable, "
         f"{format_bytes(report.cost.parameter_bytes)} as {report.run.dtype}"
     )
-    table.caption_justify = "left"
-    return table
+    return fit_table(columns, rows, width, title="Parameters", caption=caption, show_footer=True)
 
 
-def _tensor_table(report: InspectReport) -> Table:
-    table = Table(title="Tensors of one forward pass", title_justify="left")
-    table.add_column("tensor", style="cyan", no_wrap=True)
-    table.add_column("shape", no_wrap=True)
-    table.add_column("dimensions", no_wrap=True)
-    table.add_column("meaning", min_width=14)
-    for t in report.tensors.values():
-        table.add_row(t.name, _shape(t.shape), Text(t.dims_text), Text(t.role))
+def _tensor_table(report: InspectReport, width: int) -> list[RenderableType]:
+    columns = [
+        Column("tensor", style="cyan"),
+        Column("shape"),
+        Column("dimensions", kind="explain", drop=1),
+        Column("meaning", kind="explain", min_width=14, drop=0),
+    ]
+    rows: list[list[Cell]] = [
+        [t.name, _shape(t.shape), Text(t.dims_text), Text(t.role)] for t in report.tensors.values()
+    ]
     source = "meta tensors (nothing allocated)" if report.run.device == "meta" else "the real run"
-    table.caption = f"shapes read from {source}"
+    caption = f"shapes read from {source}"
     if report.batch_sizes is not None:
-        table.caption += (
-            f"; batch_sizes {report.batch_sizes} (sequences still running at each step)"
-        )
+        caption += f"; batch_sizes {report.batch_sizes} (sequences still running at each step)"
+    title = "Tensors of one forward pass"
     if report.text is not None:
-        table.title = "Stages: ids → embedding → RNN" + (
-            " → output layer" if report.output_size else ""
-        )
-    table.caption_justify = "left"
-    return table
+        title = "Stages: ids → embedding → RNN" + (" → output layer" if report.output_size else "")
+    return fit_table(columns, rows, width, title=title, caption=caption)
 
 
-def _recurrence_panel(report: InspectReport) -> Panel:
+def _recurrence_panel(report: InspectReport, width: int) -> Panel:
     rec = report.recurrence
     equations = Text("\n".join(rec.equations), style="bold")
-    symbols = Table.grid(padding=(0, 2))
-    symbols.add_column(style="cyan", no_wrap=True)
-    symbols.add_column(no_wrap=True)
-    symbols.add_column(style="dim")
-    for s in rec.symbols:
-        symbols.add_row(Text(s.name), Text(s.shape), Text(s.source))
+    inner = width - 4  # the panel's border and padding
+    names = max(cells(s.name) for s in rec.symbols)
+    shapes = max(cells(s.shape) for s in rec.symbols)
+    sources = max(cells(s.source) for s in rec.symbols)
+    floor = max(longest_word(s.source) for s in rec.symbols)
+    notes = list(rec.notes)
+    if names + shapes + 4 + floor <= inner:
+        symbols: RenderableType = Table.grid(padding=(0, 2))
+        symbols.add_column(style="cyan", no_wrap=True)
+        symbols.add_column(no_wrap=True)
+        fixed = None if names + shapes + 4 + sources <= inner else inner - names - shapes - 4
+        symbols.add_column(style="dim", width=fixed)
+        for s in rec.symbols:
+            symbols.add_row(Text(s.name), Text(s.shape), Text(s.source))
+    else:
+        need = max(WIDE, names + shapes + 4 + floor + 4)
+        notes.append(
+            f"Where each symbol lives is left out to fit the width: COLUMNS={need} shows it."
+        )
+        if names + 2 + shapes <= inner:
+            symbols = Table.grid(padding=(0, 2))
+            symbols.add_column(style="cyan", no_wrap=True)
+            symbols.add_column(no_wrap=True)
+            for s in rec.symbols:
+                symbols.add_row(Text(s.name), Text(s.shape))
+        else:  # stacked: each symbol's names, then its shape, none split
+            lines = [line for s in rec.symbols for line in pack([s.name, s.shape], inner)]
+            symbols = Text("\n".join(lines))
     parts = [equations, Text(""), symbols]
-    if rec.notes:
-        parts += [Text(""), Text("\n".join(rec.notes), style="dim")]
+    if notes:
+        parts += [Text(""), Text("\n".join(notes), style="dim")]
     return Panel(Group(*parts), title=f"{rec.cell.upper()} recurrence, layer 0", title_align="left")
 
 
-def _cost_table(report: InspectReport) -> Table:
+def _cost_table(report: InspectReport, width: int) -> list[RenderableType]:
     cost = report.cost
     run = report.run
-    table = Table(title="Cost of one forward pass", title_justify="left")
-    table.add_column("what", no_wrap=True)
-    table.add_column("amount", justify="right", no_wrap=True)
-    table.add_column("how", style="dim")
+    columns = [
+        Column("what"),
+        Column("amount", justify="right"),
+        Column("how", kind="explain", style="dim"),
+    ]
+    rows: list[list[Cell]] = []
     if report.pack and report.text is not None:
         steps = f"{cost.pairs} real (step, sequence) pairs"
     else:
         steps = f"{run.seq_len} steps × batch {run.batch}"
     if len(cost.layers) > 1:
         for layer in cost.layers:
-            table.add_row(f"MACs layer {layer.layer}", _count(layer.macs), steps)
+            rows.append([f"MACs layer {layer.layer}", _count(layer.macs), steps])
     if cost.output_macs:
-        table.add_row("MACs recurrence", _count(cost.recurrence_macs), steps)
-        table.add_row(
-            "MACs output layer",
-            _count(cost.output_macs),
-            f"{steps} × W_hy",
-        )
-    table.add_row(
-        "multiply-accumulates",
-        _count(cost.macs),
-        f"{steps} × {_count(cost.macs_per_pair)} weight-matrix elements"
-        + (" + output layer" if cost.output_macs else ""),
+        rows.append(["MACs recurrence", _count(cost.recurrence_macs), steps])
+        rows.append(["MACs output layer", _count(cost.output_macs), f"{steps} × W_hy"])
+    rows.append(
+        [
+            "multiply-accumulates",
+            _count(cost.macs),
+            f"{steps} × {_count(cost.macs_per_pair)} weight-matrix elements"
+            + (" + output layer" if cost.output_macs else ""),
+        ]
     )
-    table.add_row("parameters", format_bytes(cost.parameter_bytes), f"{run.dtype}")
-    table.add_row(
-        "activations",
-        format_bytes(cost.activation_bytes),
-        "tensors above + layer outputs + gate pre-activations",
+    rows.append(["parameters", format_bytes(cost.parameter_bytes), f"{run.dtype}"])
+    rows.append(
+        [
+            "activations",
+            format_bytes(cost.activation_bytes),
+            "tensors above + layer outputs + gate pre-activations",
+        ]
     )
-    table.add_row("memory", format_bytes(cost.total_bytes), "parameters + activations")
-    return table
+    rows.append(["memory", format_bytes(cost.total_bytes), "parameters + activations"])
+    return fit_table(columns, rows, width, title="Cost of one forward pass")

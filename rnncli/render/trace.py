@@ -7,6 +7,7 @@ so the picture still reads without colour (``NO_COLOR``, pipes): ``▄``/``▅``
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
@@ -53,41 +54,75 @@ def legend(scale: float) -> Text:
     return text
 
 
+def _fit_units(width: int, fixed: int, headers: list[str], hidden: int, least: int) -> int:
+    """The most units per direction (up to :data:`MAX_UNITS`) whose strips fit in ``width``."""
+    for units in range(min(hidden, MAX_UNITS), 0, -1):
+        more = len(f" +{hidden - units}") if hidden > units else 0
+        strips = sum(max(units + more, cell_len(h), least) + 2 for h in headers)
+        if fixed + strips <= width:
+            return units
+    return 0
+
+
 def render_trace(trace: Trace, console: Console, title: str = "Hidden state, step by step") -> None:
-    """A block per sequence: each step's token and the top layer's h_t as a strip."""
+    """A block per sequence: each step's token and the top layer's h_t as a strip; the strips
+    show as many units as the width holds, and a token is never cut."""
     scale = trace.scale or 1.0
     sequences = len(trace.tokens[0]) if trace.tokens else 0
     hidden = len(trace.values[0][0][0]) if trace.values else 0
-    units = min(hidden, MAX_UNITS)
+    headers = [f"h_t {d}" if len(trace.directions) > 1 else "h_t" for d in trace.directions]
+    labels = [t if t is not None else "<pad>" for step in trace.tokens for t in step]
+    norms = [
+        f"{sum(v * v for d in step[b] for v in d) ** 0.5:.2f}"
+        for step in trace.values
+        for b in range(sequences)
+    ]
+    fixed = (
+        max(len(str(len(trace.values) - 1)), 1)
+        + max([cell_len("token"), *(cell_len(label) for label in labels)])
+        + max([len("|h_t|"), *(len(n) for n in norms)])
+        + 6
+    )
+    least = len("(not computed)") if trace.packed else 0
+    units = _fit_units(console.width, fixed, headers, hidden, least)
+    stacked = units == 0
+    if stacked:  # one line per step, each strip on its own line below it
+        widest = max(cell_len(h) for h in headers) + 3
+        units = max(1, min(hidden, MAX_UNITS, console.width - widest - len(f" +{hidden}")))
     parts: list = [Text(title, style="bold")]
     if hidden > units:
         parts.append(Text(f"showing units 0-{units - 1} of {hidden} per direction", style="dim"))
     for b in range(sequences):
-        table = Table(box=None, show_header=True, padding=(0, 1), title_justify="left")
-        table.title = f"sequence {b}"
-        table.add_column("t", justify="right", style="dim")
-        table.add_column("token", no_wrap=True)
-        for direction in trace.directions:
-            table.add_column(
-                f"h_t {direction}" if len(trace.directions) > 1 else "h_t", no_wrap=True
-            )
-        table.add_column("|h_t|", justify="right", style="dim")
+        if stacked:
+            parts.append(Text(f"sequence {b}", style="italic"))
+        else:
+            table = Table(box=None, show_header=True, padding=(0, 1), title_justify="left")
+            table.title = f"sequence {b}"
+            table.add_column("t", justify="right", style="dim", no_wrap=True)
+            table.add_column("token", no_wrap=True)
+            for header in headers:
+                table.add_column(header, no_wrap=True)
+            table.add_column("|h_t|", justify="right", style="dim", no_wrap=True)
         for t, step in enumerate(trace.values):
             token = trace.tokens[t][b]
-            if token is None and trace.packed:
-                table.add_row(
-                    str(t),
-                    Text("<pad>", style="dim"),
-                    *(Text("(not computed)", style="dim") for _ in trace.directions),
-                    "",
-                )
-                continue
+            computed = not (token is None and trace.packed)
             label = (
                 Text(token, style="cyan") if token is not None else Text("<pad>", style="yellow")
             )
-            strips = [strip(step[b][d], scale, units) for d in range(len(trace.directions))]
-            norm = sum(v * v for d in step[b] for v in d) ** 0.5
-            table.add_row(str(t), label, *strips, f"{norm:.2f}")
-        parts.append(table)
+            if not computed:
+                label = Text("<pad>", style="dim")
+            strips = [
+                strip(step[b][d], scale, units) if computed else Text("(not computed)", style="dim")
+                for d in range(len(trace.directions))
+            ]
+            norm = f"{sum(v * v for d in step[b] for v in d) ** 0.5:.2f}" if computed else ""
+            if stacked:
+                parts.append(Text.assemble(f"{t} ", label, f"  |h_t| {norm}" if norm else ""))
+                for header, one in zip(headers, strips):
+                    parts.append(Text.assemble(f"  {header} ", one))
+            else:
+                table.add_row(str(t), label, *strips, norm)
+        if not stacked:
+            parts.append(table)
     parts.append(legend(scale))
     console.print(Group(*parts))

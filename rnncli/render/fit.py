@@ -1,0 +1,291 @@
+"""Tables that fit the terminal: names, shapes and numbers whole, explanations give way.
+
+A column is ``keep`` (a name, a shape, a number: never wrapped, never cut), ``wrap`` (a list of
+tokens or a sentence: wraps at spaces, never dropped) or ``explain`` (what a row means: wraps at
+spaces, and drops, in its ``drop`` order, with one note saying which width shows it). A table
+that fits as it is prints as it always did; one whose kept columns do not fit even alone prints
+as one block per row instead (the stacked layout). Widths are terminal cells, not characters.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional, Union
+
+from rich.cells import cell_len
+from rich.console import RenderableType
+from rich.table import Table
+from rich.text import Text
+
+Cell = Union[str, Text]
+
+_OPENS_NUMBERS = re.compile(r"^\w*[(\[][\d,]*$")
+_UNITS = frozenset({"B", "kB", "MB", "GB", "TB", "PB"})
+
+#: The width named in the note when explanatory columns are left out (or the width they need).
+WIDE = 120
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: its header, its kind (``keep``, ``wrap``, ``explain``) and rich's looks."""
+
+    header: str
+    kind: str = "keep"
+    justify: str = "left"
+    style: Optional[str] = None
+    footer: str = ""
+    min_width: Optional[int] = None
+    #: Explanatory columns drop in increasing order of this number.
+    drop: int = 0
+
+
+def _plain(cell: Cell) -> str:
+    return cell.plain if isinstance(cell, Text) else str(cell)
+
+
+def cells(cell: Cell) -> int:
+    """The widest line of ``cell``, in terminal cells."""
+    return max((cell_len(line) for line in _plain(cell).split("\n")), default=0)
+
+
+def longest_word(cell: Cell) -> int:
+    """The widest word of ``cell``: the narrowest a column can wrap it to, no word cut."""
+    return max((cell_len(word) for word in _plain(cell).split()), default=0)
+
+
+def words(line: str) -> list[str]:
+    """The words of ``line``, a bracketed group such as ``zeros(6, 3, 512)`` or ``[6, 2]`` one
+    word, and a size with its unit (``655.1 MB``): what :func:`wrap` never splits."""
+    found: list[str] = []
+    depth = 0
+    for word in line.split(" "):
+        if found and (depth > 0 or word in _UNITS):
+            found[-1] += " " + word
+        else:
+            found.append(word)
+        if depth > 0 or _OPENS_NUMBERS.match(word):  # a group of numbers, not a remark
+            depth += sum(word.count(c) for c in "([") - sum(word.count(c) for c in ")]")
+    return found
+
+
+def wrap(line: str, width: int) -> str:
+    """``line`` wrapped at spaces as rich wraps it (a line keeps its trailing space where it
+    fits), except that no bracketed shape or list is split."""
+    return "\n".join(pack(words(line), width, indent="", sep=" ", keep_space=True))
+
+
+def pack(
+    pieces: list[str], width: int, indent: str = "  ", sep: str = "  ", keep_space: bool = False
+) -> list[str]:
+    """Greedy lines of whole ``pieces``; continuation lines start with ``indent``."""
+    lines: list[str] = []
+    line = ""
+    for piece in pieces:
+        if line and cell_len(line) + cell_len(sep) + cell_len(piece) > width:
+            if keep_space and cell_len(line) + cell_len(sep) <= width:
+                line += sep
+            lines.append(line)
+            line = indent + piece
+        else:
+            line = f"{line}{sep}{piece}" if line else piece
+    if line:
+        lines.append(line)
+    return lines
+
+
+def _ratio_reduce(
+    total: int, ratios: list[int], maximums: list[int], values: list[int]
+) -> list[int]:
+    """Rich's own way to share a reduction (so a table that wraps keeps today's widths)."""
+    ratios = [ratio if most else 0 for ratio, most in zip(ratios, maximums)]
+    total_ratio = sum(ratios)
+    if not total_ratio:
+        return values[:]
+    remaining = total
+    result = []
+    for ratio, most, value in zip(ratios, maximums, values):
+        if ratio and total_ratio > 0:
+            share = min(most, round(ratio * remaining / total_ratio))
+            result.append(value - share)
+            remaining -= share
+            total_ratio -= ratio
+        else:
+            result.append(value)
+    return result
+
+
+def _collapse(widths: list[int], floors: list[int], wraps: list[bool], limit: int) -> list[int]:
+    """Narrow the widest wrapping columns first, as rich does, but none below its floor."""
+    widths = widths[:]
+    excess = sum(widths) - limit
+    while excess > 0:
+        open_ = [wraps[i] and widths[i] > floors[i] for i in range(len(widths))]
+        if not any(open_):
+            break
+        top = max(w for w, o in zip(widths, open_) if o)
+        second = max((w for w, o in zip(widths, open_) if o and w != top), default=0)
+        ratios = [1 if o and w == top else 0 for w, o in zip(widths, open_)]
+        maximums = [
+            min(excess, top - second, widths[i] - floors[i]) if ratios[i] else 0
+            for i in range(len(widths))
+        ]
+        widths = _ratio_reduce(excess, ratios, maximums, widths)
+        excess = sum(widths) - limit
+    return widths
+
+
+def fit_table(
+    columns: list[Column],
+    rows: list[list[Cell]],
+    width: int,
+    *,
+    title: str,
+    caption: Optional[str] = None,
+    show_footer: bool = False,
+) -> list[RenderableType]:
+    """What to print for this table at ``width``: the table (with a note if columns were left
+    out), or the stacked blocks where even the kept columns do not fit."""
+
+    def natural(i: int) -> int:
+        column = columns[i]
+        texts = [column.header, column.footer if show_footer else ""]
+        found = max(cells(t) for t in texts + [row[i] for row in rows])
+        return max(found, column.min_width or 0)
+
+    def floor(i: int) -> int:
+        column = columns[i]
+        if column.kind == "keep":
+            return natural(i)
+        found = max(longest_word(t) for t in [column.header] + [row[i] for row in rows])
+        return max(found, column.min_width or 0)
+
+    everything = list(range(len(columns)))
+    total = sum(natural(i) for i in everything) + 3 * len(columns) + 1
+    if total <= width:
+        return _captioned(
+            _table(columns, rows, everything, None, title, caption, show_footer), total, width
+        )
+    kept = everything
+    droppable = sorted(
+        (i for i in everything if columns[i].kind == "explain"), key=lambda i: columns[i].drop
+    )
+    while True:
+        floors = [floor(i) for i in kept]
+        limit = width - 3 * len(kept) - 1
+        if sum(floors) <= limit:
+            widths = [natural(i) for i in kept]
+            for phase in _phases(columns, kept):
+                widths = _collapse(widths, floors, phase, limit)
+            out = _captioned(
+                _table(columns, rows, kept, widths, title, caption, show_footer),
+                sum(widths) + 3 * len(kept) + 1,
+                width,
+            )
+            if len(kept) < len(columns):
+                out.append(_dropped_note(columns, kept, [floor(i) for i in everything]))
+            return out
+        if not droppable:
+            return _stacked(columns, rows, width, title, caption, show_footer)
+        gone = droppable.pop(0)
+        kept = [i for i in kept if i != gone]
+
+
+def _captioned(table: Table, table_width: int, width: int) -> list[RenderableType]:
+    """The table, its caption under it as rich wraps it; or, where that wrap would split a
+    bracketed list such as ``[2, 2, 1, 1]``, the caption on its own at the full width."""
+    caption = table.caption
+    if not isinstance(caption, str):
+        return [table]
+    plain = caption.split(" ")
+    if pack(words(caption), table_width, sep=" ", indent="") == pack(
+        plain, table_width, sep=" ", indent=""
+    ):
+        return [table]
+    table.caption = None
+    return [table, Text(wrap(caption, width))]
+
+
+def _phases(columns: list[Column], kept: list[int]) -> list[list[bool]]:
+    """Which columns narrow in turn: the first to drop narrow first, then the others."""
+    ranks = sorted(
+        {(columns[i].kind == "wrap", columns[i].drop) for i in kept if columns[i].kind != "keep"}
+    )
+    return [
+        [
+            (columns[i].kind == "wrap", columns[i].drop) == rank and columns[i].kind != "keep"
+            for i in kept
+        ]
+        for rank in ranks
+    ]
+
+
+def _dropped_note(columns: list[Column], kept: list[int], floors: list[int]) -> Text:
+    names = [c.header for i, c in enumerate(columns) if i not in kept]
+    need = max(WIDE, sum(floors) + 3 * len(columns) + 1)
+    said = " and ".join(names)
+    if len(names) == 1:
+        line = f"the {said} column is left out to fit the width: COLUMNS={need} shows it"
+    else:
+        line = f"the {said} columns are left out to fit the width: COLUMNS={need} shows them"
+    return Text(line, style="dim")
+
+
+def _table(
+    columns: list[Column],
+    rows: list[list[Cell]],
+    kept: list[int],
+    widths: Optional[list[int]],
+    title: str,
+    caption: Optional[str],
+    show_footer: bool,
+) -> Table:
+    table = Table(title=title, title_justify="left", show_footer=show_footer)
+    for n, i in enumerate(kept):
+        column = columns[i]
+        table.add_column(
+            column.header,
+            footer=column.footer,
+            justify=column.justify,  # type: ignore[arg-type]
+            style=column.style,
+            no_wrap=column.kind == "keep",
+            min_width=column.min_width,
+            width=None if widths is None else widths[n],
+        )
+    for row in rows:
+        table.add_row(*(row[i] for i in kept))
+    if caption is not None:
+        table.caption = caption
+        table.caption_justify = "left"
+    return table
+
+
+def _stacked(
+    columns: list[Column],
+    rows: list[list[Cell]],
+    width: int,
+    title: str,
+    caption: Optional[str],
+    show_footer: bool,
+) -> list[RenderableType]:
+    """One block per row: the kept values packed whole, then each other column wrapped."""
+    out: list[RenderableType] = [Text(title, style="italic")]
+    records = [row for row in rows]
+    if show_footer:
+        records.append([c.footer for c in columns])
+    for row in records:
+        pieces = []
+        for i, column in enumerate(columns):
+            value = _plain(row[i])
+            if column.kind == "keep" and value:
+                pieces.append(value if not pieces else f"{column.header} {value}")
+        out.append(Text("\n".join(pack(pieces, width))))
+        for i, column in enumerate(columns):
+            value = _plain(row[i])
+            if column.kind != "keep" and value:
+                words = [f"  {column.header}:", *value.split()]
+                out.append(Text("\n".join(pack(words, width, indent="    ", sep=" ")), style=None))
+    if caption is not None:
+        out.append(Text(caption))
+    return [Text("\n").join(t for t in out if isinstance(t, Text))]
