@@ -7,6 +7,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from rnncli.render.gradients import render_gradients
 from rnncli.rnn.report import InspectReport
 from rnncli.sizes import format_bytes
 
@@ -67,6 +68,7 @@ def render_inspect(report: InspectReport, console: Console) -> None:
                 verdict,
             )
         )
+    render_gradients(report, console)
 
 
 def _text_table(report: InspectReport) -> Table:
