@@ -42,6 +42,7 @@ def render_gradients(report: InspectReport, console: Console) -> None:
     console.print(_decay_line(g))
     console.print(_hidden_table(g))
     console.print(_parameter_table(g))
+    console.print(_parameter_notes(g))
     check = g.max_relative_error
     console.print(
         Text(
@@ -123,11 +124,15 @@ def _parameter_table(g: Gradients) -> Table:
     for p in g.parameters:
         share = f"{100 * p.norm**2 / total_sq:.1f}%" if total_sq > 0 else "n/a"
         table.add_row(Text(p.name), _number(p.norm), share)
-    table.caption_justify = "left"
-    table.caption = "share: of the squared total norm"
-    if g.clip is not None:
-        table.caption += (
-            f"; clip_grad_norm_(max_norm={g.clip.max_norm:g}) would scale every gradient "
-            f"by {g.clip.scale:.3g}"
-        )
     return table
+
+
+def _parameter_notes(g: Gradients) -> Text:
+    """Below the table, at the console's width (a caption would wrap at the table's)."""
+    line = "share: of the squared total norm."
+    if g.clip is not None:
+        line += (
+            f" clip_grad_norm_(max_norm={g.clip.max_norm:g}) would scale every gradient "
+            f"by {g.clip.scale:.3g}."
+        )
+    return Text(line, style="dim")
