@@ -376,3 +376,32 @@ def test_model_file_gradients_use_the_files_weights(tmp_path):
     assert found == [expected]
     seeded = pipeline.inspect(request).gradients.to_dict()  # the seed's weights differ
     assert seeded["total_norm"] != expected["total_norm"]
+
+
+def test_memory_check_counts_the_backward_pass():
+    from rnncli.errors import RnncliError
+    from rnncli.rnn.spec import RunSpec
+
+    spec = InspectRequest().model_spec()
+
+    def run(grad, have):
+        state = pipeline.Inspection(
+            model=spec, run=RunSpec(), grad=grad, available_bytes=lambda device: have
+        )
+        return pipeline.run_inspection(state)
+
+    forward_only = run(False, 10**12).cost.total_bytes
+    have = int(2 * forward_only / pipeline.MEMORY_HEADROOM)  # twice what the forward needs
+    assert run(False, have).gradients is None
+    with pytest.raises(RnncliError, match="this run needs about"):
+        run(True, have)
+
+
+def test_long_runs_plot_every_kth_step(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "60")
+    out = invoke("inspect", "--grad", "--seq-len", "251", check=True).stdout
+    section = out[out.index("Gradients through time") :]
+    assert "a row every 3 steps of 251" in " ".join(section.split())
+    rows = [line.split() for line in section.splitlines()]
+    steps = [int(r[0]) for r in rows if r and r[0].isdigit() and len(r) > 1 and "e" in r[-1]]
+    assert steps == [*range(0, 251, 3), 250]  # the last step always shows

@@ -65,7 +65,7 @@ def _plot(values: list[float], console: Console) -> None:
     bar_width = max(10, min(50, console.width - t_width - number_width - 5))
     title = "‖∂L/∂x_t‖ by step t, log scale"
     if every > 1:
-        title += f" (every {every}th step of {steps}; --json has all)"
+        title += f" (a row every {every} steps of {steps}; --json has all)"
     console.print(Text(title, style="bold"))
     if positive:
         low, high = math.log10(min(positive)), math.log10(max(positive))
@@ -90,7 +90,14 @@ def _plot(values: list[float], console: Console) -> None:
 
 
 def _decay_line(g: Gradients) -> Text:
-    half = "n/a (no decay)" if g.half_life is None else f"{g.half_life:.3g} steps"
+    if g.half_life is not None:
+        half = f"{g.half_life:.3g} steps"
+    elif g.decay_per_step == 0.0:
+        half = "n/a (no gradient reaches the first step)"
+    elif g.decay_per_step is not None:
+        half = "n/a (no decay)"
+    else:
+        half = "n/a"
     decay = "n/a" if g.decay_per_step is None else f"{g.decay_per_step:.3g}"
     return Text.assemble(
         ("first/last ", "bold"),

@@ -125,6 +125,8 @@ def check_memory(state: Inspection) -> None:
     planned = planned_tensors(state.model, state.run, **state.layout)
     estimate = forward_cost(state.model, state.run, state.parameters, planned, state.packed_tokens)
     needed = estimate.total_bytes * (2 if state.check else 1)
+    if state.grad:  # a float64 copy, kept for its backward, and the unrolled recurrence's graph
+        needed += 3 * estimate.total_bytes * 8 // state.run.dtype_bytes
     have = (state.available_bytes or devices.available_bytes)(state.run.device)
     if needed > MEMORY_HEADROOM * have:
         advice = (
