@@ -89,6 +89,7 @@ def test_stages_are_named_and_meta_skips_the_real_run():
         "forward",
         "read_tensors",
         "unroll",
+        "backpropagate",
         "measure_cost",
     ]
     assert [s.__name__ for s in pipeline.stages_for(meta)] == [

@@ -126,6 +126,21 @@ Verify = option(
     "Recompute the output step by step from the printed equations and compare.",
     _OUTPUT,
 )
+Grad = option(
+    bool,
+    "--grad",
+    "Backpropagate the last step's output through time: ‖∂L/∂x_t‖ per step, per layer, per "
+    "parameter (float64).",
+    _OUTPUT,
+)
+Clip = option(
+    Optional[float],
+    "--clip",
+    "With --grad: what clip_grad_norm_(max_norm=N) would scale the gradients by.",
+    _OUTPUT,
+    metavar="N",
+    show_default=False,
+)
 ModuleName = option(
     Optional[str],
     "--module",
@@ -174,6 +189,8 @@ def inspect(
     pack: Pack = False,
     output_size: OutputSize = 0,
     check: Verify = False,
+    grad: Grad = False,
+    clip: Clip = None,
     module: ModuleName = None,
     code: Code = False,
     as_json: OutputJson = False,
@@ -236,6 +253,8 @@ def inspect(
         cache_dir=cache_dir,
         pack=pack,
         verify=check,
+        grad=grad,
+        clip=clip,
         texts=tuple(text or ()),
     )
     if file is not None:

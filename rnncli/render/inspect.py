@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from rnncli.render.fit import WIDE, Cell, Column, cells, fit_table, longest_word, pack, wrap
+from rnncli.render.gradients import render_gradients
 from rnncli.rnn.report import InspectReport
 from rnncli.sizes import format_bytes
 
@@ -80,6 +81,7 @@ def render_inspect(report: InspectReport, console: Console) -> None:
                 verdict,
             )
         )
+    render_gradients(report, console)
 
 
 def _text_table(report: InspectReport, width: int) -> list[RenderableType]:

@@ -10,7 +10,8 @@ Every stage reads what earlier stages left on the inspection and adds its own pa
 5. ``forward``: one pass without gradients; text runs also get the trace and padding effect.
 6. ``read_tensors``: the shapes and dtypes of every tensor the run made, by the report's names.
 7. ``unroll``: ``--verify``, the output recomputed step by step from the printed equations.
-8. ``measure_cost`` and ``report``.
+8. ``backpropagate``: ``--grad``, the last step's output differentiated through time (float64).
+9. ``measure_cost`` and ``report``.
 
 On ``--device meta`` the module is never built for real: ``meta_tensors`` replaces stages 2-7.
 A new capability (input from a checkpoint, a backward pass) is one more stage in
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from rnncli.errors import RnncliError, UsageError
+from rnncli.rnn import gradients as grads
 from rnncli.rnn import running, text_run
 from rnncli.rnn.cost import Cost, forward_cost
 from rnncli.rnn.equations import recurrence
@@ -54,6 +56,8 @@ class Inspection:
     text: Optional[TextPlan] = None
     pack: bool = False
     output_size: int = 0
+    grad: bool = False
+    clip: Optional[float] = None
     weights: Optional[Mapping[str, Any]] = None  # a state dict to load instead of the seed's
     available_bytes: Optional[Callable[[str], int]] = None
     # Filled in by the stages.
@@ -72,6 +76,7 @@ class Inspection:
     trace: Optional[Trace] = None
     tensors: dict[str, TensorInfo] = field(default_factory=dict)
     verify: Optional[VerifyResult] = None
+    gradients: Optional[grads.Gradients] = None
     cost: Optional[Cost] = None
 
     @property
@@ -120,6 +125,8 @@ def check_memory(state: Inspection) -> None:
     planned = planned_tensors(state.model, state.run, **state.layout)
     estimate = forward_cost(state.model, state.run, state.parameters, planned, state.packed_tokens)
     needed = estimate.total_bytes * (2 if state.check else 1)
+    if state.grad:  # a float64 copy, kept for its backward, and the unrolled recurrence's graph
+        needed += 3 * estimate.total_bytes * 8 // state.run.dtype_bytes
     have = (state.available_bytes or devices.available_bytes)(state.run.device)
     if needed > MEMORY_HEADROOM * have:
         advice = (
@@ -228,6 +235,23 @@ def unroll(state: Inspection) -> None:
         state.verify = verify(state.model, module, x, h0, c0, state.results, state.run.dtype)
 
 
+def backpropagate(state: Inspection) -> None:
+    """``--grad``: the gradient of the last step's output through time, on a float64 copy."""
+    if not state.grad:
+        return
+    (x, h0, c0), text = state.inputs, state.text
+    state.gradients = grads.backpropagate(
+        state.model,
+        state.module,
+        x,
+        h0,
+        c0,
+        lengths=None if text is None else list(text.batch.lengths),
+        pack=text is not None and state.pack,
+        clip=state.clip,
+    )
+
+
 def measure_cost(state: Inspection) -> None:
     """Multiply-accumulates and memory from the tensors the run reported."""
     state.cost = forward_cost(
@@ -247,6 +271,7 @@ def stages_for(state: Inspection) -> Sequence[Stage]:
         forward,
         read_tensors,
         unroll,
+        backpropagate,
         measure_cost,
     )
 
@@ -304,6 +329,7 @@ def report(state: Inspection) -> InspectReport:
         notes=notes,
         warnings=state.messages + text_run.text_warnings(text),
         verify=state.verify,
+        gradients=state.gradients,
         output_size=state.output_size,
         text=text,
         pack=state.pack,
@@ -350,6 +376,8 @@ def inspect(
         text=plan,
         pack=request.pack,
         output_size=request.output_size,
+        grad=request.grad,
+        clip=request.clip,
         weights=weights,
     )
     return run_inspection(state)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from rnncli.rnn.cost import Cost
 from rnncli.rnn.equations import Recurrence
+from rnncli.rnn.gradients import Gradients
 from rnncli.rnn.parameters import ParameterInfo
 from rnncli.rnn.spec import ModelSpec, RunSpec
 from rnncli.rnn.tensors import TensorInfo
@@ -44,6 +45,7 @@ class InspectReport:
     batch_sizes: Optional[list[int]] = None
     padding_effect: list[dict[str, Any]] = field(default_factory=list)
     trace: Optional[Trace] = None
+    gradients: Optional[Gradients] = None
 
     @property
     def total_parameters(self) -> int:
@@ -83,6 +85,8 @@ class InspectReport:
                 data["batch_sizes"] = self.batch_sizes
             if self.padding_effect:
                 data["padding_effect"] = self.padding_effect
+        if self.gradients is not None:
+            data["gradients"] = self.gradients.to_dict()
         return data
 
 

@@ -64,7 +64,8 @@ class InspectRequest:
     Model options follow torch's constructor names. ``texts`` replaces the random input with
     sentences (then ``seq_len`` and ``batch`` come from them); ``vocab``, ``embed_dim``,
     ``vectors``, ``cache_dir`` and ``pack`` shape that text run; ``verify`` recomputes the output
-    from the printed equations.
+    from the printed equations; ``grad`` backpropagates the last step's output through time, and
+    ``clip`` adds what ``clip_grad_norm_(max_norm=clip)`` would scale the gradients by.
     """
 
     cell: str = "rnn"
@@ -90,6 +91,8 @@ class InspectRequest:
     cache_dir: Optional[Path] = None
     pack: bool = False
     verify: bool = False
+    grad: bool = False
+    clip: Optional[float] = None
     checkpoint: Optional[Path] = None
     module: Optional[str] = None
     code: bool = False
@@ -127,9 +130,25 @@ class InspectRequest:
                     raise UsageError("only applies to text input: add --text", option)
         if self.verify and self.device == "meta":
             raise UsageError("needs real numbers; it cannot run with --device meta", "--verify")
+        self._check_gradient_options()
         self._check_model_file_options()
         # The model's own rules (cell against nonlinearity and proj_size, positive sizes).
         self.model_spec()
+
+    def _check_gradient_options(self) -> None:
+        """``--grad`` needs numbers; ``--clip`` is a positive norm, meaningful only with it."""
+        if self.grad and self.device == "meta":
+            raise UsageError(
+                "meta tensors hold no numbers to differentiate; use --device cpu or cuda", "--grad"
+            )
+        if self.clip is not None:
+            clip = self.clip
+            if isinstance(clip, bool) or not isinstance(clip, (int, float)) or not clip > 0:
+                raise UsageError(f"must be a positive number, got {clip}", "--clip")
+            if clip == float("inf"):
+                raise UsageError("must be a finite number, got inf", "--clip")
+            if not self.grad:
+                raise UsageError("scales the gradients: add --grad", "--clip")
 
     def _check_model_file_options(self) -> None:
         """A model FILE brings its own module: what only applies with one, or only without."""

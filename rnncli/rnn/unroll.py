@@ -37,11 +37,20 @@ class VerifyResult:
         return fields_dict(self)
 
 
-def unroll(spec: ModelSpec, module: Any, x: Any, h0: Any, c0: Optional[Any] = None):
+def unroll(
+    spec: ModelSpec,
+    module: Any,
+    x: Any,
+    h0: Any,
+    c0: Optional[Any] = None,
+    record: Optional[dict[str, list[Any]]] = None,
+):
     """Run ``module``'s recurrence step by step; return ``(output, h_n, c_n)`` like torch.
 
     ``c_n`` is ``None`` unless the cell is an LSTM. Dropout between layers is not applied
-    (torch applies it only in training mode; rnncli runs modules in eval mode).
+    (torch applies it only in training mode; rnncli runs modules in eval mode). Given
+    ``record``, each layer and direction's step states ``h_t`` go in it, by ``"l0"``,
+    ``"l0_reverse"``, in step order (``--grad`` differentiates through them).
     """
     import torch
 
@@ -64,6 +73,8 @@ def unroll(spec: ModelSpec, module: Any, x: Any, h0: Any, c0: Optional[Any] = No
             for t in steps:
                 h, c = _step(spec, p, layer_input[t], h, c)
                 out_steps[t] = h
+            if record is not None:
+                record[f"l{layer}{suffix}"] = out_steps
             outputs.append(torch.stack(out_steps))
             h_n.append(h)
             c_n.append(c)
