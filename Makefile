@@ -26,6 +26,9 @@ demo: $(VENV)/.installed
 	$(DEMO) glove neighbors king -k 5
 	$(DEMO) glove analogy man king woman -k 3
 	$(DEMO) inspect --cell gru --hidden 4 --vectors 6B.50d --pack --text "the cat sat on the mat" --text "a dog barked"
+	$(DEMO) inspect --seq-len 12 --grad
+	$(PY) -c "import torch; torch.save({'epoch': 3, 'model': torch.nn.LSTM(100, 64, num_layers=2).state_dict()}, '.demo-cache/lstm.pt')"
+	$(DEMO) inspect .demo-cache/lstm.pt --seq-len 3 --batch 1
 
 test: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
