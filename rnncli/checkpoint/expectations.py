@@ -14,14 +14,13 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from rnncli.checkpoint.recognise import shape_text
 from rnncli.errors import UsageError
+from rnncli.rnn.spec import GATES
 
 if TYPE_CHECKING:
     from rnncli.checkpoint.modules import FoundModule
 
 #: The options a user can give with a file, in the order they are reported.
 OPTIONS = ("cell", "input_size", "hidden_size", "num_layers", "bidirectional", "proj_size", "bias")
-
-_GATE_COUNT = {"rnn": 1, "lstm": 4, "gru": 3}
 
 
 @dataclass(frozen=True)
@@ -94,7 +93,7 @@ def evidence(found: FoundModule, option: str) -> str:
     layered = found.kind in ("rnn", "lstm", "gru")
     suffix = "_l0" if layered else ""
     tensors = found.tensors
-    gates = _GATE_COUNT[found.cell or "rnn"]
+    gates = max(1, len(GATES[found.cell or "rnn"]))
     hidden = c["hidden_size"]
     proj = c.get("proj_size", 0)
     hh = f"weight_hh{suffix}"

@@ -225,7 +225,11 @@ class RecurrentHealth:
         return fields_dict(self, omit=("module", "kind"))  # the module's own entry says them
 
 
-_GATES = {"rnn": (None,), "lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
+def _gates(cell: str) -> tuple[Optional[str], ...]:
+    """The gate blocks of ``weight_hh`` in torch's order; one unnamed block for a plain RNN."""
+    from rnncli.rnn.spec import GATES
+
+    return GATES[cell] or (None,)
 
 
 def _suffixes(found: FoundModule) -> list[tuple[int, str, str]]:
@@ -264,7 +268,7 @@ def recurrent_health(
         weight_hh = tensors[f"weight_hh{suffix}"]
         blocks = [
             (f"weight_hh{suffix}", gate, weight_hh[i * hidden : (i + 1) * hidden])
-            for i, gate in enumerate(_GATES[cell])
+            for i, gate in enumerate(_gates(cell))
         ]
         if f"weight_hr{suffix}" in tensors:
             blocks.append((f"weight_hr{suffix}", None, tensors[f"weight_hr{suffix}"]))

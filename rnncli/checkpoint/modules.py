@@ -23,8 +23,6 @@ if TYPE_CHECKING:
     from rnncli.checkpoint.contents import ModuleRecord
     from rnncli.rnn.spec import ModelSpec
 
-#: Every kind a found module can have.
-KINDS = ("rnn", "lstm", "gru", "rnncell", "lstmcell", "grucell", "embedding", "linear", "other")
 #: The recurrent ones: multi-layer modules and single-step cells.
 RECURRENT_LAYERS = ("rnn", "lstm", "gru")
 RECURRENT_CELLS = ("rnncell", "lstmcell", "grucell")

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Optional
 
+from rnncli.checkpoint.modules import RECURRENT_LAYERS
 from rnncli.errors import UsageError
 
 if TYPE_CHECKING:
@@ -23,9 +24,6 @@ if TYPE_CHECKING:
     from rnncli.checkpoint.modules import FoundModule, Link
     from rnncli.rnn.report import InspectReport
     from rnncli.rnn.request import InspectRequest
-
-#: The recurrent layers; a cell is run as the one-layer layer that applies it.
-RECURRENT_KINDS = ("rnn", "lstm", "gru")
 
 
 @dataclass
@@ -67,10 +65,6 @@ class ModuleReport:
     @property
     def kind(self) -> str:
         return self.found.kind
-
-    @property
-    def numel(self) -> int:
-        return sum(p.numel for p in self.parameters)
 
     def full_name(self, entry: TensorEntry) -> str:
         """The tensor's name in the file: the module's prefix, then the local name."""
@@ -142,7 +136,6 @@ def inspect_checkpoint(request: InspectRequest) -> CheckpointReport:
     """Read ``request.checkpoint`` and report every module in it; run the recurrent ones."""
     from rnncli.checkpoint.expectations import pick_module
     from rnncli.checkpoint.grouping import module_tree
-    from rnncli.checkpoint.health import tensor_stats
     from rnncli.checkpoint.modules import find_links, find_modules
     from rnncli.checkpoint.reader import read_checkpoint
 
@@ -155,7 +148,7 @@ def inspect_checkpoint(request: InspectRequest) -> CheckpointReport:
     recorded_mismatches = _apply_stated(chosen, request.expect) if chosen is not None else []
     modules = []
     for module in found:
-        entries = [_entry(local, tensor, tensor_stats) for local, tensor in module.tensors.items()]
+        entries = [_entry(local, tensor) for local, tensor in module.tensors.items()]
         report = ModuleReport(module, entries)
         if module.is_recurrent and module.loaded:
             if chosen is None or module is chosen:
@@ -193,13 +186,15 @@ def inspect_checkpoint(request: InspectRequest) -> CheckpointReport:
     return result
 
 
-def _entry(name: str, tensor: Any, stats: Any) -> TensorEntry:
+def _entry(name: str, tensor: Any) -> TensorEntry:
+    from rnncli.checkpoint.health import tensor_stats
+
     return TensorEntry(
         name=name,
         shape=tuple(tensor.shape),
         numel=int(tensor.numel()),
         dtype=str(tensor.dtype).removeprefix("torch."),
-        stats=stats(tensor),
+        stats=tensor_stats(tensor),
     )
 
 
@@ -269,7 +264,7 @@ def _takes(kind: str, option: str) -> bool:
     """Whether a module of ``kind`` has the constructor option at all."""
     if option == "nonlinearity":
         return kind in ("rnn", "rnncell")
-    return kind in RECURRENT_KINDS
+    return kind in RECURRENT_LAYERS
 
 
 #: A cell applied at every step is the one-layer module with the same weights, renamed.

@@ -15,7 +15,7 @@ from rnncli.cli.options import (
     seed_option,
     vectors_option,
 )
-from rnncli.cli.output import emit, environment
+from rnncli.cli.output import emit, environment, resolve
 from rnncli.rnn.spec import (
     DEFAULT_BATCH,
     DEFAULT_EMBED_DIM,
@@ -226,7 +226,6 @@ def inspect(
         "bidirectional": bidirectional,
         "proj_size": proj_size,
     }
-    file_options: dict = {}
     if file is not None:
         # With a model file, the model options the user typed are what they expect it to hold.
         stated = {
@@ -261,7 +260,7 @@ def inspect(
         _inspect_file(request, env, as_json=as_json, save=save)
         return
     if text == ["-"]:  # stdin is read only once every option is known to be valid
-        request = replace(request, texts=tuple(_read_texts(text)))
+        request = replace(request, texts=tuple(_read_stdin_texts()))
     report = run_request(request)
     for message in report.warnings:
         env.warn(message)
@@ -276,12 +275,9 @@ _RENDER_FILE = "rnncli.render.checkpoint:render_checkpoint"
 
 def _save(report: Any, renderer: str, path: Path, title: str, env: Any) -> None:
     """``--save``: the tables drawn again into an SVG or HTML file."""
-    from importlib import import_module
-
     from rnncli.render.export import export, saved
 
-    module, _, name = renderer.partition(":")
-    draw = getattr(import_module(module), name)
+    draw = resolve(renderer)
     export(lambda console: draw(report, console), path, title)
     saved(f"saved the tables to {path}", env.stderr_console())
 
@@ -314,18 +310,14 @@ def _inspect_file(request: Any, env: Any, *, as_json: bool, save: Optional[Path]
         raise typer.Exit(report.exit_code)
 
 
-def _read_texts(texts: list[str]) -> list[str]:
+def _read_stdin_texts() -> list[str]:
     """``--text -`` reads one sequence per stdin line (blank lines skipped)."""
     import sys
 
-    if texts == ["-"]:
-        lines = [line.rstrip("\r\n") for line in sys.stdin]
-        sentences = [line for line in lines if line.strip()]
-        if not sentences:
-            from rnncli.errors import UsageError
+    lines = [line.rstrip("\r\n") for line in sys.stdin]
+    sentences = [line for line in lines if line.strip()]
+    if not sentences:
+        from rnncli.errors import UsageError
 
-            raise UsageError(
-                "- read no line of text from stdin (give one sentence a line)", "--text"
-            )
-        return sentences
-    return texts
+        raise UsageError("- read no line of text from stdin (give one sentence a line)", "--text")
+    return sentences

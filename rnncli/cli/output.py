@@ -43,7 +43,12 @@ def emit(
     if as_json:
         env.write_json(report.to_dict() if data is None else data)
         return
+    resolve(renderer)(report, env.stdout_console(), **options)
+
+
+def resolve(renderer: Renderer) -> Callable[..., None]:
+    """The renderer itself, imported now if it was given as ``"module:function"``."""
     if isinstance(renderer, str):
         module, _, name = renderer.partition(":")
-        renderer = getattr(import_module(module), name)
-    renderer(report, env.stdout_console(), **options)
+        return getattr(import_module(module), name)
+    return renderer

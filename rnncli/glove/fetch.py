@@ -120,11 +120,7 @@ class FetchReport:
         return fields_dict(
             self,
             omit=["cache_dir_given"],  # an input, not a result
-            values={
-                "download": self.download.to_dict() if self.download else None,
-                "imported": self.imported.to_dict() if self.imported else None,
-                "seconds": round(self.seconds, 3),
-            },
+            values={"seconds": round(self.seconds, 3)},
             after={"imported": {"words": self.words}},
         )
 
@@ -379,5 +375,8 @@ def _write_torchnlp(name: str, cache: Path) -> Optional[str]:
     from rnncli.glove.store import open_store
 
     opened = open_store(name, cache)
-    written = torchnlp_compat.write_torchnlp_cache(opened, cache)
+    try:
+        written = torchnlp_compat.write_torchnlp_cache(opened, cache)
+    finally:
+        opened.close()
     return str(written) if written is not None else None

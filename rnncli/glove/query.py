@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import struct
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from rnncli.dataclass_dict import fields_dict
@@ -82,7 +82,7 @@ class VectorsReport:
     missing: list[str]
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return fields_dict(self)  # not asdict: it deep-copies every float, on the warm path
 
 
 @dataclass
@@ -102,7 +102,7 @@ class NeighborsReport:
     neighbors: list[Neighbor] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return fields_dict(self, values={"neighbors": [n.to_dict() for n in self.neighbors]})
+        return fields_dict(self)
 
 
 @dataclass
@@ -122,7 +122,6 @@ class AnalogyReport:
         return fields_dict(
             self,
             omit=["k"],
-            values={"candidates": [n.to_dict() for n in self.candidates]},
             after={"c": {"rule": ANALOGY_RULE, "answer": self.answer}},
         )
 

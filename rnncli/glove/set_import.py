@@ -51,15 +51,12 @@ def import_text(
     blocks, stats = parse_glove(
         lines, dim, lenient=lenient, source_name=source or name, progress=progress
     )
-    writer = SetWriter(name, Path(cache_dir), dim)
-    try:
+
+    def fill(writer: SetWriter) -> None:
         for block in blocks:
             writer.add(block.words, block.vectors, block.utf8)
-        path = writer.finish({"source": source, "stats": stats.to_dict()})
-    except BaseException:
-        writer.abort()
-        raise
-    return _report(name, path, writer, source, started, stats)
+
+    return _write_set(name, cache_dir, dim, fill, source, started, stats)
 
 
 def import_arrays(
@@ -85,8 +82,8 @@ def import_arrays(
     dim = int(matrix.shape[1])
     stats = ParseStats()
     seen: set[str] = set()
-    writer = SetWriter(name, Path(cache_dir), dim)
-    try:
+
+    def fill(writer: SetWriter) -> None:
         step = 65536
         for lo in range(0, len(words), step):
             chunk_words = [str(w) for w in words[lo : lo + step]]
@@ -106,16 +103,27 @@ def import_arrays(
             stats.lines += len(keep)
             stats.rows += len(chunk_words)
             writer.add(chunk_words, rows)
+
+    return _write_set(name, cache_dir, dim, fill, source, started, stats)
+
+
+def _write_set(
+    name: str,
+    cache_dir: Path,
+    dim: int,
+    fill: Callable[[SetWriter], None],
+    source: str,
+    started: float,
+    stats: ParseStats,
+) -> ImportReport:
+    """Write a set aside with ``fill``, then rename it into place; any failure leaves the old."""
+    writer = SetWriter(name, Path(cache_dir), dim)
+    try:
+        fill(writer)
         path = writer.finish({"source": source, "stats": stats.to_dict()})
     except BaseException:
         writer.abort()
         raise
-    return _report(name, path, writer, source, started, stats)
-
-
-def _report(
-    name: str, path: Path, writer: SetWriter, source: str, started: float, stats: ParseStats
-) -> ImportReport:
     return ImportReport(
         name=name,
         path=str(path),

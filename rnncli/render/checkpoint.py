@@ -18,6 +18,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from rnncli.checkpoint.report import CheckpointReport, ModuleReport, TensorEntry
+from rnncli.render.fit import cells, pack
 from rnncli.render.visible import visible
 from rnncli.sizes import format_bytes
 
@@ -147,10 +148,7 @@ def _nonfinite(entry: TensorEntry) -> tuple[tuple[int, str], ...]:
 
 def _natural_width(table: Table) -> int:
     """The width a table needs with no cell cut or wrapped: widest cells, padding and borders."""
-    widths = [
-        max([len(str(column.header))] + [len(str(cell)) for cell in column.cells])
-        for column in table.columns
-    ]
+    widths = [max(cells(c) for c in [column.header, *column.cells]) for column in table.columns]
     return sum(widths) + 3 * len(widths) + 1
 
 
@@ -184,13 +182,8 @@ def _stats_blocks(rows: list[tuple[str, TensorEntry]], console: Console) -> None
         console.print(Text(f"{name} {shape} {dtype}", style=style), soft_wrap=True)
         pairs = [f"{column} {value}" for column, value in zip(_STATS_COLUMNS, values)]
         pairs.append(f"zeros {zeros}")
-        line = ""
-        for pair in pairs:
-            if line and len(line) + 2 + len(pair) > console.width:
-                console.print(Text(line), soft_wrap=True)
-                line = ""
-            line = f"{line}  {pair}" if line else f"  {pair}"
-        console.print(Text(line), soft_wrap=True)
+        for line in pack(pairs, console.width - 2, indent=""):
+            console.print(Text(f"  {line}"), soft_wrap=True)
 
 
 def _render_recurrent(module: ModuleReport, report: CheckpointReport, console: Console) -> None:

@@ -270,8 +270,8 @@ def _stacked(
     show_footer: bool,
 ) -> list[RenderableType]:
     """One block per row: the kept values packed whole, then each other column wrapped."""
-    out: list[RenderableType] = [Text(title, style="italic")]
-    records = [row for row in rows]
+    out: list[Text] = [Text(title, style="italic")]
+    records = list(rows)
     if show_footer:
         records.append([c.footer for c in columns])
     for row in records:
@@ -284,8 +284,8 @@ def _stacked(
         for i, column in enumerate(columns):
             value = _plain(row[i])
             if column.kind != "keep" and value:
-                words = [f"  {column.header}:", *value.split()]
-                out.append(Text("\n".join(pack(words, width, indent="    ", sep=" ")), style=None))
+                parts = [f"  {column.header}:", *value.split()]
+                out.append(Text("\n".join(pack(parts, width, indent="    ", sep=" "))))
     if caption is not None:
         out.append(Text(caption))
-    return [Text("\n").join(t for t in out if isinstance(t, Text))]
+    return [Text("\n").join(out)]

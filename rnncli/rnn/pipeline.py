@@ -157,10 +157,9 @@ def build_module(state: Inspection) -> None:
         state.module, state.messages = running.build_module(
             state.model, state.run.device, state.dtype
         )
-    else:
-        module, state.messages = running.build_module(state.model, "meta", state.dtype)
-        module.load_state_dict(state.weights, strict=True, assign=True)
-        state.module = module.to(device=state.run.device, dtype=state.dtype)
+    else:  # the meta module describe_parameters built takes the weights themselves
+        state.module.load_state_dict(state.weights, strict=True, assign=True)
+        state.module = state.module.to(device=state.run.device, dtype=state.dtype)
     state.extras = text_run.build_extras(
         state.model, state.text, state.output_size, state.run.device, state.dtype
     )

@@ -16,15 +16,15 @@ from typing import Any, Optional
 
 from rnncli.errors import UsageError
 from rnncli.rnn.spec import (
-    CELLS,
     DEFAULT_BATCH,
-    DEFAULT_EMBED_DIM,
     DEFAULT_HIDDEN_SIZE,
     DEFAULT_INPUT_SIZE,
     DEFAULT_SEQ_LEN,
-    NONLINEARITIES,
     ModelSpec,
     RunSpec,
+    check_cell,
+    check_dropout,
+    check_nonlinearity,
     check_positive,
 )
 
@@ -44,17 +44,6 @@ MODEL_OPTIONS = {
 }
 #: What the weights cannot tell: taken from the file's pickle where recorded, else from the flags.
 UNRECORDED_IN_WEIGHTS = ("nonlinearity", "batch_first", "dropout")
-
-__all__ = [
-    "DEFAULT_BATCH",
-    "DEFAULT_EMBED_DIM",
-    "DEFAULT_HIDDEN_SIZE",
-    "DEFAULT_INPUT_SIZE",
-    "DEFAULT_SEQ_LEN",
-    "MODEL_OPTIONS",
-    "UNRECORDED_IN_WEIGHTS",
-    "InspectRequest",
-]
 
 
 @dataclass(frozen=True)
@@ -220,17 +209,17 @@ def _check_expected(expect: Mapping[str, Any]) -> None:
     """Each value stated about a model file obeys the rule it has when it builds a module."""
     for name, value in expect.items():
         option = MODEL_OPTIONS[name]
-        if name == "cell" and value not in CELLS:
-            raise UsageError(f"unknown cell {value!r}; choose one of {', '.join(CELLS)}", option)
+        if name == "cell":
+            check_cell(value)
         if name in ("input_size", "hidden_size", "num_layers"):
             check_positive(option, value)
         if name == "proj_size" and (isinstance(value, bool) or not isinstance(value, int)):
             raise UsageError(f"must be an integer, got {value!r}", option)
         if name == "proj_size" and value < 0:
             raise UsageError(f"must not be negative, got {value}", option)
-        if name == "nonlinearity" and value not in NONLINEARITIES:
-            raise UsageError(f"unknown nonlinearity {value!r}; choose tanh or relu", option)
-        if name == "dropout" and not (isinstance(value, (int, float)) and 0.0 <= value < 1.0):
-            raise UsageError(f"must be in [0, 1), got {value}", option)
+        if name == "nonlinearity":
+            check_nonlinearity(value)
+        if name == "dropout":
+            check_dropout(value)
         if name in ("bias", "bidirectional", "batch_first") and not isinstance(value, bool):
             raise UsageError(f"must be true or false, got {value!r}", option)

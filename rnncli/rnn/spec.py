@@ -89,10 +89,7 @@ class ModelSpec:
     proj_size: int = 0
 
     def __post_init__(self) -> None:
-        if self.cell not in CELLS:
-            raise UsageError(
-                f"unknown cell {self.cell!r}; choose one of {', '.join(CELLS)}", "--cell"
-            )
+        check_cell(self.cell)
         for option, value in (
             ("--input", self.input_size),
             ("--hidden", self.hidden_size),
@@ -102,18 +99,14 @@ class ModelSpec:
         if self.cell == "rnn":
             if self.nonlinearity is None:
                 object.__setattr__(self, "nonlinearity", "tanh")
-            elif self.nonlinearity not in NONLINEARITIES:
-                raise UsageError(
-                    f"unknown nonlinearity {self.nonlinearity!r}; choose tanh or relu",
-                    "--nonlinearity",
-                )
+            else:
+                check_nonlinearity(self.nonlinearity)
         elif self.nonlinearity is not None:
             raise UsageError(
                 f"only the rnn cell takes a nonlinearity; {self.cell} has fixed gate activations",
                 "--nonlinearity",
             )
-        if not isinstance(self.dropout, (int, float)) or not 0.0 <= self.dropout < 1.0:
-            raise UsageError(f"must be in [0, 1), got {self.dropout}", "--dropout")
+        check_dropout(self.dropout)
         if self.proj_size:
             if self.cell != "lstm":
                 raise UsageError(f"only lstm supports a projection, not {self.cell}", "--proj-size")
@@ -201,6 +194,26 @@ class RunSpec:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def check_cell(cell: str) -> None:
+    """Refuse a cell torch has no module for, naming ``--cell``."""
+    if cell not in CELLS:
+        raise UsageError(f"unknown cell {cell!r}; choose one of {', '.join(CELLS)}", "--cell")
+
+
+def check_nonlinearity(nonlinearity: str) -> None:
+    """Refuse an activation ``nn.RNN`` does not take, naming ``--nonlinearity``."""
+    if nonlinearity not in NONLINEARITIES:
+        raise UsageError(
+            f"unknown nonlinearity {nonlinearity!r}; choose tanh or relu", "--nonlinearity"
+        )
+
+
+def check_dropout(dropout: float) -> None:
+    """Refuse a dropout outside ``[0, 1)``, naming ``--dropout``."""
+    if not isinstance(dropout, (int, float)) or not 0.0 <= dropout < 1.0:
+        raise UsageError(f"must be in [0, 1), got {dropout}", "--dropout")
 
 
 def check_positive(option: str, value: int) -> None:

@@ -49,8 +49,6 @@ def sha1(data: bytes) -> str:
 
 def make_glove_text_set(cache_dir: Path, vectors: dict, name: str = "6B.50d") -> Path:
     """Import a tiny GloVe set, written in GloVe's text format, into ``cache_dir``."""
-    import io
-
     from rnncli.glove.set_import import import_text
 
     dim = len(next(iter(vectors.values())))
