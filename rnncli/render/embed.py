@@ -133,7 +133,7 @@ def _title(report: EmbedReport, width: int) -> Text:
 
 def _word_table(report: EmbedReport, width: int) -> list:
     """Word, index and one-hot whole; the dense vector shows as many values as the width holds
-    (at least two; ``--json`` has them all)."""
+    (at least one; ``--json`` has them all)."""
     unknown = set(report.unknown)
     no_row = set(report.pretrained.missing) if report.pretrained is not None else set()
     labels, onehots = [], []
@@ -155,10 +155,12 @@ def _word_table(report: EmbedReport, width: int) -> list:
         + 3 * 4
         - 1
     )
+    if cells(header) > width - used:  # a narrow terminal: the short header
+        header = f"dense ({plural(report.dim, 'float')})"
     room = max(cells(header), width - used)
     show = report.dim
     vectors = report.vectors[:MAX_ROWS]
-    while show > 2 and any(cells(format_vector(x, show=show)) > room for x in vectors):
+    while show > 1 and any(cells(format_vector(x, show=show)) > room for x in vectors):
         show -= 1
     columns = [
         Column("word"),
