@@ -81,10 +81,8 @@ def render_list(report: SetListReport, console: Console) -> None:
 def vector_lines(values: list[float], width: int) -> list[str]:
     """``values`` as lines of whole numbers no wider than ``width``, every number right-aligned
     in one common width so the signs and decimal points line up on every line."""
-    numbers = [f"{v:.5f}" for v in values]
+    numbers = [f"{v: .5f}" for v in values]  # a sign column on every number: " 0.5", "-0.5"
     size = max((len(n) for n in numbers), default=0)
-    if any(v >= 0 for v in values) and any(n.startswith("-") for n in numbers):
-        size = max(size, max(len(n) for n in numbers if not n.startswith("-")) + 1)
     per_line = max(1, (width + 1) // (size + 1))
     return [
         " ".join(n.rjust(size) for n in numbers[i : i + per_line])
