@@ -185,7 +185,8 @@ def _word_table(report: EmbedReport, width: int) -> list:
 
 
 def _shape(shape: list[int]) -> str:
-    return "[" + ", ".join(f"{s:,}" for s in shape) + "]"
+    """``[3, 50]``: as torch prints a shape (no thousands separators), as ``inspect`` does."""
+    return "[" + ", ".join(str(s) for s in shape) + "]"
 
 
 def _shape_table(report: EmbedReport, width: int) -> list:

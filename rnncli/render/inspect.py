@@ -11,6 +11,7 @@ from rich.text import Text
 
 from rnncli.render.fit import WIDE, Cell, Column, cells, fit_table, longest_word, pack, wrap
 from rnncli.render.gradients import render_gradients
+from rnncli.render.words import plural
 from rnncli.rnn.report import InspectReport
 from rnncli.sizes import format_bytes
 
@@ -80,7 +81,7 @@ def render_inspect(report: InspectReport, console: Console, trace: str = "summar
         console.print(
             Text.assemble(
                 "verify: step-by-step recurrence vs torch over ",
-                f"{v.steps} steps: max |difference| = {v.max_abs_error:.3g} ",
+                f"{plural(v.steps, 'step')}: max |difference| = {v.max_abs_error:.3g} ",
                 f"(tolerance {v.atol:g} + {v.rtol:g}·|value|) ",
                 verdict,
             )
@@ -241,9 +242,9 @@ def _cost_table(report: InspectReport, width: int) -> list[RenderableType]:
     ]
     rows: list[list[Cell]] = []
     if report.pack and report.text is not None:
-        steps = f"{cost.pairs} real (step, sequence) pairs"
+        steps = plural(cost.pairs, "real (step, sequence) pair")
     else:
-        steps = f"{run.seq_len} steps × batch {run.batch}"
+        steps = f"{plural(run.seq_len, 'step')} × batch {run.batch:,}"
     if len(cost.layers) > 1:
         for layer in cost.layers:
             rows.append([f"MACs layer {layer.layer}", _count(layer.macs), steps])
