@@ -142,7 +142,7 @@ def render_analogy(report: AnalogyReport, console: Console) -> None:
     answer = report.answer or "?"
     text = Text("\n".join(lines[:-1]) + ("\n" if len(lines) > 1 else ""))
     last = lines[-1]
-    if len(last) + 1 + cells(answer) > width:
+    if cells(last) + 1 + cells(answer) > width:
         text.append(last + "\n")
     else:
         text.append(last + " ")
