@@ -13,22 +13,24 @@ first, then stdout), rendered with ``helpers.console_output`` exactly as the gol
 in a folder of its own that the named setups fill first (``corpus``: corpus.txt as the README
 writes it; ``vocab``: vocab.json built from it; ``glove``: the GloVe 6B.50d cache, shown as
 ``~/.cache/rnncli``; see ``SETUPS``); lines before it (a ``cat > corpus.txt`` heredoc) are kept
-as written. A block that differs fails; ``pytest tests/test_readme_blocks.py --update-golden``
-rewrites the marked blocks from the real output.
+as written. With ``(from: TEXT)`` after the arguments the block is an excerpt: a ``...`` line,
+then the output from its first line that starts with TEXT. A block that differs fails;
+``pytest tests/test_readme_blocks.py --update-golden`` rewrites the marked blocks.
 
-Left unmarked, because their output is not reproducible here or is an excerpt: ``make demo`` /
-``make test``; ``--verify`` and ``--grad`` (excerpts of long reports, float results that may
-differ by platform); the memory refusal of a big model (the machine's free memory); the example
-scripts (``examples/*.sh``) and the pipes through ``python3`` and ``jq``; ``embed -`` reading
-stdin; ``vocab build gpl3.txt`` (a file from the system); ``glove fetch`` (timings, download
-progress, the package's install path, the network); ``inspect --text`` and ``inspect FILE``
-(excerpts of long reports of a trained model).
+Left unmarked, because their output is not reproducible here: ``make demo`` / ``make test``;
+``--verify`` and ``--grad`` (differences at rounding level, 1e-07 and 1e-15, that vary with the
+CPU's vector instructions); the memory refusal of a big model (the machine's free memory); the
+example scripts (``examples/*.sh``) and the pipes through ``python3`` and ``jq``; ``embed -``
+reading stdin; ``vocab build gpl3.txt`` (a file from the system); ``glove fetch`` (timings,
+download progress, the package's install path, the network); ``inspect --text`` and ``inspect
+FILE`` (excerpts with several gaps, of a trained model).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Optional
 
 import pytest
 from helpers.cli import REPO
@@ -37,13 +39,16 @@ from helpers.console_output import SETUPS, Case, glove_cache, prepare, render
 README = REPO / "README.md"
 WIDTH = 80
 
-#: ``<!-- rnncli: ARGS -->`` or ``<!-- rnncli: ARGS (setup: NAME NAME) -->`` right before a
-#: ```` ```console ```` block.
+#: ``<!-- rnncli: ARGS -->``, optionally followed by ``(setup: NAME NAME)`` and ``(from: TEXT)``,
+#: right before a ```` ```console ```` block.
 MARKER = re.compile(
-    r"^<!-- rnncli: (?P<args>.+?)(?: \(setup: (?P<setup>[\w -]+)\))? -->\n```console\n"
-    r"(?P<body>.*?)^```$",
+    r"^<!-- rnncli: (?P<args>.+?)"
+    r"(?: \(setup: (?P<setup>[\w -]+)\))?(?: \(from: (?P<start>[^)]+)\))? -->\n"
+    r"```console\n(?P<body>.*?)^```$",
     flags=re.M | re.S,
 )
+#: The line that stands for the output left out before an excerpt's first line.
+ELIDED = "..."
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,8 @@ class Block:
     args: str
     setup: tuple[str, ...]
     body: str
+    #: An excerpt starts at the first line of output that starts with this (None: all of it).
+    start: Optional[str] = None
 
     @property
     def case(self) -> Case:
@@ -65,13 +72,19 @@ class Block:
 
 def marked_blocks(text: str) -> list[Block]:
     return [
-        Block(m["args"], tuple((m["setup"] or "").split()), m["body"])
+        Block(m["args"], tuple((m["setup"] or "").split()), m["body"], m["start"])
         for m in MARKER.finditer(text)
     ]
 
 
 def rendered_body(block: Block, output: str) -> str:
-    """The block as it should read: what precedes the prompt, the prompt, the output."""
+    """The block as it should read: what precedes the prompt, the prompt, the output (or, for
+    an excerpt, ``...`` and the output from its first line on)."""
+    if block.start is not None:
+        out = output.splitlines(keepends=True)
+        first = next((i for i, line in enumerate(out) if line.startswith(block.start)), None)
+        assert first is not None, f"`rnncli {block.args}` prints no line starting {block.start!r}"
+        output = ELIDED + "\n" + "".join(out[first:])
     lines = block.body.splitlines(keepends=True)
     start = next(
         (i for i, line in enumerate(lines) if line.rstrip("\n") == block.prompt), len(lines)
@@ -111,3 +124,16 @@ def test_readme_block_matches_real_output(index, glove, tmp_path, request):
         f"README block `rnncli {block.args}` differs from what rnncli prints at {WIDTH} "
         "columns; if the change is meant, rewrite it with --update-golden and review the diff"
     )
+
+
+def test_an_excerpt_keeps_what_precedes_the_prompt_and_starts_at_its_line():
+    block = Block("inspect --verify", (), "$ cat x\n$ rnncli inspect --verify\nold\n", "verify:")
+    body = rendered_body(block, "RNN(100, 20)\ntables\nverify: PASS\n")
+    assert body == "$ cat x\n$ rnncli inspect --verify\n...\nverify: PASS\n"
+    whole = Block("embed a", (), "$ rnncli embed a\nold\n")
+    assert rendered_body(whole, "new\n") == "$ rnncli embed a\nnew\n"
+    marker = (
+        "<!-- rnncli: inspect --verify (setup: vocab) (from: verify:) -->\n```console\nx\n```\n"
+    )
+    [found] = marked_blocks(marker)
+    assert (found.args, found.setup, found.start) == ("inspect --verify", ("vocab",), "verify:")
