@@ -65,3 +65,14 @@ def glove_server():
     finally:
         server.shutdown()
         server.server_close()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--update-golden`` rewrites tests/golden/*.out and the README's console blocks from
+    what rnncli prints now, instead of comparing (review the diff before committing)."""
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite the golden outputs and README console blocks instead of checking them",
+    )

@@ -509,7 +509,7 @@ def test_torchscript_buffers_mangled_classes_missing_biases_and_traces(tmp_path)
     frozen.save(str(tmp_path / "frozen"))
     assert_reads_like_jit_load(tmp_path / "frozen")  # no state dict left: weights are constants
     notes = " ".join(read_checkpoint(tmp_path / "frozen").notes)
-    assert "2 constant tensor record(s)" in notes and "not listed" in notes
+    assert "2 constant tensor records" in notes and "not listed" in notes
 
 
 def test_rnncli_embedding_file(tmp_path):

@@ -124,7 +124,7 @@ def test_glove_fetch_summary_shows_names_and_paths_as_text(tmp_path):
     out = console.file.getvalue()
     assert "GloVe [red]mine: ready" in out and "[bold]cache" in out
     assert "[/]glove.zip → [i]m.txt (zip)" in out
-    assert "1 words × 2 dimensions" in out and "1 malformed lines skipped" in out
+    assert "1 word × 2 dimensions" in out and "1 malformed line skipped" in out
 
 
 # ---- vocab ---------------------------------------------------------------------------------
@@ -313,7 +313,7 @@ def test_inspect_text_stages_trace_and_diagram_keep_markup_tokens(tmp_path, corp
         assert f"  {token}  " in out, token  # the hidden-state trace
     assert save.exists() and "[bold]x" in save.read_text(encoding="utf-8")
     assert r.stderr.splitlines() == [
-        "rnncli: warning: 1 token(s) not in the vocabulary, mapped to <unk>: [green]q",
+        "rnncli: warning: 1 token not in the vocabulary, mapped to <unk>: [green]q",
         f"saved the tables to {save}",
     ]
 

@@ -84,7 +84,7 @@ def test_round_trip_build_show_embed(tmp_path, corpus):
     torch.manual_seed(0)
     weight = torch.nn.Embedding(len(itos), 4).weight
     assert data["vectors"][0] == weight[itos.index("the")].tolist()
-    assert result.stderr.startswith("rnncli: warning: 1 word(s) not in")
+    assert result.stderr.startswith("rnncli: warning: 1 word not in")
 
 
 def test_build_from_stdin(tmp_path):

@@ -33,6 +33,7 @@ from rnncli.checkpoint.safe_unpickle import (
     load_zip,
 )
 from rnncli.errors import RnncliError
+from rnncli.render.words import plural
 
 #: The largest ``code/*.py`` record read for its declarations; bigger ones are skipped (noted).
 MAX_CODE_BYTES = 16 << 20
@@ -109,7 +110,8 @@ def _constant_notes(path: Path) -> list[str]:
         return []
     size = sum(i.file_size for i in records)
     return [
-        f"{len(records)} constant tensor record(s) ({size} bytes) belong to the archive's code "
+        f"{plural(len(records), 'constant tensor record')} ({plural(size, 'byte')}) "
+        f"{'belongs' if len(records) == 1 else 'belong'} to the archive's code "
         "(folded or frozen weights): they have no state_dict names and are not listed"
     ]
 

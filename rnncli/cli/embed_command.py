@@ -11,6 +11,7 @@ import typer
 from rnncli.cli.options import CacheDir, Json, Seed, Vectors
 from rnncli.cli.output import emit, environment
 from rnncli.glove.pretrained import MissingPolicy
+from rnncli.render.words import plural
 
 
 def embed(
@@ -112,7 +113,7 @@ def embed(
     env = environment(ctx)
     if report.unknown:
         env.warn(
-            f"{len(report.unknown)} word(s) not in {vocab}, looked up as "
+            f"{plural(len(report.unknown), 'word')} not in {vocab}, looked up as "
             f"{report.vocab.unk}: {', '.join(report.unknown)}"
         )
     if report.pretrained is not None:

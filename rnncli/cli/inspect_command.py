@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -27,6 +28,15 @@ from rnncli.rnn.spec import (
     DType,
     Nonlinearity,
 )
+
+
+class TraceMode(str, Enum):
+    """``--trace``: how much of a text run's trace to print (``request.TRACE_MODES``)."""
+
+    summary = "summary"
+    all = "all"
+    none = "none"
+
 
 # Help texts are rich markup (typer renders them so): a literal "[word" is written "\\[word",
 # else rich takes "[batch, seq, feature]" or "[default: 10]" for a style tag and drops it.
@@ -120,6 +130,14 @@ EmbedDim = option(
 TextVectors = vectors_option(_TEXT)
 TextCacheDir = cache_dir_option(_TEXT)
 Pack = option(bool, "--pack", "Run the batch as a PackedSequence.", _TEXT)
+TraceOption = option(
+    TraceMode,
+    "--trace",
+    "How much of the step-by-step trace and token table to print: the first and last steps "
+    "(summary), every step (all), or no trace (none). --json always has all.",
+    _TEXT,
+    case_sensitive=False,
+)
 Verify = option(
     bool,
     "--verify",
@@ -187,6 +205,7 @@ def inspect(
     vectors: TextVectors = None,
     cache_dir: TextCacheDir = None,
     pack: Pack = False,
+    trace: TraceOption = TraceMode.summary,
     output_size: OutputSize = 0,
     check: Verify = False,
     grad: Grad = False,
@@ -255,6 +274,7 @@ def inspect(
         grad=grad,
         clip=clip,
         texts=tuple(text or ()),
+        trace=trace.value,
     )
     if file is not None:
         _inspect_file(request, env, as_json=as_json, save=save)
@@ -264,21 +284,22 @@ def inspect(
     report = run_request(request)
     for message in report.warnings:
         env.warn(message)
-    emit(report, _RENDER_INSPECT, as_json, env)
+    emit(report, _RENDER_INSPECT, as_json, env, trace=request.trace)
     if save is not None:
-        _save(report, _RENDER_INSPECT, save, f"rnncli inspect: {report.module_repr}", env)
+        title = f"rnncli inspect: {report.module_repr}"
+        _save(report, _RENDER_INSPECT, save, title, env, trace=request.trace)
 
 
 _RENDER_INSPECT = "rnncli.render.inspect:render_inspect"
 _RENDER_FILE = "rnncli.render.checkpoint:render_checkpoint"
 
 
-def _save(report: Any, renderer: str, path: Path, title: str, env: Any) -> None:
+def _save(report: Any, renderer: str, path: Path, title: str, env: Any, **options: Any) -> None:
     """``--save``: the tables drawn again into an SVG or HTML file."""
     from rnncli.render.export import export, saved
 
     draw = resolve(renderer)
-    export(lambda console: draw(report, console), path, title)
+    export(lambda console: draw(report, console, **options), path, title)
     saved(f"saved the tables to {path}", env.stderr_console())
 
 

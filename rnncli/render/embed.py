@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 from rich import box
+from rich.cells import cell_len
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from rnncli.embedding import EmbedReport
 from rnncli.glove.words import listed, word_label
+from rnncli.render.fit import Cell, Column, cells, fit_table, pack, wrap
+from rnncli.render.words import plural
 
 #: Values of a dense vector shown before eliding the rest (the JSON has them all).
 SHOW_VALUES = 6
@@ -22,15 +26,12 @@ SHOW_MISSING = 20
 MAX_ROWS = 50
 
 
-def _shape(shape: list[int]) -> str:
-    return "[" + ", ".join(str(s) for s in shape) + "]"
-
-
 def format_vector(values: list[float], digits: int = 4, show: int = SHOW_VALUES) -> str:
-    """``[ 1.5410, -0.2934, …]``: rounded for the eye, sign-aligned, long rows elided."""
+    """``[ 1.5410, -0.2934, +3 more]``: rounded for the eye, sign-aligned, a long row shortened
+    with the count of values left out (``--json`` has them all)."""
     shown = [f"{v: .{digits}f}" for v in values[:show]]
     if len(values) > show:
-        shown.append(f"… +{len(values) - show}")
+        shown.append(f"+{len(values) - show:,} more")
     return "[" + ", ".join(shown) + "]"
 
 
@@ -43,38 +44,45 @@ def format_onehot(index: int, size: int) -> str:
 
 def render_embed(report: EmbedReport, console: Console) -> None:
     """Print the lookup table, then the shapes of every tensor and the one-hot comparison."""
-    console.print(_title(report))
-    console.print(_word_table(report, console.width))
-    console.print(_shape_table(report))
+    width = console.width
+    console.print(_title(report, width))
+    _print(console, _word_table(report, width))
+    _print(console, _shape_table(report, width))
     v, d = report.vocab_size, report.dim
     where = "--dim" if report.pretrained is None else f"the width of {report.pretrained.name}"
-    console.print(
-        Text(
-            f"Per word: one-hot {v:,} numbers (the vocabulary size, all 0 but one); "
-            f"dense {d:,} ({where}), however large the vocabulary grows.",
-            style="dim",
-        )
+    line = (
+        f"Per word: one-hot {plural(v, 'number')} (the vocabulary size, all 0 but one); "
+        f"dense {d:,} ({where}), however large the vocabulary grows."
     )
+    console.print(Text(wrap(line, width), style="dim"))
     if report.unknown:
         unk = report.vocab.unk
-        console.print(Text(f"Not in the vocabulary, looked up as {unk}: {_listed(report.unknown)}"))
+        line = f"Not in the vocabulary, looked up as {unk}: {_listed(report.unknown)}"
+        console.print(Text(wrap(line, width)))
     if report.pretrained is not None:
-        console.print(pretrained_note(report))
+        console.print(pretrained_note(report, width))
+
+
+def _print(console: Console, parts: list) -> None:
+    for part in parts:
+        console.print(part)
 
 
 def _listed(items: list[str], show: int = SHOW_MISSING) -> str:
     return listed(items, show, more=" (--json lists all)")
 
 
-def pretrained_note(report: EmbedReport) -> Text:
+def pretrained_note(report: EmbedReport, width: int = 80) -> Text:
     """Where the rows came from, and which vocabulary entries got a policy row instead."""
     rows = report.pretrained
     v = report.vocab_size
     text = Text()
-    text.append(f"Rows from GloVe {rows.name}: {rows.found:,} of {v:,} vocabulary entries.")
+    entries = plural(v, "vocabulary entry", "vocabulary entries")
+    line = f"Rows from GloVe {rows.name}: {rows.found:,} of {entries}."
     if not rows.missing:
-        text.append(" Every entry has a GloVe row.")
+        text.append(wrap(line + " Every entry has a GloVe row.", width))
         return text
+    text.append(wrap(line, width))
     policy = rows.policy.value
     if policy == "random":
         spread = rows.spread
@@ -86,15 +94,23 @@ def pretrained_note(report: EmbedReport) -> Text:
         how = f"random rows (normal, seed {rows.seed}, per-dimension mean/std of {of})"
     else:
         how = "zero rows"
-    text.append(
-        f"\n* {len(rows.missing):,} not in {rows.name}, given {how} (--missing {policy}): ",
-        style="yellow",
+    line = (
+        f"* {len(rows.missing):,} not in {rows.name}, given {how} (--missing {policy}): "
+        + _listed(rows.missing)
     )
-    text.append(_listed(rows.missing), style="yellow")
+    text.append("\n" + wrap(line, width), style="yellow")
     return text
 
 
-def _title(report: EmbedReport) -> Text:
+def _code_lines(code: str, width: int) -> list[str]:
+    """A line of Python cut only between statements or before its comment, never inside a
+    call: ``torch.nn.Embedding(2, 5)`` stays whole."""
+    if cell_len(code) <= width:
+        return [code]
+    return pack(re.split(r"(?<=;) |  (?=# )", code), width, indent="", sep=" ")
+
+
+def _title(report: EmbedReport, width: int) -> Text:
     v, d = report.vocab_size, report.dim
     if report.weight_source == "random":
         made = f"torch.manual_seed({report.seed}); embeds = torch.nn.Embedding({v}, {d})"
@@ -106,19 +122,18 @@ def _title(report: EmbedReport) -> Text:
         )
         made = f"embeds = torch.nn.Embedding.from_pretrained(weight)  # {source}: [{v}, {d}]"
     source = f"vocabulary {report.vocab_source}" if report.vocab_source else "vocabulary"
+    entries = plural(v, "entry", "entries")
+    looked = plural(len(report.words), "word")
     return Text.assemble(
-        (made, "bold cyan"),
+        ("\n".join(_code_lines(made, width)), "bold cyan"),
         ("\n", ""),
-        (f"{source}: {v:,} entries, {len(report.words):,} words looked up", "dim"),
+        (wrap(f"{source}: {entries}, {looked} looked up", width), "dim"),
     )
 
 
-def _word_table(report: EmbedReport, width: int) -> Table:
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    table.add_column("word", no_wrap=True, overflow="fold")
-    table.add_column("index", justify="right", no_wrap=True)
-    table.add_column("one-hot", no_wrap=True)
-    table.add_column(f"dense vector ({report.dim} floats)", no_wrap=True)
+def _word_table(report: EmbedReport, width: int) -> list:
+    """Word, index and one-hot whole; the dense vector shows as many values as the width holds
+    (at least one; ``--json`` has them all)."""
     unknown = set(report.unknown)
     no_row = set(report.pretrained.missing) if report.pretrained is not None else set()
     labels, onehots = [], []
@@ -130,46 +145,70 @@ def _word_table(report: EmbedReport, width: int) -> Table:
             label.append(" *", style="yellow")
         labels.append(label)
         onehots.append(format_onehot(index, report.vocab_size))
-    # Show as many values as fit beside the other columns (9 characters each); JSON has all.
-    # (an empty vocabulary looks nothing up: no rows, so default=0 rather than max() failing)
+    indices = [f"{i:,}" for i in report.indices[:MAX_ROWS]]
+    more = len(report.words) - MAX_ROWS
+    header = f"dense vector ({plural(report.dim, 'float')})"
     used = (
-        max((len(label) for label in labels), default=0)
-        + max(5, len(str(max(report.indices[:MAX_ROWS], default=0))))
-        + max((len(o) for o in onehots), default=0)
-        + 3 * 2
+        max([cells("word"), *(cell_len(label.plain) for label in labels)])
+        + max([cells("index"), *(cells(i) for i in indices)])
+        + max([cells("one-hot"), *(cells(o) for o in onehots)])
+        + 3 * 4
+        - 1
     )
-    show = max(2, min(report.dim, (width - used - 4) // 9))
-    if show < report.dim:
-        show = max(2, (width - used - 12) // 9)  # room for the "… +N" marker
-    for label, index, onehot, vector in zip(labels, report.indices, onehots, report.vectors):
-        table.add_row(label, str(index), onehot, format_vector(vector, show=show))
-    if len(report.words) > MAX_ROWS:
-        more = len(report.words) - MAX_ROWS
-        table.add_row(
-            Text(f"… +{more:,} more", style="dim"), "", "", Text("(--json has all)", style="dim")
+    if cells(header) > width - used:  # a narrow terminal: the short header
+        header = f"dense ({plural(report.dim, 'float')})"
+    room = max(cells(header), width - used)
+    show = report.dim
+    vectors = report.vectors[:MAX_ROWS]
+    while show > 1 and any(cells(format_vector(x, show=show)) > room for x in vectors):
+        show -= 1
+    columns = [
+        Column("word"),
+        Column("index", justify="right"),
+        Column("one-hot"),
+        Column(header),
+    ]
+    rows: list[list[Cell]] = [
+        [label, index, onehot, format_vector(vector, show=show)]
+        for label, index, onehot, vector in zip(labels, indices, onehots, vectors)
+    ]
+    if more > 0:
+        rows.append(
+            [
+                Text(f"+{more:,} more", style="dim"),
+                "",
+                "",
+                Text("(--json has all)", style="dim"),
+            ]
         )
-    return table
+    return fit_table(columns, rows, width, title=None, box=box.SIMPLE_HEAD, pad_edge=False)
 
 
-def _shape_table(report: EmbedReport) -> Table:
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title_justify="left")
-    table.add_column("tensor")
-    table.add_column("made by")
-    table.add_column("shape")
-    table.add_column("dtype")
-    table.add_column("numbers", justify="right")
+def _shape(shape: list[int]) -> str:
+    """``[3, 50]``: as torch prints a shape (no thousands separators), as ``inspect`` does."""
+    return "[" + ", ".join(str(s) for s in shape) + "]"
+
+
+def _shape_table(report: EmbedReport, width: int) -> list:
+    columns = [
+        Column("tensor"),
+        Column("made by", kind="explain"),
+        Column("shape"),
+        Column("dtype"),
+        Column("numbers", justify="right"),
+    ]
     v = report.vocab_size
-    rows = [
+    rows: list[list[Cell]] = []
+    for name, made, info in (
         ("lookup", "torch.tensor(indices)", report.lookup),
         ("weight", "embeds.weight", report.weight),
         ("result", "embeds(lookup)", report.result),
-    ]
-    for name, made, info in rows:
+    ):
         if info is not None:
             dtype = info.dtype.replace("torch.", "")
-            table.add_row(name, made, _shape(info.shape), dtype, f"{info.numel:,}")
+            rows.append([name, made, _shape(info.shape), dtype, f"{info.numel:,}"])
     onehot = report.onehot()
-    table.add_row(
-        "one-hot", f"F.one_hot(lookup, {v})", _shape(onehot.shape), "int64", f"{onehot.numel:,}"
+    rows.append(
+        ["one-hot", f"F.one_hot(lookup, {v})", _shape(onehot.shape), "int64", f"{onehot.numel:,}"]
     )
-    return table
+    return fit_table(columns, rows, width, title=None, box=box.SIMPLE_HEAD, pad_edge=False)

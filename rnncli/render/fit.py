@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional, Union
 
+from rich.box import Box
 from rich.cells import cell_len
 from rich.console import RenderableType
 from rich.table import Table
@@ -72,8 +73,12 @@ def words(line: str) -> list[str]:
 
 def wrap(line: str, width: int) -> str:
     """``line`` wrapped at spaces as rich wraps it (a line keeps its trailing space where it
-    fits), except that no bracketed shape or list is split."""
-    return "\n".join(pack(words(line), width, indent="", sep=" ", keep_space=True))
+    fits), except that no bracketed shape or list is split (unless it is wider than ``width``
+    itself: then between its numbers, each number whole)."""
+    pieces: list[str] = []
+    for word in words(line):
+        pieces.extend(word.split(" ") if cell_len(word) > width else [word])
+    return "\n".join(pack(pieces, width, indent="", sep=" ", keep_space=True))
 
 
 def pack(
@@ -141,12 +146,17 @@ def fit_table(
     rows: list[list[Cell]],
     width: int,
     *,
-    title: str,
+    title: Optional[str],
     caption: Optional[str] = None,
     show_footer: bool = False,
+    box: Optional[Box] = None,
+    pad_edge: bool = True,
 ) -> list[RenderableType]:
     """What to print for this table at ``width``: the table (with a note if columns were left
-    out), or the stacked blocks where even the kept columns do not fit."""
+    out), or the stacked blocks where even the kept columns do not fit. ``box`` and
+    ``pad_edge`` are rich's (default: rich's heavy-headed box, edges padded)."""
+    looks = {"box": box, "pad_edge": pad_edge}
+    edge = 0 if pad_edge else 2  # the two edge paddings a table without them saves
 
     def natural(i: int) -> int:
         column = columns[i]
@@ -162,10 +172,12 @@ def fit_table(
         return max(found, column.min_width or 0)
 
     everything = list(range(len(columns)))
-    total = sum(natural(i) for i in everything) + 3 * len(columns) + 1
+    total = sum(natural(i) for i in everything) + 3 * len(columns) + 1 - edge
     if total <= width:
         return _captioned(
-            _table(columns, rows, everything, None, title, caption, show_footer), total, width
+            _table(columns, rows, everything, None, title, caption, show_footer, **looks),
+            total,
+            width,
         )
     kept = everything
     droppable = sorted(
@@ -173,18 +185,19 @@ def fit_table(
     )
     while True:
         floors = [floor(i) for i in kept]
-        limit = width - 3 * len(kept) - 1
+        limit = width - 3 * len(kept) - 1 + edge
         if sum(floors) <= limit:
             widths = [natural(i) for i in kept]
             for phase in _phases(columns, kept):
                 widths = _collapse(widths, floors, phase, limit)
             out = _captioned(
-                _table(columns, rows, kept, widths, title, caption, show_footer),
-                sum(widths) + 3 * len(kept) + 1,
+                _table(columns, rows, kept, widths, title, caption, show_footer, **looks),
+                sum(widths) + 3 * len(kept) + 1 - edge,
                 width,
             )
             if len(kept) < len(columns):
-                out.append(_dropped_note(columns, kept, [floor(i) for i in everything]))
+                floors = [floor(i) for i in everything]
+                out.append(_dropped_note(columns, kept, floors, edge))
             return out
         if not droppable:
             return _stacked(columns, rows, width, title, caption, show_footer)
@@ -221,9 +234,9 @@ def _phases(columns: list[Column], kept: list[int]) -> list[list[bool]]:
     ]
 
 
-def _dropped_note(columns: list[Column], kept: list[int], floors: list[int]) -> Text:
+def _dropped_note(columns: list[Column], kept: list[int], floors: list[int], edge: int = 0) -> Text:
     names = [c.header for i, c in enumerate(columns) if i not in kept]
-    need = max(WIDE, sum(floors) + 3 * len(columns) + 1)
+    need = max(WIDE, sum(floors) + 3 * len(columns) + 1 - edge)
     said = " and ".join(names)
     if len(names) == 1:
         line = f"the {said} column is left out to fit the width: COLUMNS={need} shows it"
@@ -237,11 +250,14 @@ def _table(
     rows: list[list[Cell]],
     kept: list[int],
     widths: Optional[list[int]],
-    title: str,
+    title: Optional[str],
     caption: Optional[str],
     show_footer: bool,
+    box: Optional[Box] = None,
+    pad_edge: bool = True,
 ) -> Table:
-    table = Table(title=title, title_justify="left", show_footer=show_footer)
+    looks: dict = {"pad_edge": pad_edge} if box is None else {"box": box, "pad_edge": pad_edge}
+    table = Table(title=title, title_justify="left", show_footer=show_footer, **looks)
     for n, i in enumerate(kept):
         column = columns[i]
         table.add_column(
@@ -265,12 +281,12 @@ def _stacked(
     columns: list[Column],
     rows: list[list[Cell]],
     width: int,
-    title: str,
+    title: Optional[str],
     caption: Optional[str],
     show_footer: bool,
 ) -> list[RenderableType]:
     """One block per row: the kept values packed whole, then each other column wrapped."""
-    out: list[Text] = [Text(title, style="italic")]
+    out: list[Text] = [Text(title, style="italic")] if title else []
     records = list(rows)
     if show_footer:
         records.append([c.footer for c in columns])
@@ -289,3 +305,26 @@ def _stacked(
     if caption is not None:
         out.append(Text(caption))
     return [Text("\n").join(out)]
+
+
+def fields(rows: list[tuple[str, str]], width: int, *, indent: str = "", gap: int = 2) -> list[str]:
+    """A listing of ``key  value`` lines, the values wrapped at spaces in a column of their own.
+
+    A value with a word (a path, a URL) too wide for its column beside the keys goes on its own
+    lines under its key, indented by two more spaces: the word is never cut or split.
+    """
+    key_width = max((cell_len(key) for key, _ in rows), default=0)
+    column = width - cell_len(indent) - key_width - gap
+    lines: list[str] = []
+    for key, value in rows:
+        head = f"{indent}{key}{' ' * (key_width - cell_len(key) + gap)}"
+        if longest_word(value) <= column:
+            wrapped = wrap(value, column).split("\n")
+            lines.append((head + wrapped[0]).rstrip())
+            lines.extend((" " * cell_len(head) + more).rstrip() for more in wrapped[1:])
+        else:
+            lines.append(f"{indent}{key}")
+            below = indent + "  "
+            for more in wrap(value, max(1, width - cell_len(below))).split("\n"):
+                lines.append((below + more).rstrip())
+    return lines

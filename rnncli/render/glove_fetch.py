@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from typing import Optional
 
-from rich import box
 from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 from rich.text import Text
 
 from rnncli.glove.fetch import FetchReport
+from rnncli.render.fit import fields, wrap
+from rnncli.render.words import plural
 from rnncli.sizes import format_bytes
 
 _SOURCES = {
@@ -50,65 +49,65 @@ def _checks(report: FetchReport) -> list[str]:
     return checks
 
 
-def _row(table: Table, what: str, value: str) -> None:
-    """A row whose value is plain text: file names and URLs may hold ``[...]``, never markup."""
-    table.add_row(what, Text(value))
-
-
 def render_fetch(report: FetchReport, console: Console) -> None:
-    """Print one table: source, download, checks, import counts, cache, time."""
-    title = escape(f"GloVe {report.name}: ") + (
+    """Print one listing: source, download, checks, import counts, cache, time. Values wrap at
+    spaces; a path or URL too wide to sit beside its label goes on its own line, whole."""
+    title = f"GloVe {report.name}: " + (
         "already in the cache" if report.already_cached else "ready"
     )
-    table = Table(box=box.SIMPLE, show_header=False, title=title, title_justify="left")
-    table.add_column("what", style="bold", no_wrap=True)
-    table.add_column("value", overflow="fold")
-    _row(table, "source", f"{_SOURCES.get(report.source, report.source)}: {report.origin}")
+    rows: list[tuple[str, str]] = []
+    rows.append(("source", f"{_SOURCES.get(report.source, report.source)}: {report.origin}"))
     dl = report.download
     if dl is not None:
         line = f"{_size(dl.bytes)} in {dl.seconds:.1f} s"
         if dl.resumed_from:
             line += f", resumed after {dl.resumed_from:,} bytes from an earlier try"
         if dl.resumes:
-            line += f", {dl.resumes} dropped connection(s) resumed with Range requests"
-        _row(table, "downloaded", line)
+            dropped = plural(dl.resumes, "dropped connection")
+            line += f", {dropped} resumed with Range requests"
+        rows.append(("downloaded", line))
         failed = [a for a in dl.attempts if a.outcome != "ok"]
         for attempt in failed:
-            _row(table, "skipped source", f"{attempt.url}: {attempt.outcome}")
+            rows.append(("skipped source", f"{attempt.url}: {attempt.outcome}"))
     for check in _checks(report):
-        _row(table, "verified", check)
+        rows.append(("verified", check))
     if report.archive:
         member = report.archive.member
         read = report.archive.path + (f" → {member}" if member else "")
-        _row(table, "read", f"{read} ({report.archive.kind})")
+        rows.append(("read", f"{read} ({report.archive.kind})"))
     imported = report.imported
     if imported is not None:
-        shape = f"{imported.count:,} words"
+        shape = plural(imported.count, "word")
         if imported.dim:
-            shape += f" × {imported.dim} dimensions"
-        _row(table, "holds" if report.already_cached else "imported", shape)
+            shape += f" × {plural(imported.dim, 'dimension')}"
+        rows.append(("holds" if report.already_cached else "imported", shape))
         stats = imported.stats
         dropped = []
-        for count, label in (
-            (stats.duplicates, "duplicate words dropped (first kept)"),
-            (stats.bad_utf8, "words not valid UTF-8 skipped"),
-            (stats.bad_lines, "malformed lines skipped (--lenient)"),
+        for count, one, many, how in (
+            (stats.duplicates, "duplicate word", None, "dropped (first kept)"),
+            (stats.bad_utf8, "word not valid UTF-8", "words not valid UTF-8", "skipped"),
+            (stats.bad_lines, "malformed line", None, "skipped (--lenient)"),
         ):
             if count:
-                dropped.append(f"{count:,} {label}")
+                dropped.append(f"{plural(count, one, many)} {how}")
         if stats.header_skipped:
             dropped.append("a `COUNT DIM` header line skipped")
-        _row(table, "skipped", "; ".join(dropped) if dropped else "nothing")
-    _row(table, "cache", report.cache_dir)
+        rows.append(("skipped", "; ".join(dropped) if dropped else "nothing"))
+    rows.append(("cache", report.cache_dir))
     if report.source == "download":
         kept = f"kept at {report.archive_kept}" if report.archive_kept else "deleted after import"
-        _row(table, "archive", kept)
+        rows.append(("archive", kept))
     if report.torchnlp_cache:
-        _row(table, "pytorch-nlp", f"cache written: {report.torchnlp_cache}")
+        rows.append(("pytorch-nlp", f"cache written: {report.torchnlp_cache}"))
     for note in report.notes:
-        _row(table, "note", note)
-    _row(table, "time", f"{report.seconds:.2f} s")
-    console.print(table)
+        rows.append(("note", note))
+    rows.append(("time", f"{report.seconds:.2f} s"))
+    width = console.width
+    console.print(Text(wrap(title, width), style="italic"))
+    console.print()
+    # soft_wrap: a path wider than the whole terminal is printed whole, for the terminal to fold
+    console.print(Text("\n".join(fields(rows, width, indent="  ", gap=3))), soft_wrap=True)
+    console.print()
     if not report.already_cached:
         # soft_wrap: one line however narrow the terminal, so it can be copied whole.
         console.print(Text(f"Try: {report.try_command}", style="dim"), soft_wrap=True)

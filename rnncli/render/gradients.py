@@ -65,7 +65,7 @@ def _plot(values: list[float], console: Console) -> None:
     bar_width = max(10, min(50, console.width - t_width - number_width - 5))
     title = "‖∂L/∂x_t‖ by step t, log scale"
     if every > 1:
-        title += f" (a row every {every} steps of {steps}; --json has all)"
+        title += f" (a row every {every:,} steps of {steps:,}; --json has all)"
     console.print(Text(title, style="bold"))
     if positive:
         low, high = math.log10(min(positive)), math.log10(max(positive))

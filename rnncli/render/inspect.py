@@ -11,6 +11,7 @@ from rich.text import Text
 
 from rnncli.render.fit import WIDE, Cell, Column, cells, fit_table, longest_word, pack, wrap
 from rnncli.render.gradients import render_gradients
+from rnncli.render.words import plural
 from rnncli.rnn.report import InspectReport
 from rnncli.sizes import format_bytes
 
@@ -28,8 +29,12 @@ def _print(console: Console, parts: list[RenderableType]) -> None:
         console.print(part)
 
 
-def render_inspect(report: InspectReport, console: Console) -> None:
-    """Print the four parts of an inspection: parameters, tensors, recurrence, cost."""
+def render_inspect(report: InspectReport, console: Console, trace: str = "summary") -> None:
+    """Print the four parts of an inspection: parameters, tensors, recurrence, cost.
+
+    ``trace`` (a text run): ``summary`` shows the first and last steps and sequences of the
+    trace and the token table and says how many are hidden, ``all`` every one, ``none`` no
+    trace (the token table as in ``summary``)."""
     model, run = report.model, report.run
     stack = model.num_layers * model.num_directions
     state = f"zeros({stack}, {run.batch}, {model.state_size})"
@@ -55,7 +60,7 @@ def render_inspect(report: InspectReport, console: Console) -> None:
     )
     console.print(Text(wrap(line, width), style="dim"))
     if report.text is not None:
-        _print(console, _text_table(report, width))
+        _print(console, _text_table(report, width, everything=trace == "all"))
     _print(console, _parameter_table(report, width))
     _print(console, _tensor_table(report, width))
     for note in report.notes:
@@ -65,10 +70,10 @@ def render_inspect(report: InspectReport, console: Console) -> None:
 
         render_unrolled(report, console)
     console.print(_recurrence_panel(report, width))
-    if report.trace is not None:
+    if report.trace is not None and trace != "none":
         from rnncli.render.trace import render_trace
 
-        render_trace(report.trace, console)
+        render_trace(report.trace, console, everything=trace == "all")
     _print(console, _cost_table(report, width))
     if report.verify is not None:
         v = report.verify
@@ -76,7 +81,7 @@ def render_inspect(report: InspectReport, console: Console) -> None:
         console.print(
             Text.assemble(
                 "verify: step-by-step recurrence vs torch over ",
-                f"{v.steps} steps: max |difference| = {v.max_abs_error:.3g} ",
+                f"{plural(v.steps, 'step')}: max |difference| = {v.max_abs_error:.3g} ",
                 f"(tolerance {v.atol:g} + {v.rtol:g}·|value|) ",
                 verdict,
             )
@@ -84,8 +89,27 @@ def render_inspect(report: InspectReport, console: Console) -> None:
     render_gradients(report, console)
 
 
-def _text_table(report: InspectReport, width: int) -> list[RenderableType]:
-    """The first stages: text → tokens → ids, one row per sequence."""
+#: A text run's token table and trace show this many sequences in full before summarising...
+SUMMARY_ROWS = 8
+#: ...as the first few and the last one; and a sequence this long by its first and last tokens.
+SUMMARY_FIRST, SUMMARY_LAST = 6, 1
+LONG_SEQUENCE, HEAD_TOKENS, TAIL_TOKENS = 24, 10, 3
+
+
+def _shortened(items: list[str], what: str) -> list[str]:
+    """The first and last items of a long sequence, the count of those between in words."""
+    if len(items) <= LONG_SEQUENCE:
+        return items
+    hidden = len(items) - HEAD_TOKENS - TAIL_TOKENS
+    return [*items[:HEAD_TOKENS], f"(+{hidden:,} {what})", *items[-TAIL_TOKENS:]]
+
+
+def _text_table(
+    report: InspectReport, width: int, everything: bool = False
+) -> list[RenderableType]:
+    """The first stages: text → tokens → ids, one row per sequence. Unless ``everything``, a
+    long batch shows its first and last sequences and a long sequence its first and last
+    tokens, with a note saying how many are hidden (``--trace all`` shows them)."""
     columns = [
         Column("#", justify="right"),
         Column("text", kind="wrap"),
@@ -93,17 +117,42 @@ def _text_table(report: InspectReport, width: int) -> list[RenderableType]:
         Column("ids", kind="wrap"),
         Column("length", justify="right"),
     ]
-    rows: list[list[Cell]] = [
-        [
-            str(n),
-            Text(seq.text),
-            Text(" ".join(seq.tokens)),
-            " ".join(map(str, seq.ids)),
-            str(len(seq.ids)),
-        ]
-        for n, seq in enumerate(report.text.batch.sequences)
-    ]
-    return fit_table(columns, rows, width, title="Text → tokens → ids")
+    sequences = list(enumerate(report.text.batch.sequences))
+    hidden_rows = 0
+    if not everything and len(sequences) > SUMMARY_ROWS:
+        hidden_rows = len(sequences) - SUMMARY_FIRST - SUMMARY_LAST
+        sequences = sequences[:SUMMARY_FIRST] + sequences[-SUMMARY_LAST:]
+    shortened = False
+    rows: list[list[Cell]] = []
+    for n, seq in sequences:
+        words, tokens, ids = seq.text.split(), list(seq.tokens), [str(i) for i in seq.ids]
+        if not everything and len(tokens) > LONG_SEQUENCE:
+            shortened = True
+            text = " ".join([*words[:HEAD_TOKENS], f"(+{len(words) - HEAD_TOKENS:,} words)"])
+            tokens, ids = _shortened(tokens, "tokens"), _shortened(ids, "ids")
+        else:
+            text = seq.text
+        if hidden_rows and n == len(report.text.batch.sequences) - SUMMARY_LAST:
+            rows.append(["⋮", "", Text(f"(+{hidden_rows:,} sequences)"), "", ""])
+        rows.append(
+            [f"{n:,}", Text(text), Text(" ".join(tokens)), " ".join(ids), f"{len(seq.ids):,}"]
+        )
+    out = fit_table(columns, rows, width, title="Text → tokens → ids")
+    if hidden_rows or shortened:
+        said = []
+        if hidden_rows:
+            said.append(
+                f"the first {SUMMARY_FIRST} and the last of {len(report.text.batch.sequences):,} "
+                "sequences"
+            )
+        if shortened:
+            said.append(
+                f"sequences over {LONG_SEQUENCE} tokens by their first {HEAD_TOKENS} and last "
+                f"{TAIL_TOKENS}"
+            )
+        note = "shown: " + "; ".join(said) + " (--trace all shows everything, --json has it all)"
+        out.append(Text(wrap(note, width), style="dim"))
+    return out
 
 
 def _parameter_table(report: InspectReport, width: int) -> list[RenderableType]:
@@ -193,9 +242,9 @@ def _cost_table(report: InspectReport, width: int) -> list[RenderableType]:
     ]
     rows: list[list[Cell]] = []
     if report.pack and report.text is not None:
-        steps = f"{cost.pairs} real (step, sequence) pairs"
+        steps = plural(cost.pairs, "real (step, sequence) pair")
     else:
-        steps = f"{run.seq_len} steps × batch {run.batch}"
+        steps = f"{plural(run.seq_len, 'step')} × batch {run.batch:,}"
     if len(cost.layers) > 1:
         for layer in cost.layers:
             rows.append([f"MACs layer {layer.layer}", _count(layer.macs), steps])

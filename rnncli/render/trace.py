@@ -7,11 +7,15 @@ so the picture still reads without colour (``NO_COLOR``, pipes): ``▄``/``▅``
 
 from __future__ import annotations
 
+from typing import Optional
+
 from rich.cells import cell_len
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from rnncli.render.fit import wrap
+from rnncli.render.words import plural
 from rnncli.rnn.trace import Trace
 
 GLYPHS = "▁▂▃▄▅▆▇█"
@@ -64,17 +68,44 @@ def _fit_units(width: int, fixed: int, headers: list[str], hidden: int, least: i
     return 0
 
 
-def render_trace(trace: Trace, console: Console, title: str = "Hidden state, step by step") -> None:
+#: Steps shown in full before a long sequence is summarised by its first and last steps...
+SUMMARY_STEPS = 12
+FIRST_STEPS, LAST_STEPS = 6, 3
+#: ...and sequences shown before a big batch is summarised by its first ones and its last.
+SUMMARY_SEQUENCES = 4
+FIRST_SEQUENCES = 3
+
+
+def shown_indices(count: int, limit: int, first: int, last: int) -> list[Optional[int]]:
+    """The indices a summary shows: all ``count`` up to ``limit``, else the first and last
+    ones with ``None`` where the others are hidden."""
+    if count <= limit:
+        return list(range(count))
+    return [*range(first), None, *range(count - last, count)]
+
+
+def render_trace(
+    trace: Trace,
+    console: Console,
+    title: str = "Hidden state, step by step",
+    everything: bool = False,
+) -> None:
     """A block per sequence: each step's token and the top layer's h_t as a strip; the strips
-    show as many units as the width holds, and a token is never cut."""
+    show as many units as the width holds, and a token is never cut. Unless ``everything``, a
+    long run shows its first and last steps and sequences, and says how many are hidden."""
     scale = trace.scale or 1.0
     sequences = len(trace.tokens[0]) if trace.tokens else 0
     hidden = len(trace.values[0][0][0]) if trace.values else 0
+    steps = len(trace.values)
+    big = 10**9 if everything else None
+    step_list = shown_indices(steps, big or SUMMARY_STEPS, FIRST_STEPS, LAST_STEPS)
+    sequence_list = shown_indices(sequences, big or SUMMARY_SEQUENCES, FIRST_SEQUENCES, 1)
     headers = [f"h_t {d}" if len(trace.directions) > 1 else "h_t" for d in trace.directions]
-    labels = [t if t is not None else "<pad>" for step in trace.tokens for t in step]
+    shown_steps = [t for t in step_list if t is not None]
+    labels = [t if t is not None else "<pad>" for s in shown_steps for t in trace.tokens[s]]
     norms = [
-        f"{sum(v * v for d in step[b] for v in d) ** 0.5:.2f}"
-        for step in trace.values
+        f"{sum(v * v for d in trace.values[s][b] for v in d) ** 0.5:.2f}"
+        for s in shown_steps
         for b in range(sequences)
     ]
     fixed = (
@@ -91,8 +122,22 @@ def render_trace(trace: Trace, console: Console, title: str = "Hidden state, ste
         units = max(1, min(hidden, MAX_UNITS, console.width - widest - len(f" +{hidden}")))
     parts: list = [Text(title, style="bold")]
     if hidden > units:
-        parts.append(Text(f"showing units 0-{units - 1} of {hidden} per direction", style="dim"))
-    for b in range(sequences):
+        parts.append(Text(f"showing units 0-{units - 1} of {hidden:,} per direction", style="dim"))
+    said = []
+    if None in step_list:
+        said.append(f"the first {FIRST_STEPS} and last {LAST_STEPS} of {steps:,} steps")
+    if None in sequence_list:
+        said.append(f"the first {FIRST_SEQUENCES} and the last of {sequences:,} sequences")
+    if said:
+        note = (
+            f"showing {' and '.join(said)} (--trace all shows every one, --trace none hides this)"
+        )
+        parts.append(Text(wrap(note, console.width), style="dim"))
+    for b in sequence_list:
+        if b is None:
+            hidden_sequences = sequences - FIRST_SEQUENCES - 1
+            parts.append(Text(f"⋮ {plural(hidden_sequences, 'sequence')} hidden", style="dim"))
+            continue
         if stacked:
             parts.append(Text(f"sequence {b}", style="italic"))
         else:
@@ -103,7 +148,18 @@ def render_trace(trace: Trace, console: Console, title: str = "Hidden state, ste
             for header in headers:
                 table.add_column(header, no_wrap=True)
             table.add_column("|h_t|", justify="right", style="dim", no_wrap=True)
-        for t, step in enumerate(trace.values):
+        for t in step_list:
+            if t is None:
+                hidden_steps = steps - FIRST_STEPS - LAST_STEPS
+                gap = f"⋮ {plural(hidden_steps, 'step')} hidden"
+                if stacked:
+                    parts.append(Text(gap, style="dim"))
+                else:
+                    table.add_row(
+                        "⋮", Text(f"+{hidden_steps:,}", style="dim"), *[""] * len(headers), ""
+                    )
+                continue
+            step = trace.values[t]
             token = trace.tokens[t][b]
             computed = not (token is None and trace.packed)
             label = (

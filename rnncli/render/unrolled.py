@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.text import Text
 
 from rnncli.render.fit import pack
+from rnncli.render.words import plural
 from rnncli.rnn.report import InspectReport
 
 #: Steps drawn before the diagram ends with "…".
@@ -137,7 +138,7 @@ def _diagram(report: InspectReport, steps: int) -> list[str]:
 def render_unrolled(report: InspectReport, console: Console) -> None:
     """Print the unrolled diagram under a title that says what a box stands for."""
     model = report.model
-    stack = f"{model.num_layers} layer(s)" + (", both directions" if model.bidirectional else "")
+    stack = plural(model.num_layers, "layer") + (", both directions" if model.bidirectional else "")
     console.print(
         Text(f"Unrolled over time (each box: the {model.cell.upper()}, {stack})", style="bold")
     )

@@ -8,10 +8,10 @@ from typing import Optional
 
 from rich import box
 from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 from rich.text import Text
 
+from rnncli.render.fit import Cell, Column, fields, fit_table, wrap
+from rnncli.render.words import plural
 from rnncli.text.vocab import VocabSummary
 
 PLOT_HEIGHT = 10
@@ -19,23 +19,32 @@ PLOT_MAX_WIDTH = 64
 
 
 def render_vocab(summary: VocabSummary, console: Console, written: Optional[str] = None) -> None:
-    """Print the summary table, Zipf's curve and the most frequent tokens."""
-    console.print(_summary_table(summary, written))
+    """Print the summary, Zipf's curve and the most frequent tokens. Every token, count and
+    path is whole at any width: a value too wide beside its label (a long path) goes on its own
+    line, and a token wider than its table stacks the table one record a block."""
+    width = console.width
+    # soft_wrap: a path wider than the whole terminal is printed whole, for the terminal to fold
+    console.print(Text("\n".join(_summary(summary, written, width))), soft_wrap=True)
     if summary.vocab.stats.profile:
-        console.print(zipf_plot(summary, width=min(PLOT_MAX_WIDTH, max(24, console.width - 14))))
+        label = len(f"{max(c for _, c in summary.vocab.stats.profile):,}") + 2
+        plot = min(PLOT_MAX_WIDTH, max(24, width - max(14, label + 2)))
+        console.print(zipf_plot(summary, width=plot, line_width=width))
     if summary.top_n > 0 and summary.vocab.kept > 0:
-        console.print(_top_table(summary))
+        _print(console, _top_table(summary, width))
     glove = summary.glove
     if glove is not None and glove.missing_top:
-        console.print(_missing_table(glove))
+        _print(console, _missing_table(glove, width))
     if glove is not None and glove.missing and not summary.vocab.lower and not _cased(glove.name):
-        console.print(
-            Text(
-                f"{glove.name} holds lowercased words only; a vocabulary built with --lower "
-                "finds more of its rows.",
-                style="yellow",
-            )
+        line = (
+            f"{glove.name} holds lowercased words only; a vocabulary built with --lower "
+            "finds more of its rows."
         )
+        console.print(Text(wrap(line, width), style="yellow"))
+
+
+def _print(console: Console, parts: list) -> None:
+    for part in parts:
+        console.print(part)
 
 
 def _cased(name: str) -> bool:
@@ -54,77 +63,89 @@ def _glove_row(glove) -> str:
     )
 
 
-def _missing_table(glove) -> Table:
+def _missing_table(glove, width: int) -> list:
     shown = len(glove.missing_top)
     title = f"Most frequent tokens {glove.name} lacks ({shown:,} of {glove.missing:,})"
-    table = Table(
-        title=escape(title),
-        min_width=len(title),
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-    )
-    table.add_column("index", justify="right")
-    table.add_column("token", overflow="fold")
-    table.add_column("count", justify="right")
-    table.add_column("share", justify="right")
+    columns = [
+        Column("index", justify="right"),
+        Column("token"),
+        Column("count", justify="right"),
+        Column("share", justify="right"),
+    ]
     total = glove.running or 1
-    for m in glove.missing_top:
-        table.add_row(str(m.index), Text(m.token), f"{m.count:,}", f"{m.count / total:.2%}")
-    return table
+    rows: list[list[Cell]] = [
+        [f"{m.index:,}", Text(m.token), f"{m.count:,}", f"{m.count / total:.2%}"]
+        for m in glove.missing_top
+    ]
+    return [
+        Text(wrap(title, width), style="italic"),
+        *fit_table(columns, rows, width, title=None, box=box.SIMPLE_HEAD, pad_edge=False),
+    ]
 
 
-def _summary_table(summary: VocabSummary, written: Optional[str]) -> Table:
+def _summary(summary: VocabSummary, written: Optional[str], width: int) -> list[str]:
+    """The numbers of the vocabulary as ``label  value`` lines."""
     v, s = summary.vocab, summary.vocab.stats
-    table = Table(box=None, show_header=False, pad_edge=False, padding=(0, 2, 0, 0))
-    table.add_column(style="bold")
-    table.add_column()
-    files = ", ".join(s.files) if len(s.files) <= 3 else f"{s.files[0]}, … ({len(s.files)} files)"
-    table.add_row("files", Text(files))
-    table.add_row("lines", f"{s.lines:,}")
-    table.add_row("tokens", f"{s.tokens:,} running")
+    files = (
+        ", ".join(s.files) if len(s.files) <= 3 else f"{s.files[0]} and {len(s.files) - 1:,} more"
+    )
+    rows = [
+        ("files", files),
+        ("lines", f"{s.lines:,}"),
+        ("tokens", f"{s.tokens:,} running"),
+    ]
     single = f" ({s.singletons:,} seen once)" if s.singletons else ""
-    table.add_row("distinct", f"{s.distinct:,}{single}")
-    rule = f"count ≥ {v.min_freq}" + (f", top {v.max_size:,}" if v.max_size else "")
-    table.add_row("kept", f"{v.kept:,} ({rule})")
+    rows.append(("distinct", f"{s.distinct:,}{single}"))
+    rule = f"count ≥ {v.min_freq:,}" + (f", top {v.max_size:,}" if v.max_size else "")
+    rows.append(("kept", f"{v.kept:,} ({rule})"))
     specials = " ".join(v.specials) if v.specials else "none"
-    table.add_row(
-        "size", Text(f"{len(v):,} entries = {len(v.specials)} specials ({specials}) + kept")
+    specials_count = plural(len(v.specials), "special")
+    rows.append(
+        ("size", f"{plural(len(v), 'entry', 'entries')} = {specials_count} ({specials}) + kept")
     )
     missing = s.tokens - s.covered
     unk = f", the other {missing:,} map to {v.unk}" if v.unk and missing else ""
-    table.add_row("coverage", Text(f"{s.coverage:.2%} of running tokens{unk}"))
-    table.add_row("tokenizer", f"{v.tokenizer}, {'lowercased' if v.lower else 'case kept'}")
+    if v.unk and missing == 1:
+        unk = f", the other 1 maps to {v.unk}"
+    rows.append(("coverage", f"{s.coverage:.2%} of running tokens{unk}"))
+    rows.append(("tokenizer", f"{v.tokenizer}, {'lowercased' if v.lower else 'case kept'}"))
     if summary.glove is not None:
-        table.add_row(Text(f"GloVe {summary.glove.name}"), _glove_row(summary.glove))
+        rows.append((f"GloVe {summary.glove.name}", _glove_row(summary.glove)))
     if written:
-        table.add_row("written", Text(written))
+        rows.append(("written", written))
     elif summary.path:
-        table.add_row("file", Text(summary.path))
-    return table
+        rows.append(("file", summary.path))
+    return fields(rows, width)
 
 
-def _top_table(summary: VocabSummary) -> Table:
+def _top_table(summary: VocabSummary, width: int) -> list:
     s = summary.vocab.stats
-    table = Table(
-        title=f"Top {min(summary.top_n, summary.vocab.kept)} tokens",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-    )
-    table.add_column("index", justify="right")
-    table.add_column("token", overflow="fold")
-    table.add_column("count", justify="right")
-    table.add_column("share", justify="right")
-    table.add_column("cumulative", justify="right")
+    columns = [
+        Column("index", justify="right"),
+        Column("token"),
+        Column("count", justify="right"),
+        Column("share", justify="right"),
+        Column("cumulative", justify="right"),
+    ]
     total = s.tokens or 1
     running = 0
+    rows: list[list[Cell]] = []
     for index, token, count in summary.top:
         running += count
-        table.add_row(
-            str(index), Text(token), f"{count:,}", f"{count / total:.2%}", f"{running / total:.2%}"
+        rows.append(
+            [
+                f"{index:,}",
+                Text(token),
+                f"{count:,}",
+                f"{count / total:.2%}",
+                f"{running / total:.2%}",
+            ]
         )
-    return table
+    title = f"Top {plural(min(summary.top_n, summary.vocab.kept), 'token')}"
+    return [
+        Text(wrap(title, width), style="italic"),
+        *fit_table(columns, rows, width, title=None, box=box.SIMPLE_HEAD, pad_edge=False),
+    ]
 
 
 def _log(x: float) -> float:
@@ -145,10 +166,12 @@ def _count_at(profile: list[list[int]], rank: float) -> float:
 
 
 def _tokens(n: int) -> str:
-    return f"{n:,} rarer token" + ("" if n == 1 else "s")
+    return plural(n, "rarer token")
 
 
-def zipf_plot(summary: VocabSummary, width: int = 60, height: int = PLOT_HEIGHT) -> Text:
+def zipf_plot(
+    summary: VocabSummary, width: int = 60, height: int = PLOT_HEIGHT, line_width: int = 80
+) -> Text:
     """Count by rank on log-log axes; kept ranks in green, cut ranks dim, the cut marked ``┆``.
 
     Zipf's law makes this close to a straight line falling to the right: a few tokens are most
@@ -218,7 +241,8 @@ def zipf_plot(summary: VocabSummary, width: int = 60, height: int = PLOT_HEIGHT)
         else:
             every = "the only token" if cut == 1 else f"all {cut:,} distinct tokens"
             line = f"nothing kept ({', '.join(reasons)}): {every} {target}"
-        text.append(line, style="yellow")
+        text.append(wrap(line, line_width), style="yellow")
     else:
-        text.append("every distinct token kept (raise --min-freq to cut the tail)", style="dim")
+        line = "every distinct token kept (raise --min-freq to cut the tail)"
+        text.append(wrap(line, line_width), style="dim")
     return text

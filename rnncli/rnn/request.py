@@ -42,6 +42,10 @@ MODEL_OPTIONS = {
     "batch_first": "--batch-first",
     "dropout": "--dropout",
 }
+#: How much of a text run's trace and token table to print: the first and last steps and
+#: sequences (``summary``), every one (``all``), or no trace (``none``). JSON always has all.
+TRACE_MODES = ("summary", "all", "none")
+
 #: What the weights cannot tell: taken from the file's pickle where recorded, else from the flags.
 UNRECORDED_IN_WEIGHTS = ("nonlinearity", "batch_first", "dropout")
 
@@ -55,6 +59,7 @@ class InspectRequest:
     ``vectors``, ``cache_dir`` and ``pack`` shape that text run; ``verify`` recomputes the output
     from the printed equations; ``grad`` backpropagates the last step's output through time, and
     ``clip`` adds what ``clip_grad_norm_(max_norm=clip)`` would scale the gradients by.
+    ``trace`` (one of :data:`TRACE_MODES`) is how much of a text run's trace the tables show.
     """
 
     cell: str = "rnn"
@@ -86,6 +91,7 @@ class InspectRequest:
     module: Optional[str] = None
     code: bool = False
     expect: Mapping[str, Any] = field(default_factory=dict)
+    trace: str = "summary"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "texts", tuple(self.texts))
@@ -119,6 +125,12 @@ class InspectRequest:
                     raise UsageError("only applies to text input: add --text", option)
         if self.verify and self.device == "meta":
             raise UsageError("needs real numbers; it cannot run with --device meta", "--verify")
+        if self.trace not in TRACE_MODES:
+            raise UsageError(
+                f"must be one of {', '.join(TRACE_MODES)}, got {self.trace!r}", "--trace"
+            )
+        if self.trace != "summary" and not self.texts:
+            raise UsageError("the trace follows text input: add --text", "--trace")
         self._check_gradient_options()
         self._check_model_file_options()
         # The model's own rules (cell against nonlinearity and proj_size, positive sizes).

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Optional
 
+from rnncli.render.words import noun, plural
 from rnncli.rnn.parameters import Dim, ParameterInfo, extra_parameter
 from rnncli.rnn.running import run_module, zero_states
 from rnncli.rnn.spec import ModelSpec, RunSpec
@@ -169,8 +170,9 @@ def text_notes(
     """What the user should know about this batch: lengths, padding or packing."""
     lengths = text.batch.lengths
     notes = [
-        f"{len(lengths)} sequences of lengths {lengths}, padded to {max(lengths)} with <pad>; "
-        f"vocabulary of {len(text.batch.vocab)} ({text.batch.vocab_source}); embedding "
+        f"{plural(len(lengths), 'sequence')} of {noun(len(lengths), 'length')} {lengths}, "
+        f"padded to {max(lengths):,} with <pad>; "
+        f"vocabulary of {len(text.batch.vocab):,} ({text.batch.vocab_source}); embedding "
         + (
             f"from GloVe {text.vectors}."
             if text.vectors
@@ -211,12 +213,12 @@ def text_warnings(text: Optional[TextPlan]) -> list[str]:
     if text.batch.unknown:
         unk = text.batch.vocab.unk
         warnings_.append(
-            f"{len(text.batch.unknown)} token(s) not in the vocabulary, mapped to {unk}: "
+            f"{plural(len(text.batch.unknown), 'token')} not in the vocabulary, mapped to {unk}: "
             + ", ".join(text.batch.unknown[:20])
         )
     if text.missing:
         warnings_.append(
-            f"{len(text.missing)} token(s) missing from GloVe {text.vectors}, given zero rows: "
-            + ", ".join(text.missing[:20])
+            f"{plural(len(text.missing), 'token')} missing from GloVe {text.vectors}, "
+            "given zero rows: " + ", ".join(text.missing[:20])
         )
     return warnings_
