@@ -80,3 +80,13 @@ def test_trace_needs_text(mode):
     result = invoke("inspect", "--trace", mode)
     assert result.exit_code == 2
     assert "--trace" in result.stderr and "--text" in result.stderr
+
+
+def test_many_sequence_lengths_are_a_range_not_a_list():
+    from rnncli.rnn.text_run import LISTED_LENGTHS, _lengths_phrase
+
+    assert _lengths_phrase([5]) == "length [5]"
+    assert _lengths_phrase([5, 3]) == "lengths [5, 3]"
+    many = [4] * LISTED_LENGTHS + [1200]
+    assert _lengths_phrase(many) == "lengths 4 to 1,200 (--json lists each)"
+    assert _lengths_phrase([4] * 20) == "length 4 each"

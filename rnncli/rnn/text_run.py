@@ -170,7 +170,7 @@ def text_notes(
     """What the user should know about this batch: lengths, padding or packing."""
     lengths = text.batch.lengths
     notes = [
-        f"{plural(len(lengths), 'sequence')} of {noun(len(lengths), 'length')} {lengths}, "
+        f"{plural(len(lengths), 'sequence')} of {_lengths_phrase(lengths)}, "
         f"padded to {max(lengths):,} with <pad>; "
         f"vocabulary of {len(text.batch.vocab):,} ({text.batch.vocab_source}); embedding "
         + (
@@ -203,6 +203,20 @@ def text_notes(
             f"packed run: {worst:.3g}); add --pack to run the real steps only."
         )
     return notes
+
+
+#: Above this many sequences the note gives the range of lengths, not each one (JSON has all).
+LISTED_LENGTHS = 8
+
+
+def _lengths_phrase(lengths: list[int]) -> str:
+    """``length [5]``, ``lengths [5, 3]``, or for many sequences ``lengths 1 to 57``."""
+    if len(lengths) <= LISTED_LENGTHS:
+        return f"{noun(len(lengths), 'length')} {lengths}"
+    low, high = min(lengths), max(lengths)
+    if low == high:
+        return f"length {low:,} each"
+    return f"lengths {low:,} to {high:,} (--json lists each)"
 
 
 def text_warnings(text: Optional[TextPlan]) -> list[str]:
