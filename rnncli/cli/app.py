@@ -27,6 +27,10 @@ def _error_line(message: str, code: int) -> None:
     sys.exit(code)
 
 
+class _Interrupted(Exception):
+    """Ctrl-C inside a command, carried past typer (which turns it into a silent exit 130)."""
+
+
 class RnncliGroup(TyperGroup):
     """A typer group whose errors are one line on stderr, never a box or a traceback.
 
@@ -52,7 +56,7 @@ class RnncliGroup(TyperGroup):
             if debug_enabled():
                 raise
             _error_line(str(exc), exc.exit_code)
-        except (typer.Abort, KeyboardInterrupt):
+        except (typer.Abort, KeyboardInterrupt, _Interrupted):
             sys.stderr.write("rnncli: interrupted\n")
             sys.exit(130)
         except BrokenPipeError:
@@ -62,6 +66,13 @@ class RnncliGroup(TyperGroup):
                 raise
             _error_line(f"{type(exc).__name__}: {exc} (set RNNCLI_DEBUG=1 for the traceback)", 1)
         sys.exit(rv if isinstance(rv, int) else 0)
+
+    def invoke(self, ctx: Any) -> Any:
+        """Run the command; Ctrl-C becomes :class:`_Interrupted` so :meth:`main` can say so."""
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise _Interrupted() from None
 
 
 app = typer.Typer(

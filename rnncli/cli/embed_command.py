@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Optional
 
@@ -92,7 +91,9 @@ def embed(
     elif missing is not MissingPolicy.zeros:
         raise UsageError("only applies with --vectors", "--missing")
     if words == ["-"]:
-        words = words_from_text(sys.stdin.read())
+        from rnncli.input_files import read_stdin
+
+        words = words_from_text(read_stdin("WORD"))
         if not words:
             raise UsageError("no words on stdin", "WORD")
     loaded = None

@@ -311,13 +311,13 @@ def _inspect_file(request: Any, env: Any, *, as_json: bool, save: Optional[Path]
 
 
 def _read_stdin_texts() -> list[str]:
-    """``--text -`` reads one sequence per stdin line (blank lines skipped)."""
-    import sys
+    """``--text -`` reads one sequence per stdin line (blank lines skipped, a BOM dropped)."""
+    from rnncli.errors import UsageError
+    from rnncli.input_files import read_stdin
 
-    lines = [line.rstrip("\r\n") for line in sys.stdin]
+    lines = [line.rstrip("\r") for line in read_stdin("--text").split("\n")]
     sentences = [line for line in lines if line.strip()]
     if not sentences:
-        from rnncli.errors import UsageError
 
         raise UsageError("- read no line of text from stdin (give one sentence a line)", "--text")
     return sentences
