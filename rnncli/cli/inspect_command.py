@@ -318,6 +318,5 @@ def _read_stdin_texts() -> list[str]:
     lines = [line.rstrip("\r") for line in read_stdin("--text").split("\n")]
     sentences = [line for line in lines if line.strip()]
     if not sentences:
-
         raise UsageError("- read no line of text from stdin (give one sentence a line)", "--text")
     return sentences

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich import box
@@ -22,6 +23,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from rnncli.glove.set_listing import SetListReport
 
 
+def _cached_cell(listing) -> Text:
+    if listing.damaged:
+        return Text("damaged", style="bold red")
+    return Text("yes", style="green") if listing.cached else Text("no", style="dim")
+
+
 def render_list(report: SetListReport, console: Console) -> None:
     table = Table(title="GloVe sets (pytorch-nlp's catalogue)", box=box.SIMPLE_HEAD, pad_edge=False)
     # The names are what users type: never cut them; the archive column wraps instead.
@@ -38,14 +45,23 @@ def render_list(report: SetListReport, console: Console) -> None:
             Text(s.archive),
             f"{s.vocab_size:,}",
             str(s.dim),
-            Text("yes", style="green") if s.cached else Text("no", style="dim"),
+            _cached_cell(s),
             format_bytes(s.bytes_on_disk) if s.bytes_on_disk is not None else "",
         )
     console.print(table)
+    from rnncli.glove.set_layout import fetch_hint
+
+    for s in report.sets:
+        if s.damaged:
+            hint = fetch_hint(s.name, Path(report.cache_dir))
+            console.print(Text(f"{s.name} is damaged ({s.damaged}); {hint} again to rebuild it"))
     for info in report.extra:
+        if info.damaged:
+            console.print(Text(f"Also in the cache, damaged: {info.name} ({info.damaged})."))
+            continue
         console.print(Text(f"Also cached: {info.name} ({info.count:,} × {info.dim})."))
     console.print(Text(f"Cache: {report.cache_dir}", style="dim"))
-    if not any(s.cached for s in report.sets):
+    if not any(s.cached or s.damaged for s in report.sets):
         console.print(Text("Nothing cached yet: rnncli glove fetch 6B.50d", style="dim"))
 
 
