@@ -71,3 +71,15 @@ def read_stdin(option: Optional[str] = None) -> str:
     except (OSError, ValueError):  # a descriptor closed under Python's stream object
         raise _stdin_closed(option) from None
     return text[1:] if text.startswith("\ufeff") else text
+
+
+def check_writable_place(path: Path, option: Optional[str] = None) -> None:
+    """Fail early, before any work, when ``path`` cannot be written because one of its parents
+    is a file, not a folder (a UsageError on ``option``); missing folders are made later."""
+    from rnncli.atomic import file_in_the_way
+
+    blocked = file_in_the_way(path)
+    if blocked is not None:
+        raise UsageError(f"cannot write {path}: {blocked} is not a folder", option)
+    if Path(path).is_dir():
+        raise UsageError(f"cannot write {path}: it is a folder; name a file", option)

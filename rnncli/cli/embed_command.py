@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Optional
 
@@ -78,6 +79,12 @@ def embed(
             "for the whole vocabulary",
             "WORD",
         )
+    if vocab is None:
+        _check_one_word_each(words)
+    if out is not None:
+        from rnncli.input_files import check_writable_place
+
+        check_writable_place(out, "--out")
     if dim is not None:
         check_dim(dim)
     check_seed(seed)  # before any GloVe file is opened
@@ -128,6 +135,27 @@ def embed(
     if as_json and out is not None:
         data = {**report.to_dict(), "out": str(out)}
     emit(report, "rnncli.render.embed:render_embed", as_json, env, data=data)
+
+
+#: ASCII spaces: an argument holding one was meant as several words (GloVe's tokens may hold a
+#: no-break space, so that one is left alone).
+_ASCII_SPACE = re.compile(r"[ \t\r\n\v\f]")
+
+
+def _check_one_word_each(words: list[str]) -> None:
+    """``embed "The cat sat."``: one argument is one word; say how to embed a sentence."""
+    from rnncli.errors import UsageError
+
+    for word in words:
+        if word != "-" and _ASCII_SPACE.search(word.strip()):
+            shown = " ".join(word.split())
+            raise UsageError(
+                f"{word!r} is one argument holding spaces, but each argument is one word "
+                f"(one row of the embedding): type them apart (rnncli embed {shown}), pipe the "
+                "sentence to `rnncli embed -`, or add --vocab FILE to split it with a "
+                "vocabulary's tokenizer",
+                "WORD",
+            )
 
 
 #: Tokens named in a warning before "+N more"; --json lists them all.

@@ -58,7 +58,11 @@ def vector_command(
     cache_dir: CacheDir = None,
     as_json: Json = False,
 ) -> None:
-    """The GloVe vector of each word; words the set lacks are listed as missing."""
+    """The GloVe vector of each word; words the set lacks are listed as missing.
+
+    Exit status 1 when the set has none of the words (a script sees the failure); when it
+    has some, 0 with a warning naming the others.
+    """
     from rnncli.glove.query import vectors
     from rnncli.glove.words import hint_text, listed, lowercase_hints
 
@@ -70,6 +74,8 @@ def vector_command(
             f"not in GloVe {report.name}: {listed(report.missing)}" + (f" ({hint})" if hint else "")
         )
     emit(report, "rnncli.render.glove:render_vectors", as_json, environment(ctx))
+    if not report.vectors:
+        raise typer.Exit(1)
 
 
 @app.command("neighbors")

@@ -210,10 +210,19 @@ def inspect(
     env = environment(ctx)
     if save is not None and save.suffix.lower() not in (".svg", ".html", ".htm"):
         raise UsageError(f"must end in .svg or .html, got {save.name!r}", "--save")
+    if save is not None:
+        from rnncli.input_files import check_writable_place
+
+        check_writable_place(save, "--save")
     if save is not None and as_json:
         raise UsageError("--save writes the tables; it cannot be combined with --json", "--save")
     if save is not None and code:
         raise UsageError("--save writes the tables; it cannot be combined with --code", "--save")
+    if output_size == 0 and _given(ctx, "output_size"):  # 0 is the default's "no layer"
+        raise UsageError(
+            "must be a positive integer, got 0 (leave --output-size out for no output layer)",
+            "--output-size",
+        )
     model_options = {
         "cell": cell.value,
         "input_size": input_size,

@@ -318,8 +318,10 @@ class Vocab:
         """Read a file written by :meth:`save`.
 
         A file that is missing, a folder or unreadable is the user's mistake: a UsageError on
-        ``option`` (the option or argument that named the file: ``--vocab``, ``FILE``). A file
-        whose content is not a vocabulary, or an empty one, is an RnncliError naming the file.
+        ``option`` (the option or argument that named the file: ``--vocab``, ``FILE``), and so
+        is a file that is no vocabulary at all (not JSON, or JSON without rnncli's ``"format"``):
+        the wrong file was named. A vocabulary file that is damaged, or an empty one, is an
+        RnncliError naming the file.
         """
         path = Path(path)
         try:
@@ -335,9 +337,17 @@ class Vocab:
         try:
             data = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-            raise RnncliError(
-                f"{path} is not an rnncli vocabulary: not JSON ({exc.__class__.__name__})"
+            raise UsageError(
+                f"{path} is not an rnncli vocabulary: not JSON ({exc.__class__.__name__}); "
+                "build one with `rnncli vocab build`",
+                option,
             ) from None
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise UsageError(
+                f'{path} is not an rnncli vocabulary (no "format": "{FORMAT}"); '
+                "build one with `rnncli vocab build`",
+                option,
+            )
         return cls.from_dict(data, source=str(path))
 
     @classmethod
