@@ -101,6 +101,8 @@ def _summary_table(summary: VocabSummary, written: Optional[str]) -> Table:
         table.add_row("written", Text(written))
     elif summary.path:
         table.add_row("file", Text(summary.path))
+    else:  # `vocab build` without --out: nothing was saved
+        table.add_row("not saved", Text("add --out FILE to save it (--out - prints the JSON)"))
     return table
 
 

@@ -295,6 +295,11 @@ class Vocab:
             "counts": list(self.counts),
         }
 
+    def to_json(self) -> str:
+        """The file's text (one line, no newline): what :meth:`save` writes and
+        ``vocab build --out -`` prints. ``json.dumps``, not ``json.dump``: the C encoder."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
+
     def save(self, path: PathLike) -> Path:
         """Write the vocabulary atomically: an interrupted save leaves the old file in place.
 
@@ -307,7 +312,7 @@ class Vocab:
             raise UsageError(f"{path} is a directory; give a file name", "--out")
         try:
             with atomic_write(path) as handle:
-                json.dump(self.to_dict(), handle, ensure_ascii=False, separators=(",", ":"))
+                handle.write(self.to_json())
                 handle.write("\n")
         except OSError as exc:
             raise RnncliError(f"cannot write {path}: {exc.strerror or exc}") from None
