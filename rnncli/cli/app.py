@@ -6,6 +6,7 @@ import sys
 from typing import Any, Optional
 
 import typer
+from typer import completion
 from typer.core import TyperGroup
 
 from rnncli import __version__
@@ -19,6 +20,14 @@ from rnncli.terminal import Environment, debug_enabled
 _click_exceptions = sys.modules[typer.BadParameter.__module__]
 ClickException: Any = _click_exceptions.ClickException
 NoArgsIsHelpError: Any = getattr(_click_exceptions, "NoArgsIsHelpError", ())
+
+
+#: The completion options typer adds, and the callbacks of typer.completion behind them.
+_COMPLETION_OPTIONS = {
+    "--show-completion": "show_callback",
+    "--install-completion": "install_callback",
+}
+_SHELLS = ("bash", "zsh", "fish", "powershell", "pwsh")
 
 
 def _error_line(message: str, code: int) -> None:
@@ -66,6 +75,20 @@ class RnncliGroup(TyperGroup):
                 raise
             _error_line(f"{type(exc).__name__}: {exc} (set RNNCLI_DEBUG=1 for the traceback)", 1)
         sys.exit(rv if isinstance(rv, int) else 0)
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        """``rnncli --show-completion zsh``: the script of the shell named, not the detected one.
+
+        typer makes ``--show-completion`` a plain flag when it can detect the shell, so a shell
+        named after it was ignored; typer's own public callback prints the named shell's script.
+        """
+        if args and args[0].partition("=")[0] in _COMPLETION_OPTIONS:
+            option, _, shell = args[0].partition("=")
+            shell = shell or (args[1] if len(args) > 1 else "")
+            callback = getattr(completion, _COMPLETION_OPTIONS[option], None)
+            if shell in _SHELLS and callback is not None:
+                callback(ctx, None, shell)  # prints (or installs) and exits 0
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: Any) -> Any:
         """Run the command; Ctrl-C becomes :class:`_Interrupted` so :meth:`main` can say so."""
