@@ -7,10 +7,10 @@ from typing import Any, Optional
 
 import typer
 from typer import completion
-from typer.core import TyperGroup
 
 from rnncli import __version__
 from rnncli.cli import coercion
+from rnncli.cli.help_format import CONTEXT_SETTINGS, HelpGroup, SectionedCommand
 from rnncli.errors import RnncliError
 from rnncli.terminal import Environment, debug_enabled
 
@@ -40,7 +40,7 @@ class _Interrupted(Exception):
     """Ctrl-C inside a command, carried past typer (which turns it into a silent exit 130)."""
 
 
-class RnncliGroup(TyperGroup):
+class RnncliGroup(HelpGroup):
     """A typer group whose errors are one line on stderr, never a box or a traceback.
 
     Usage mistakes (click's and our :class:`~rnncli.errors.UsageError`) exit 2, failures exit 1,
@@ -104,7 +104,8 @@ app = typer.Typer(
     help="Sequence embeddings and RNN shape inspection, checked against torch itself.",
     no_args_is_help=True,
     add_completion=True,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    context_settings=CONTEXT_SETTINGS,
+    rich_markup_mode=None,  # click's plain help: names whole, text reflowed (help_format)
     pretty_exceptions_enable=False,
 )
 
@@ -142,9 +143,9 @@ def _register() -> None:
         vocab_command,
     )
 
-    app.command("inspect")(inspect_command.inspect)
-    app.command("embed")(embed_command.embed)
-    glove_command.app.command("fetch")(glove_fetch_command.fetch)
+    app.command("inspect", cls=SectionedCommand)(inspect_command.inspect)
+    app.command("embed", cls=SectionedCommand)(embed_command.embed)
+    glove_command.app.command("fetch", cls=SectionedCommand)(glove_fetch_command.fetch)
     app.add_typer(vocab_command.app, name="vocab")
     app.add_typer(glove_command.app, name="glove")
 

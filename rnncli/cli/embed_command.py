@@ -8,6 +8,7 @@ from typing import Optional
 
 import typer
 
+from rnncli.cli.help_format import choices
 from rnncli.cli.options import CacheDir, Json, Seed, Vectors
 from rnncli.cli.output import emit, environment
 from rnncli.glove.pretrained import MissingPolicy
@@ -25,6 +26,7 @@ def embed(
         None,
         "--dim",
         "-d",
+        metavar="N",
         help="Embedding size (columns of the weight). Default: 5, or the set's with --vectors.",
         show_default=False,
     ),
@@ -33,6 +35,7 @@ def embed(
     missing: MissingPolicy = typer.Option(
         MissingPolicy.zeros,
         "--missing",
+        metavar=choices(MissingPolicy),
         help="Row for a word GloVe lacks: zeros (as pytorch-nlp), or random (normal, per-dimension "
         "mean/std of the GloVe rows found, seeded by --seed).",
     ),
@@ -40,6 +43,7 @@ def embed(
     vocab: Optional[Path] = typer.Option(
         None,
         "--vocab",
+        metavar="FILE",
         help="Use a vocabulary from `vocab build`: words are split by its tokenizer and unknown "
         "ones map to its unk token.",
         show_default=False,
@@ -48,6 +52,7 @@ def embed(
         None,
         "--out",
         "-o",
+        metavar="FILE",
         help="Save weight and vocabulary for torch.load(FILE, weights_only=True).",
         show_default=False,
     ),

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from rnncli.cli.help_format import choices
 from rnncli.cli.options import (
     cache_dir_option,
     json_option,
@@ -28,8 +29,7 @@ from rnncli.rnn.spec import (
     Nonlinearity,
 )
 
-# Help texts are rich markup (typer renders them so): a literal "[word" is written "\\[word",
-# else rich takes "[batch, seq, feature]" or "[default: 10]" for a style tag and drops it.
+# Help texts are plain text (rnncli.cli.help_format): "[batch, seq, feature]" is printed as is.
 _MODEL = "Model (torch constructor arguments)"
 _RUN = "Run"
 _OUTPUT = "Output"
@@ -49,58 +49,76 @@ ModelFile = Annotated[
         show_default=False,
     ),
 ]
-CellOption = option(Cell, "--cell", "Recurrent cell.", _MODEL, case_sensitive=False)
+CellOption = option(
+    Cell, "--cell", "Recurrent cell.", _MODEL, case_sensitive=False, metavar=choices(Cell)
+)
 InputSize = option(
     Optional[int],
     "--input",
-    f"input_size: features of each x_t. \\[default: {DEFAULT_INPUT_SIZE}, or the embedding's "
-    "width]",
+    f"input_size: features of each x_t. [default: {DEFAULT_INPUT_SIZE}, or the embedding's width]",
     _MODEL,
     show_default=False,
+    metavar="N",
 )
-HiddenSize = option(int, "--hidden", "hidden_size: features of h_t.", _MODEL)
-Layers = option(int, "--layers", "num_layers: stacked recurrent layers.", _MODEL)
+HiddenSize = option(int, "--hidden", "hidden_size: features of h_t.", _MODEL, metavar="N")
+Layers = option(int, "--layers", "num_layers: stacked recurrent layers.", _MODEL, metavar="N")
 NonlinearityOption = option(
     Optional[Nonlinearity],
     "--nonlinearity",
     "rnn only: tanh (default) or relu.",
     _MODEL,
     case_sensitive=False,
+    metavar=choices(Nonlinearity),
 )
 Bias = option(bool, "--bias/--no-bias", "Use b_ih and b_hh.", _MODEL)
-BatchFirst = option(bool, "--batch-first", "Input and output as \\[batch, seq, feature].", _MODEL)
-Dropout = option(float, "--dropout", "Dropout between stacked layers, in [0, 1).", _MODEL)
+BatchFirst = option(bool, "--batch-first", "Input and output as [batch, seq, feature].", _MODEL)
+Dropout = option(
+    float, "--dropout", "Dropout between stacked layers, in [0, 1).", _MODEL, metavar="P"
+)
 Bidirectional = option(bool, "--bidirectional", "Add a reverse direction.", _MODEL)
-ProjSize = option(int, "--proj-size", "lstm only: project h_t to this size (< hidden).", _MODEL)
+ProjSize = option(
+    int, "--proj-size", "lstm only: project h_t to this size (< hidden).", _MODEL, metavar="N"
+)
 OutputSize = option(
     int,
     "--output-size",
     "Add the output layer y_t = h_t·W_hyᵀ + b_y of this size.",
     _MODEL,
     show_default=False,
+    metavar="N",
 )
 SeqLen = option(
     Optional[int],
     "--seq-len",
-    f"Time steps of the random input. \\[default: {DEFAULT_SEQ_LEN}]",
+    f"Time steps of the random input. [default: {DEFAULT_SEQ_LEN}]",
     _RUN,
     show_default=False,
+    metavar="N",
 )
 Batch = option(
     Optional[int],
     "--batch",
-    f"Sequences in the random batch. \\[default: {DEFAULT_BATCH}]",
+    f"Sequences in the random batch. [default: {DEFAULT_BATCH}]",
     _RUN,
     show_default=False,
+    metavar="N",
 )
 RunSeed = seed_option(_RUN)
-DTypeOption = option(DType, "--dtype", "Parameter and input dtype.", _RUN, case_sensitive=False)
+DTypeOption = option(
+    DType,
+    "--dtype",
+    "Parameter and input dtype.",
+    _RUN,
+    case_sensitive=False,
+    metavar=choices(DType),
+)
 DeviceOption = option(
     Device,
     "--device",
     "cpu, cuda, or meta: shapes and costs without allocating memory.",
     _RUN,
     case_sensitive=False,
+    metavar=choices(Device),
 )
 Texts = option(
     Optional[list[str]],
@@ -108,14 +126,18 @@ Texts = option(
     "A sentence to run (repeat for a batch); - reads one per stdin line.",
     _TEXT,
     show_default=False,
+    metavar="TEXT",
 )
-VocabFile = option(Optional[Path], "--vocab", "Vocabulary file from `rnncli vocab build`.", _TEXT)
+VocabFile = option(
+    Optional[Path], "--vocab", "Vocabulary file from `rnncli vocab build`.", _TEXT, metavar="FILE"
+)
 EmbedDim = option(
     Optional[int],
     "--embed-dim",
-    f"Width of random embedding rows. \\[default: {DEFAULT_EMBED_DIM}]",
+    f"Width of random embedding rows. [default: {DEFAULT_EMBED_DIM}]",
     _TEXT,
     show_default=False,
+    metavar="N",
 )
 TextVectors = vectors_option(_TEXT)
 TextCacheDir = cache_dir_option(_TEXT)
@@ -147,6 +169,7 @@ ModuleName = option(
     "With FILE: the recurrent module to run and compare, e.g. encoder.rnn.",
     _FILE,
     show_default=False,
+    metavar="NAME",
 )
 Code = option(
     bool,
@@ -160,6 +183,7 @@ Save = option(
     "--save",
     "Also write what is printed, colours included, to FILE.svg or FILE.html.",
     _OUTPUT,
+    metavar="FILE",
 )
 
 

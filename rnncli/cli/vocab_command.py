@@ -13,13 +13,16 @@ from typing import Callable, Optional
 
 import typer
 
+from rnncli.cli.help_format import HelpGroup, SectionedCommand, choices
 from rnncli.cli.options import CacheDir, Json, Vectors
 from rnncli.cli.output import emit, environment, resolve
 from rnncli.terminal import Environment
 from rnncli.text.corpus import DecodeErrors
 from rnncli.text.tokenize import TokenizerName
 
-app = typer.Typer(help="Build and show vocabularies.", no_args_is_help=True)
+app = typer.Typer(
+    help="Build and show vocabularies.", no_args_is_help=True, cls=HelpGroup, rich_markup_mode=None
+)
 
 _RENDER = "rnncli.render.vocab:render_vocab"
 
@@ -43,7 +46,7 @@ def _coverage(vocab, store, top: int):
     return None if store is None else glove_coverage(vocab, store, top=top)
 
 
-@app.command("build")
+@app.command("build", cls=SectionedCommand)
 def build(
     ctx: typer.Context,
     files: list[str] = typer.Argument(
@@ -61,6 +64,7 @@ def build(
     tokenizer: TokenizerName = typer.Option(
         TokenizerName.basic,
         "--tokenizer",
+        metavar=choices(TokenizerName),
         help="basic: lowercase, split punctuation from words; whitespace: split on spaces only.",
     ),
     lower: Optional[bool] = typer.Option(
@@ -69,25 +73,37 @@ def build(
         help="Lowercase before splitting. Default: yes for basic, no for whitespace.",
         show_default=False,
     ),
-    min_freq: int = typer.Option(1, "--min-freq", help="Keep tokens seen at least N times (>= 1)."),
+    min_freq: int = typer.Option(
+        1, "--min-freq", metavar="N", help="Keep tokens seen at least N times (>= 1)."
+    ),
     max_size: Optional[int] = typer.Option(
         None,
         "--max-size",
+        metavar="N",
         help="Keep at most N tokens besides the specials (>= 1). Default: no limit.",
         show_default=False,
     ),
     specials: str = typer.Option(
-        "<pad>,<unk>", "--specials", help='Comma-separated special tokens, first; "" for none.'
+        "<pad>,<unk>",
+        "--specials",
+        metavar="TOKENS",
+        help='Comma-separated special tokens, first; "" for none.',
     ),
     unk: str = typer.Option(
-        "<unk>", "--unk", help="The special that unknown tokens map to (one of --specials)."
+        "<unk>",
+        "--unk",
+        metavar="TOKEN",
+        help="The special that unknown tokens map to (one of --specials).",
     ),
     errors: DecodeErrors = typer.Option(
         DecodeErrors.strict,
         "--errors",
+        metavar=choices(DecodeErrors),
         help="Bytes that are not UTF-8: strict stops with the file and offset; replace reads on.",
     ),
-    top: int = typer.Option(10, "--top", help="How many of the most frequent tokens to list."),
+    top: int = typer.Option(
+        10, "--top", metavar="N", help="How many of the most frequent tokens to list."
+    ),
     vectors: Vectors = None,
     cache_dir: CacheDir = None,
     as_json: Json = False,
@@ -147,11 +163,13 @@ def build(
     emit(summary, _RENDER, as_json, env, written=saved_to)
 
 
-@app.command("show")
+@app.command("show", cls=SectionedCommand)
 def show(
     ctx: typer.Context,
     file: Path = typer.Argument(..., metavar="FILE", help="A vocabulary from `vocab build`."),
-    top: int = typer.Option(20, "--top", help="How many of the most frequent tokens to list."),
+    top: int = typer.Option(
+        20, "--top", metavar="N", help="How many of the most frequent tokens to list."
+    ),
     vectors: Vectors = None,
     cache_dir: CacheDir = None,
     as_json: Json = False,
