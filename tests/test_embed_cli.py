@@ -84,8 +84,8 @@ def test_missing_or_foreign_vocab_exits_2(tmp_path):
     result = run_rnncli("embed", "a", "--vocab", str(foreign))
     assert result.returncode == 2  # the wrong file named, as a missing one
     assert result.stderr.splitlines() == [
-        f'rnncli: error: --vocab: {foreign} is not an rnncli vocabulary (no "format": "rnncli-vocab"); '
-        "build one with `rnncli vocab build`"
+        f"rnncli: error: --vocab: {foreign} is not an rnncli vocabulary "
+        '(no "format": "rnncli-vocab"); build one with `rnncli vocab build`'
     ]
 
 
