@@ -121,6 +121,17 @@ class HelpGroup(TyperGroup):
 
     context_class = HelpContext
 
+    def list_commands(self, ctx: Any) -> list[str]:
+        """In the order they were added (inspect first), on every typer (older ones sort)."""
+        return list(self.commands)
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        plain_help(self, ctx, formatter)
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        format_sections(self, ctx, formatter)
+        self.format_commands(ctx, formatter)
+
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         rows = []
         for name in self.list_commands(ctx):
@@ -152,22 +163,40 @@ class SectionedCommand(TyperCommand):
             pieces.append(name if param.required else f"[{name}]")
         return pieces
 
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        plain_help(self, ctx, formatter)
+
     def format_options(self, ctx: Any, formatter: Any) -> None:
-        arguments: list[tuple[str, str]] = []
-        sections: dict[str, list[tuple[str, str]]] = {"Options": []}
-        for param in self.get_params(ctx):
-            record = param.get_help_record(ctx)
-            if record is None:
-                continue
-            if param.param_type_name == "argument":
-                arguments.append((argument_name(param), record[1]))
-                continue
-            panel = getattr(param, "rich_help_panel", None) or "Options"
-            sections.setdefault(panel, []).append(record)
-        if arguments:
-            with formatter.section("Arguments"):
-                formatter.write_dl(arguments)
-        for name, records in sections.items():
-            if records:
-                with formatter.section(name):
-                    formatter.write_dl(records)
+        format_sections(self, ctx, formatter)
+
+
+def plain_help(command: Any, ctx: Any, formatter: Any) -> None:
+    """click's help layout (``Command.format_help``), whatever typer would draw: typer before
+    0.13 draws rich panels whenever rich is installed, even with ``rich_markup_mode=None``."""
+    command.format_usage(ctx, formatter)
+    command.format_help_text(ctx, formatter)
+    command.format_options(ctx, formatter)
+    command.format_epilog(ctx, formatter)
+
+
+def format_sections(command: Any, ctx: Any, formatter: Any) -> None:
+    """Arguments, then options in sections named by their ``rich_help_panel`` (``Options``
+    for those without one), each in order of appearance."""
+    arguments: list[tuple[str, str]] = []
+    sections: dict[str, list[tuple[str, str]]] = {"Options": []}
+    for param in command.get_params(ctx):
+        record = param.get_help_record(ctx)
+        if record is None:
+            continue
+        if param.param_type_name == "argument":
+            arguments.append((argument_name(param), record[1]))
+            continue
+        panel = getattr(param, "rich_help_panel", None) or "Options"
+        sections.setdefault(panel, []).append(record)
+    if arguments:
+        with formatter.section("Arguments"):
+            formatter.write_dl(arguments)
+    for name, records in sections.items():
+        if records:
+            with formatter.section(name):
+                formatter.write_dl(records)
