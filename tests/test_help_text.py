@@ -194,3 +194,12 @@ def test_a_flag_takes_no_placeholder(rendered):
     shown = _help_at(("inspect",), 80, rendered)
     assert re.search(r"^  --verify +Recompute", shown, re.M)
     assert re.search(r"^  --bias / --no-bias +Use", shown, re.M)
+
+
+def test_defaults_and_short_commands_stay_on_one_line(rendered):
+    """``[default: 20]`` or `rnncli vocab build` is never split between two lines."""
+    for width in WIDTHS:
+        shown = _help_at(("inspect",), width, rendered)
+        lines = shown.splitlines()
+        assert any("[default: 20]" in line for line in lines), width
+        assert any("`rnncli vocab build`" in line for line in lines), width

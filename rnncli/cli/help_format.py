@@ -18,6 +18,7 @@ breaking a word.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from enum import Enum
 from typing import Any
@@ -39,28 +40,33 @@ def choices(enum: type[Enum]) -> str:
     return "[" + "|".join(str(member.value) for member in enum) + "]"
 
 
+#: Short spans kept on one line: ``[default: 10]``, a command in backticks.
+_KEEP_TOGETHER = re.compile(r"\[[^\[\]\n]{1,28}\]|`[^`\n]{1,28}`")
+_GLUE = "\ue000"  # a private-use character: joins the words of such a span while wrapping
+
+
 def reflow(text: str, width: int, indent: str = "") -> list[str]:
     """``text`` as lines of at most ``width`` (indent included) wherever words allow: paragraphs
     (blank-line separated) reflowed, words never broken, not even at a hyphen, so
     ``--min-freq`` or ``clip_grad_norm_(max_norm=N)`` stays whole (a word longer than the line
-    overflows it rather than being cut)."""
+    overflows it rather than being cut); ``[default: 10]`` and short `code` stay on one line."""
     lines: list[str] = []
     for paragraph in text.split("\n\n"):
         words = " ".join(paragraph.split())
+        words = _KEEP_TOGETHER.sub(lambda m: m.group(0).replace(" ", _GLUE), words)
         if not words:
             continue
         if lines:
             lines.append("")
-        lines.extend(
-            textwrap.wrap(
-                words,
-                max(width, len(indent) + 1),
-                initial_indent=indent,
-                subsequent_indent=indent,
-                break_long_words=False,
-                break_on_hyphens=False,
-            )
+        wrapped = textwrap.wrap(
+            words,
+            max(width, len(indent) + 1),
+            initial_indent=indent,
+            subsequent_indent=indent,
+            break_long_words=False,
+            break_on_hyphens=False,
         )
+        lines.extend(line.replace(_GLUE, " ") for line in wrapped)
     return lines
 
 
