@@ -4,7 +4,9 @@ typer's rich help draws options in a table that cuts option names (``--nonlinear
 choice lists (``<rnn|lstm|gr`` / ``u>``) in a narrow terminal, keeps the source's line breaks
 in descriptions, and on typer 0.29 shows its type names (``<list[str]>``, ``<int range>``, a
 ``<bool>`` beside every flag). rnncli asks typer for click's plain layout instead
-(``rich_markup_mode=None``, typer's public switch): each option's names and placeholder on one
+(``rich_markup_mode=None``, typer's public switch; and draws it itself through click's
+``format_help`` steps, since typer before 0.13 ignores the switch): each option's names and
+placeholder on one
 line, whole (the description moves to the next line when they are long), descriptions reflowed
 to the terminal's width. Every option declares its placeholder (``N``, ``FILE``,
 ``[rnn|lstm|gru]``), so help reads the same on every typer release.
