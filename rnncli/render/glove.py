@@ -37,7 +37,7 @@ def render_list(report: SetListReport, console: Console) -> None:
     table.add_column("archive", overflow="fold")
     table.add_column("words", justify="right")
     table.add_column("dim", justify="right")
-    table.add_column("cached")
+    table.add_column("cached", no_wrap=True, min_width=len("damaged"))
     table.add_column("on disk", justify="right")
     for s in report.sets:
         table.add_row(
