@@ -30,6 +30,9 @@ def atomic_path(target: PathLike, suffix: str = "") -> Iterator[Path]:
     the temporary file.
     """
     target = Path(target)
+    blocked = file_in_the_way(target)
+    if blocked is not None:
+        raise RnncliError(f"cannot write {target}: {blocked} is not a folder")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(
@@ -52,6 +55,17 @@ def atomic_path(target: PathLike, suffix: str = "") -> Iterator[Path]:
         ):
             raise _cannot_write(target, exc) from None
         raise
+
+
+def file_in_the_way(target: PathLike) -> Path | None:
+    """The file (not a folder) among ``target``'s parents that keeps it from being written,
+    if any: ``--save notes.txt/run.svg`` when notes.txt is a file."""
+    for part in Path(target).parents:
+        if part.exists():
+            return None if part.is_dir() else part
+        if part.is_symlink():  # a dangling link: mkdir will say why
+            return None
+    return None
 
 
 #: Errors of writing itself: they name the target even when the OSError carries no file name.

@@ -33,6 +33,10 @@ DEFAULT_DIM = 5
 DEFAULT_SEED = 0
 #: Bytes per element of the float32 weight and of the int64 lookup tensor.
 FLOAT_BYTES = 4
+#: Bytes a looked-up number costs as a Python float in the report's ``vectors`` lists.
+PY_FLOAT_BYTES = 32
+#: The share of free memory a run may plan to use (as ``inspect``'s memory check).
+MEMORY_HEADROOM = 0.8
 
 
 @dataclass
@@ -129,6 +133,29 @@ def check_dim(dim: int) -> int:
     return dim
 
 
+def check_memory(
+    vocab_size: int, dim: int, looked_up: int, available: Optional[int] = None
+) -> None:
+    """Refuse, before allocating, an embedding that would not fit in memory: the ``[vocab_size,
+    dim]`` float32 weight and the looked-up rows (as a tensor and as the report's floats).
+
+    ``embed --dim 20000000000`` gets this one line instead of torch's allocator failure.
+    """
+    from rnncli.rnn.device import available_bytes
+    from rnncli.sizes import format_bytes
+
+    weight = vocab_size * dim * FLOAT_BYTES
+    rows = looked_up * dim * (FLOAT_BYTES + PY_FLOAT_BYTES)
+    have = available_bytes("cpu") if available is None else available
+    if weight + rows > MEMORY_HEADROOM * have:
+        raise RnncliError(
+            f"this embedding needs about {format_bytes(weight + rows)} on cpu (weight "
+            f"[{vocab_size:,}, {dim:,}] {format_bytes(weight)}; the rows looked up "
+            f"{format_bytes(rows)}) but only {format_bytes(have)} is available; "
+            "choose a smaller --dim"
+        )
+
+
 def build_weight(
     vocab_size: int, dim: int = DEFAULT_DIM, seed: int = DEFAULT_SEED, pretrained: Any = None
 ) -> Any:
@@ -208,6 +235,8 @@ def embed_words(
         rows = glove_rows(vocab.itos, glove, missing, seed)
         pretrained = rows.matrix
         weight_source = weight_source or f"glove:{rows.name}"
+    if pretrained is None:
+        check_memory(len(vocab), dim, len(indices))
     layer = build_weight(len(vocab), dim, seed, pretrained)
     lookup = torch.tensor(indices, dtype=torch.long)
     with torch.no_grad():

@@ -75,17 +75,17 @@ def test_usage_errors_exit_2_with_one_line(args, input, message):
     assert len(lines) == 1 and lines[0].startswith("rnncli: error: ") and message in lines[0]
 
 
-def test_missing_vocab_exits_2_and_foreign_vocab_exits_1(tmp_path):
+def test_missing_or_foreign_vocab_exits_2(tmp_path):
     # a path that is not there is the user's mistake (rnncli.text.vocab: usage error, exit 2)
     result = run_rnncli("embed", "a", "--vocab", str(tmp_path / "nope.json"))
     assert result.returncode == 2 and "nope.json" in result.stderr
     foreign = tmp_path / "package.json"
     foreign.write_text('{"name": "x"}', encoding="utf-8")
     result = run_rnncli("embed", "a", "--vocab", str(foreign))
-    assert result.returncode == 1
+    assert result.returncode == 2  # the wrong file named, as a missing one
     assert result.stderr.splitlines() == [
-        f'rnncli: error: {foreign} is not an rnncli vocabulary (no "format": "rnncli-vocab"); '
-        "build one with `rnncli vocab build`"
+        f"rnncli: error: --vocab: {foreign} is not an rnncli vocabulary "
+        '(no "format": "rnncli-vocab"); build one with `rnncli vocab build`'
     ]
 
 

@@ -47,13 +47,13 @@ def test_vector_table_names_missing(cache):
     assert r.stderr == "rnncli: warning: not in GloVe 6B.50d: nope\n"
 
 
-def test_vector_all_missing_prints_nothing_on_stdout(cache):
+def test_vector_all_missing_prints_nothing_on_stdout_and_exits_1(cache):
     r = runner.invoke(app, ["glove", "vector", "xyzzyq"])
-    assert r.exit_code == 0
+    assert r.exit_code == 1  # a script must see that no word was found
     assert r.stdout == ""
     assert "not in GloVe 6B.50d: xyzzyq" in r.stderr
     r = runner.invoke(app, ["glove", "vector", "xyzzyq", "--json"])
-    assert json.loads(r.stdout)["missing"] == ["xyzzyq"]
+    assert json.loads(r.stdout)["missing"] == ["xyzzyq"] and r.exit_code == 1
 
 
 def test_neighbors_and_k(cache):

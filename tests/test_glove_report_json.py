@@ -149,10 +149,10 @@ def test_listing_and_catalogue():
     assert list(data) == ["cache_dir", "sets", "other_cached"]
     assert data["other_cached"] == [
         {"name": "mine", "path": "/c/glove/mine", "dim": 3, "count": 2, "bytes_on_disk": 100,
-         "source": "x"}
+         "source": "x", "damaged": None}
     ]  # fmt: skip
     assert list(data["sets"][0]) == [
-        "name", "archive", "dim", "vocab_size", "cached", "bytes_on_disk", "path",
+        "name", "archive", "dim", "vocab_size", "cached", "bytes_on_disk", "path", "damaged",
     ]  # fmt: skip
     assert list(SETS["6B.50d"].to_dict()) == [
         "name", "archive", "member", "dim", "vocab_size", "archive_sha1", "archive_bytes",

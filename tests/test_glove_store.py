@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -192,7 +193,9 @@ def test_a_cache_of_another_format_version_is_refused_with_the_fetch_command(tmp
     assert meta["format"] == 1  # the format of every cache written so far
     meta["format"] = 2
     meta_path.write_text(json.dumps(meta))
-    with pytest.raises(RnncliError, match=r"run `rnncli glove fetch 6B.50d` again to rebuild it"):
+    # tmp_path is not the cache a plain `glove fetch` writes to: the hint keeps --cache-dir.
+    hint = re.escape(f"run `rnncli glove fetch 6B.50d --cache-dir {tmp_path}` again to rebuild it")
+    with pytest.raises(RnncliError, match=hint):
         open_store("6B.50d", tmp_path)
 
 

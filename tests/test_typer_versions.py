@@ -78,8 +78,8 @@ def _install(root: Path, name: str, requirements: list[str]) -> Path:
     return target
 
 
-def _run(target: Path, *args: str, probe: bool = False, cwd: Path = REPO):
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(target), str(REPO)]))
+def _run(target: Path, *args: str, probe: bool = False, cwd: Path = REPO, env=None):
+    env = dict(os.environ, **(env or {}), PYTHONPATH=os.pathsep.join([str(target), str(REPO)]))
     command = ["-c", _PROBE] if probe else ["-m", "rnncli"]
     return subprocess.run(
         [sys.executable, *command, *args],
@@ -107,6 +107,15 @@ def test_the_cli_works_on_this_typer(release, installs, tmp_path):
 
     help_text = _run(target, "--help")
     assert help_text.returncode == 0 and "glove" in help_text.stdout and "vocab" in help_text.stdout
+    inspect_help = _run(target, "inspect", "--help", env={"COLUMNS": "80"})
+    assert inspect_help.returncode == 0, inspect_help.stderr
+    shown = inspect_help.stdout  # one help style whatever typer's own: rnncli.cli.help_format
+    assert "--cell [rnn|lstm|gru]" in shown and "--hidden N " in shown and "--save FILE" in shown
+    assert "Model (torch constructor arguments):" in shown
+    for leak in ("<bool>", "<int", "<list[", "INTEGER", "BOOLEAN", "…"):
+        assert leak not in shown, (release, leak)
+    zsh = _run(target, "--show-completion", "zsh", env={"SHELL": "/bin/bash"})
+    assert zsh.returncode == 0 and "compdef" in zsh.stdout, zsh.stderr
     bare = _run(target, "glove")  # no command: the group's help, exit 0
     assert bare.returncode == 0 and "neighbors" in bare.stdout, bare.stderr
 

@@ -6,10 +6,11 @@ import sys
 from typing import Any, Optional
 
 import typer
-from typer.core import TyperGroup
+from typer import completion
 
 from rnncli import __version__
 from rnncli.cli import coercion
+from rnncli.cli.help_format import CONTEXT_SETTINGS, HelpGroup, SectionedCommand
 from rnncli.errors import RnncliError
 from rnncli.terminal import Environment, debug_enabled
 
@@ -21,13 +22,25 @@ ClickException: Any = _click_exceptions.ClickException
 NoArgsIsHelpError: Any = getattr(_click_exceptions, "NoArgsIsHelpError", ())
 
 
+#: The completion options typer adds, and the callbacks of typer.completion behind them.
+_COMPLETION_OPTIONS = {
+    "--show-completion": "show_callback",
+    "--install-completion": "install_callback",
+}
+_SHELLS = ("bash", "zsh", "fish", "powershell", "pwsh")
+
+
 def _error_line(message: str, code: int) -> None:
     sys.stderr.write(f"rnncli: error: {message}\n")
     sys.stderr.flush()
     sys.exit(code)
 
 
-class RnncliGroup(TyperGroup):
+class _Interrupted(Exception):
+    """Ctrl-C inside a command, carried past typer (which turns it into a silent exit 130)."""
+
+
+class RnncliGroup(HelpGroup):
     """A typer group whose errors are one line on stderr, never a box or a traceback.
 
     Usage mistakes (click's and our :class:`~rnncli.errors.UsageError`) exit 2, failures exit 1,
@@ -52,7 +65,7 @@ class RnncliGroup(TyperGroup):
             if debug_enabled():
                 raise
             _error_line(str(exc), exc.exit_code)
-        except (typer.Abort, KeyboardInterrupt):
+        except (typer.Abort, KeyboardInterrupt, _Interrupted):
             sys.stderr.write("rnncli: interrupted\n")
             sys.exit(130)
         except BrokenPipeError:
@@ -63,6 +76,27 @@ class RnncliGroup(TyperGroup):
             _error_line(f"{type(exc).__name__}: {exc} (set RNNCLI_DEBUG=1 for the traceback)", 1)
         sys.exit(rv if isinstance(rv, int) else 0)
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        """``rnncli --show-completion zsh``: the script of the shell named, not the detected one.
+
+        typer makes ``--show-completion`` a plain flag when it can detect the shell, so a shell
+        named after it was ignored; typer's own public callback prints the named shell's script.
+        """
+        if args and args[0].partition("=")[0] in _COMPLETION_OPTIONS:
+            option, _, shell = args[0].partition("=")
+            shell = shell or (args[1] if len(args) > 1 else "")
+            callback = getattr(completion, _COMPLETION_OPTIONS[option], None)
+            if shell in _SHELLS and callback is not None:
+                callback(ctx, None, shell)  # prints (or installs) and exits 0
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: Any) -> Any:
+        """Run the command; Ctrl-C becomes :class:`_Interrupted` so :meth:`main` can say so."""
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise _Interrupted() from None
+
 
 app = typer.Typer(
     cls=RnncliGroup,
@@ -70,7 +104,8 @@ app = typer.Typer(
     help="Sequence embeddings and RNN shape inspection, checked against torch itself.",
     no_args_is_help=True,
     add_completion=True,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    context_settings=CONTEXT_SETTINGS,
+    rich_markup_mode=None,  # click's plain help: names whole, text reflowed (help_format)
     pretty_exceptions_enable=False,
 )
 
@@ -108,9 +143,9 @@ def _register() -> None:
         vocab_command,
     )
 
-    app.command("inspect")(inspect_command.inspect)
-    app.command("embed")(embed_command.embed)
-    glove_command.app.command("fetch")(glove_fetch_command.fetch)
+    app.command("inspect", cls=SectionedCommand)(inspect_command.inspect)
+    app.command("embed", cls=SectionedCommand)(embed_command.embed)
+    glove_command.app.command("fetch", cls=SectionedCommand)(glove_fetch_command.fetch)
     app.add_typer(vocab_command.app, name="vocab")
     app.add_typer(glove_command.app, name="glove")
 

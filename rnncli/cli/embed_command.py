@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import sys
+import re
 from pathlib import Path
 from typing import Optional
 
 import typer
 
+from rnncli.cli.help_format import choices
 from rnncli.cli.options import CacheDir, Json, Seed, Vectors
 from rnncli.cli.output import emit, environment
 from rnncli.glove.pretrained import MissingPolicy
@@ -26,6 +27,7 @@ def embed(
         None,
         "--dim",
         "-d",
+        metavar="N",
         help="Embedding size (columns of the weight). Default: 5, or the set's with --vectors.",
         show_default=False,
     ),
@@ -34,6 +36,7 @@ def embed(
     missing: MissingPolicy = typer.Option(
         MissingPolicy.zeros,
         "--missing",
+        metavar=choices(MissingPolicy),
         help="Row for a word GloVe lacks: zeros (as pytorch-nlp), or random (normal, per-dimension "
         "mean/std of the GloVe rows found, seeded by --seed).",
     ),
@@ -41,6 +44,7 @@ def embed(
     vocab: Optional[Path] = typer.Option(
         None,
         "--vocab",
+        metavar="FILE",
         help="Use a vocabulary from `vocab build`: words are split by its tokenizer and unknown "
         "ones map to its unk token.",
         show_default=False,
@@ -49,6 +53,7 @@ def embed(
         None,
         "--out",
         "-o",
+        metavar="FILE",
         help="Save weight and vocabulary for torch.load(FILE, weights_only=True).",
         show_default=False,
     ),
@@ -80,6 +85,12 @@ def embed(
             "for the whole vocabulary",
             "WORD",
         )
+    if vocab is None:
+        _check_one_word_each(words)
+    if out is not None:
+        from rnncli.input_files import check_writable_place
+
+        check_writable_place(out, "--out")
     if dim is not None:
         check_dim(dim)
     check_seed(seed)  # before any GloVe file is opened
@@ -93,7 +104,9 @@ def embed(
     elif missing is not MissingPolicy.zeros:
         raise UsageError("only applies with --vectors", "--missing")
     if words == ["-"]:
-        words = words_from_text(sys.stdin.read())
+        from rnncli.input_files import read_stdin
+
+        words = words_from_text(read_stdin("WORD"))
         if not words:
             raise UsageError("no words on stdin", "WORD")
     loaded = None
@@ -128,6 +141,27 @@ def embed(
     if as_json and out is not None:
         data = {**report.to_dict(), "out": str(out)}
     emit(report, "rnncli.render.embed:render_embed", as_json, env, data=data)
+
+
+#: ASCII spaces: an argument holding one was meant as several words (GloVe's tokens may hold a
+#: no-break space, so that one is left alone).
+_ASCII_SPACE = re.compile(r"[ \t\r\n\v\f]")
+
+
+def _check_one_word_each(words: list[str]) -> None:
+    """``embed "The cat sat."``: one argument is one word; say how to embed a sentence."""
+    from rnncli.errors import UsageError
+
+    for word in words:
+        if word != "-" and _ASCII_SPACE.search(word.strip()):
+            shown = " ".join(word.split())
+            raise UsageError(
+                f"{word!r} is one argument holding spaces, but each argument is one word "
+                f"(one row of the embedding): type them apart (rnncli embed {shown}), pipe the "
+                "sentence to `rnncli embed -`, or add --vocab FILE to split it with a "
+                "vocabulary's tokenizer",
+                "WORD",
+            )
 
 
 #: Tokens named in a warning before "+N more"; --json lists them all.

@@ -12,17 +12,23 @@ from typing import Annotated, Optional
 
 import typer
 
+from rnncli.cli.help_format import HelpGroup, SectionedCommand
 from rnncli.cli.options import CacheDir, Json
 from rnncli.cli.output import emit, environment
 
 app = typer.Typer(
     help="GloVe vectors: fetch a set once, then look words up, find neighbours and analogies.",
     no_args_is_help=True,
+    cls=HelpGroup,
+    rich_markup_mode=None,
 )
 
 #: ``--name NAME``, the set every query reads (default 6B.50d).
 SetName = Annotated[
-    str, typer.Option("--name", "-n", help="The GloVe set (`rnncli glove list` shows them).")
+    str,
+    typer.Option(
+        "--name", "-n", metavar="NAME", help="The GloVe set (`rnncli glove list` shows them)."
+    ),
 ]
 
 
@@ -32,7 +38,7 @@ def _open(name: str, cache_dir: Optional[Path]):
     return open_vectors(name, cache_dir, option="--name")
 
 
-@app.command("list")
+@app.command("list", cls=SectionedCommand)
 def list_command(
     ctx: typer.Context,
     cache_dir: CacheDir = None,
@@ -50,7 +56,7 @@ def list_command(
     )
 
 
-@app.command("vector")
+@app.command("vector", cls=SectionedCommand)
 def vector_command(
     ctx: typer.Context,
     words: list[str] = typer.Argument(..., help="Words to look up.", metavar="WORD..."),
@@ -58,7 +64,11 @@ def vector_command(
     cache_dir: CacheDir = None,
     as_json: Json = False,
 ) -> None:
-    """The GloVe vector of each word; words the set lacks are listed as missing."""
+    """The GloVe vector of each word; words the set lacks are listed as missing.
+
+    Exit status 1 when the set has none of the words (a script sees the failure); when it
+    has some, 0 with a warning naming the others.
+    """
     from rnncli.glove.query import vectors
     from rnncli.glove.words import hint_text, listed, lowercase_hints
 
@@ -70,13 +80,15 @@ def vector_command(
             f"not in GloVe {report.name}: {listed(report.missing)}" + (f" ({hint})" if hint else "")
         )
     emit(report, "rnncli.render.glove:render_vectors", as_json, environment(ctx))
+    if not report.vectors:
+        raise typer.Exit(1)
 
 
-@app.command("neighbors")
+@app.command("neighbors", cls=SectionedCommand)
 def neighbors_command(
     ctx: typer.Context,
-    word: str = typer.Argument(..., help="The word whose neighbours to find."),
-    k: int = typer.Option(10, "-k", "--k", min=1, help="How many neighbours."),
+    word: str = typer.Argument(..., metavar="WORD", help="The word whose neighbours to find."),
+    k: int = typer.Option(10, "-k", "--k", min=1, metavar="N", help="How many neighbours."),
     name: SetName = "6B.50d",
     cache_dir: CacheDir = None,
     as_json: Json = False,
@@ -92,13 +104,13 @@ def neighbors_command(
     )
 
 
-@app.command("analogy")
+@app.command("analogy", cls=SectionedCommand)
 def analogy_command(
     ctx: typer.Context,
-    a: str = typer.Argument(..., help="A in 'A is to B as C is to ?'."),
-    b: str = typer.Argument(..., help="B."),
-    c: str = typer.Argument(..., help="C."),
-    k: int = typer.Option(5, "-k", "--k", min=1, help="How many candidates to show."),
+    a: str = typer.Argument(..., metavar="A", help="A in 'A is to B as C is to ?'."),
+    b: str = typer.Argument(..., metavar="B", help="B."),
+    c: str = typer.Argument(..., metavar="C", help="C."),
+    k: int = typer.Option(5, "-k", "--k", min=1, metavar="N", help="How many candidates to show."),
     name: SetName = "6B.50d",
     cache_dir: CacheDir = None,
     as_json: Json = False,
@@ -117,11 +129,11 @@ def analogy_command(
     )
 
 
-@app.command("similarity")
+@app.command("similarity", cls=SectionedCommand)
 def similarity_command(
     ctx: typer.Context,
-    word1: str = typer.Argument(..., help="First word."),
-    word2: str = typer.Argument(..., help="Second word."),
+    word1: str = typer.Argument(..., metavar="WORD1", help="First word."),
+    word2: str = typer.Argument(..., metavar="WORD2", help="Second word."),
     name: SetName = "6B.50d",
     cache_dir: CacheDir = None,
     as_json: Json = False,

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from rnncli.cli.help_format import choices
 from rnncli.cli.options import (
     cache_dir_option,
     json_option,
@@ -38,8 +39,7 @@ class TraceMode(str, Enum):
     none = "none"
 
 
-# Help texts are rich markup (typer renders them so): a literal "[word" is written "\\[word",
-# else rich takes "[batch, seq, feature]" or "[default: 10]" for a style tag and drops it.
+# Help texts are plain text (rnncli.cli.help_format): "[batch, seq, feature]" is printed as is.
 _MODEL = "Model (torch constructor arguments)"
 _RUN = "Run"
 _OUTPUT = "Output"
@@ -59,58 +59,76 @@ ModelFile = Annotated[
         show_default=False,
     ),
 ]
-CellOption = option(Cell, "--cell", "Recurrent cell.", _MODEL, case_sensitive=False)
+CellOption = option(
+    Cell, "--cell", "Recurrent cell.", _MODEL, case_sensitive=False, metavar=choices(Cell)
+)
 InputSize = option(
     Optional[int],
     "--input",
-    f"input_size: features of each x_t. \\[default: {DEFAULT_INPUT_SIZE}, or the embedding's "
-    "width]",
+    f"input_size: features of each x_t. [default: {DEFAULT_INPUT_SIZE}, or the embedding's width]",
     _MODEL,
     show_default=False,
+    metavar="N",
 )
-HiddenSize = option(int, "--hidden", "hidden_size: features of h_t.", _MODEL)
-Layers = option(int, "--layers", "num_layers: stacked recurrent layers.", _MODEL)
+HiddenSize = option(int, "--hidden", "hidden_size: features of h_t.", _MODEL, metavar="N")
+Layers = option(int, "--layers", "num_layers: stacked recurrent layers.", _MODEL, metavar="N")
 NonlinearityOption = option(
     Optional[Nonlinearity],
     "--nonlinearity",
     "rnn only: tanh (default) or relu.",
     _MODEL,
     case_sensitive=False,
+    metavar=choices(Nonlinearity),
 )
 Bias = option(bool, "--bias/--no-bias", "Use b_ih and b_hh.", _MODEL)
-BatchFirst = option(bool, "--batch-first", "Input and output as \\[batch, seq, feature].", _MODEL)
-Dropout = option(float, "--dropout", "Dropout between stacked layers, in [0, 1).", _MODEL)
+BatchFirst = option(bool, "--batch-first", "Input and output as [batch, seq, feature].", _MODEL)
+Dropout = option(
+    float, "--dropout", "Dropout between stacked layers, in [0, 1).", _MODEL, metavar="P"
+)
 Bidirectional = option(bool, "--bidirectional", "Add a reverse direction.", _MODEL)
-ProjSize = option(int, "--proj-size", "lstm only: project h_t to this size (< hidden).", _MODEL)
+ProjSize = option(
+    int, "--proj-size", "lstm only: project h_t to this size (< hidden).", _MODEL, metavar="N"
+)
 OutputSize = option(
     int,
     "--output-size",
     "Add the output layer y_t = h_t·W_hyᵀ + b_y of this size.",
     _MODEL,
     show_default=False,
+    metavar="N",
 )
 SeqLen = option(
     Optional[int],
     "--seq-len",
-    f"Time steps of the random input. \\[default: {DEFAULT_SEQ_LEN}]",
+    f"Time steps of the random input. [default: {DEFAULT_SEQ_LEN}]",
     _RUN,
     show_default=False,
+    metavar="N",
 )
 Batch = option(
     Optional[int],
     "--batch",
-    f"Sequences in the random batch. \\[default: {DEFAULT_BATCH}]",
+    f"Sequences in the random batch. [default: {DEFAULT_BATCH}]",
     _RUN,
     show_default=False,
+    metavar="N",
 )
 RunSeed = seed_option(_RUN)
-DTypeOption = option(DType, "--dtype", "Parameter and input dtype.", _RUN, case_sensitive=False)
+DTypeOption = option(
+    DType,
+    "--dtype",
+    "Parameter and input dtype.",
+    _RUN,
+    case_sensitive=False,
+    metavar=choices(DType),
+)
 DeviceOption = option(
     Device,
     "--device",
     "cpu, cuda, or meta: shapes and costs without allocating memory.",
     _RUN,
     case_sensitive=False,
+    metavar=choices(Device),
 )
 Texts = option(
     Optional[list[str]],
@@ -118,14 +136,18 @@ Texts = option(
     "A sentence to run (repeat for a batch); - reads one per stdin line.",
     _TEXT,
     show_default=False,
+    metavar="TEXT",
 )
-VocabFile = option(Optional[Path], "--vocab", "Vocabulary file from `rnncli vocab build`.", _TEXT)
+VocabFile = option(
+    Optional[Path], "--vocab", "Vocabulary file from `rnncli vocab build`.", _TEXT, metavar="FILE"
+)
 EmbedDim = option(
     Optional[int],
     "--embed-dim",
-    f"Width of random embedding rows. \\[default: {DEFAULT_EMBED_DIM}]",
+    f"Width of random embedding rows. [default: {DEFAULT_EMBED_DIM}]",
     _TEXT,
     show_default=False,
+    metavar="N",
 )
 TextVectors = vectors_option(_TEXT)
 TextCacheDir = cache_dir_option(_TEXT)
@@ -137,6 +159,7 @@ TraceOption = option(
     "(summary), every step (all), or no trace (none). --json always has all.",
     _TEXT,
     case_sensitive=False,
+    metavar=choices(TraceMode),
 )
 Verify = option(
     bool,
@@ -165,6 +188,7 @@ ModuleName = option(
     "With FILE: the recurrent module to run and compare, e.g. encoder.rnn.",
     _FILE,
     show_default=False,
+    metavar="NAME",
 )
 Code = option(
     bool,
@@ -178,6 +202,7 @@ Save = option(
     "--save",
     "Also write what is printed, colours included, to FILE.svg or FILE.html.",
     _OUTPUT,
+    metavar="FILE",
 )
 
 
@@ -229,10 +254,19 @@ def inspect(
     env = environment(ctx)
     if save is not None and save.suffix.lower() not in (".svg", ".html", ".htm"):
         raise UsageError(f"must end in .svg or .html, got {save.name!r}", "--save")
+    if save is not None:
+        from rnncli.input_files import check_writable_place
+
+        check_writable_place(save, "--save")
     if save is not None and as_json:
         raise UsageError("--save writes the tables; it cannot be combined with --json", "--save")
     if save is not None and code:
         raise UsageError("--save writes the tables; it cannot be combined with --code", "--save")
+    if output_size == 0 and _given(ctx, "output_size"):  # 0 is the default's "no layer"
+        raise UsageError(
+            "must be a positive integer, got 0 (leave --output-size out for no output layer)",
+            "--output-size",
+        )
     model_options = {
         "cell": cell.value,
         "input_size": input_size,
@@ -332,13 +366,12 @@ def _inspect_file(request: Any, env: Any, *, as_json: bool, save: Optional[Path]
 
 
 def _read_stdin_texts() -> list[str]:
-    """``--text -`` reads one sequence per stdin line (blank lines skipped)."""
-    import sys
+    """``--text -`` reads one sequence per stdin line (blank lines skipped, a BOM dropped)."""
+    from rnncli.errors import UsageError
+    from rnncli.input_files import read_stdin
 
-    lines = [line.rstrip("\r\n") for line in sys.stdin]
+    lines = [line.rstrip("\r") for line in read_stdin("--text").split("\n")]
     sentences = [line for line in lines if line.strip()]
     if not sentences:
-        from rnncli.errors import UsageError
-
         raise UsageError("- read no line of text from stdin (give one sentence a line)", "--text")
     return sentences

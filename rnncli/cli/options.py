@@ -28,7 +28,9 @@ def option(annotation: Any, name: str, help: str, panel: Optional[str], **option
 
 def cache_dir_option(panel: Optional[str] = None) -> Any:
     """``--cache-dir PATH``: where fetched GloVe sets live; default ``None`` (the usual place)."""
-    return option(Optional[Path], "--cache-dir", CACHE_DIR_HELP, panel, show_default=False)
+    return option(
+        Optional[Path], "--cache-dir", CACHE_DIR_HELP, panel, show_default=False, metavar="DIR"
+    )
 
 
 def json_option(panel: Optional[str] = None) -> Any:
@@ -38,12 +40,14 @@ def json_option(panel: Optional[str] = None) -> Any:
 
 def vectors_option(panel: Optional[str] = None) -> Any:
     """``--vectors NAME``: a fetched GloVe set; default ``None`` (none)."""
-    return option(Optional[str], "--vectors", VECTORS_HELP, panel, show_default=False)
+    return option(
+        Optional[str], "--vectors", VECTORS_HELP, panel, show_default=False, metavar="NAME"
+    )
 
 
 def seed_option(panel: Optional[str] = None) -> Any:
     """``--seed N``: torch's seed; default ``0``."""
-    return option(int, "--seed", SEED_HELP, panel)
+    return option(int, "--seed", SEED_HELP, panel, metavar="SEED")
 
 
 CacheDir = cache_dir_option()

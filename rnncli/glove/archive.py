@@ -44,7 +44,8 @@ def looks_like_html(head: bytes) -> bool:
 
 
 def sniff(head: bytes) -> str:
-    """``"zip"``, ``"gzip"``, ``"html"``, ``"empty"`` or ``"text"``, from a file's first bytes."""
+    """``"zip"``, ``"gzip"``, ``"html"``, ``"binary"``, ``"empty"`` or ``"text"``, from a file's
+    first bytes."""
     if not head:
         return "empty"
     if head.startswith(ZIP_MAGICS):
@@ -53,7 +54,21 @@ def sniff(head: bytes) -> str:
         return "gzip"
     if looks_like_html(head):
         return "html"
+    if looks_binary(head):
+        return "binary"
     return "text"
+
+
+def looks_binary(head: bytes) -> bool:
+    """True when ``head`` is no text: a NUL byte, or bytes that are not UTF-8 before the last
+    three (where a character may be cut by the read)."""
+    if b"\x00" in head:
+        return True
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start < len(head) - 3
+    return False
 
 
 def check_readable(path: Path, option: Optional[str] = None) -> None:
@@ -80,6 +95,11 @@ def detect_kind(path: Path, option: Optional[str] = None) -> str:
         raise ArchiveError(
             f"{path}: this is an HTML page, not GloVe data (a web server's error or login page "
             "saved under the archive's name); download the archive again"
+        )
+    if kind == "binary":
+        raise ArchiveError(
+            f"{path}: not text, and not a zip or gzip archive either (it starts with "
+            f"{head[:16]!r}); a GloVe source is the .zip, its .txt, or a .gz of the .txt"
         )
     if kind == "text" and path.suffix.lower() in (".zip", ".gz", ".gzip"):
         raise ArchiveError(

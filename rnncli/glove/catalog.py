@@ -114,6 +114,16 @@ def get_set(name: str) -> GloveSet:
     try:
         return SETS[name]
     except KeyError:
-        raise UsageError(
-            f"unknown GloVe set {name!r}; choose one of: {', '.join(SETS)}", option="--name"
-        ) from None
+        raise unknown_set(name, "--name") from None
+
+
+def unknown_set(name: str, option: str) -> UsageError:
+    """The error for a name outside the catalogue: the set it differs from only by case (names
+    are case-sensitive: ``6b.50d`` means ``6B.50d``), else every valid name."""
+    close = [known for known in SETS if known.casefold() == name.strip().casefold()]
+    if close:
+        return UsageError(
+            f"unknown GloVe set {name!r}; did you mean {close[0]}? (set names are case-sensitive)",
+            option,
+        )
+    return UsageError(f"unknown GloVe set {name!r}; choose one of: {', '.join(SETS)}", option)

@@ -225,6 +225,8 @@ def _import_file(
             progress("import", done, total)
 
     with open_source(path, glove_set.member, progress=on_bytes, option=option) as opened:
+        if option is not None:  # the user's own file: is it the set they named?
+            _check_dimension(opened.stream, glove_set, path, option)
         report = import_text(
             glove_set.name,
             opened.stream,
@@ -242,6 +244,50 @@ def _import_file(
             crc_checked=opened.kind in ("zip", "gzip"),
         )
     return report, archive
+
+
+def first_line_dimension(head: bytes) -> Optional[int]:
+    """How many numbers end the first line of GloVe-like text ``head`` (a word2vec/fastText
+    ``COUNT DIM`` header gives DIM); None when the first line is not whole or holds none."""
+    line, newline, _ = head.lstrip(b"\xef\xbb\xbf").partition(b"\n")
+    if not newline:
+        return None
+    fields = line.rstrip(b" \r").split(b" ")
+    if len(fields) == 2 and all(f.isdigit() for f in fields):
+        return int(fields[1])
+    numbers = 0
+    for number in reversed(fields[1:]):  # the token comes first and may look like a number
+        try:
+            float(number)
+        except ValueError:
+            break
+        numbers += 1
+    return numbers or None
+
+
+def _check_dimension(stream: Any, glove_set: catalog.GloveSet, path: Path, option: str) -> None:
+    """``glove fetch 6B.100d --from glove.6B.50d.txt``: say the file holds 50-d vectors and
+    which set that is, before a long parse ends in "too few numbers"."""
+    peek = getattr(stream, "peek", None)
+    found = first_line_dimension(peek(1 << 20)) if peek is not None else None
+    if found is None or found == glove_set.dim:
+        return
+    same_archive = [
+        s.name for s in catalog.SETS.values() if s.dim == found and s.archive == glove_set.archive
+    ]
+    any_archive = [s.name for s in catalog.SETS.values() if s.dim == found]
+    names = same_archive or any_archive
+    quoted = shlex.quote(str(path))
+    advice = (
+        f"import it as {names[0]}: rnncli glove fetch {names[0]} --from {quoted}"
+        if names
+        else f"no set of the catalogue has {found}-d vectors"
+    )
+    raise UsageError(
+        f"{path} holds {found}-d vectors (its first line has {found} numbers), not the "
+        f"{glove_set.dim} of {glove_set.name}; {advice}",
+        option,
+    )
 
 
 def _import_package(glove_set: catalog.GloveSet, root: Path, cache_dir: Path) -> ImportReport:

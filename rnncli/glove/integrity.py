@@ -28,7 +28,7 @@ def damaged(name: str, path: Path, why: str) -> RnncliError:
     """The error for a set that cannot be trusted, with the command that rebuilds it."""
     return RnncliError(
         f"the cached GloVe set {name} is damaged ({why}, in {path}); "
-        f"{fetch_hint(name)} again to rebuild it"
+        f"{fetch_hint(name, path.parent.parent)} again to rebuild it"
     )
 
 
@@ -52,8 +52,9 @@ def checked_meta(name: str, path: Path) -> tuple[dict[str, Any], bool]:
     if not meta_path.is_file():
         if path.exists():
             raise damaged(name, path, "meta.json is missing")
+        root = path.parent.parent
         raise RnncliError(
-            f"GloVe set {name} is not in the cache ({path.parent}); {fetch_hint(name)} first"
+            f"GloVe set {name} is not in the cache ({root}); {fetch_hint(name, root)} first"
         )
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))

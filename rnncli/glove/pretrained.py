@@ -75,9 +75,9 @@ def open_vectors(
     except UsageError:
         folder = None
     if name not in SETS and (folder is None or not folder.exists()):
-        raise UsageError(
-            f"unknown GloVe set {name!r}; choose one of: {', '.join(SETS)}", option
-        ) from None
+        from rnncli.glove.catalog import unknown_set
+
+        raise unknown_set(name, option) from None
     assert folder is not None
     if not folder.exists():
         command = f"rnncli glove fetch {shlex.quote(name)}"

@@ -12,7 +12,9 @@ Each set lives in ``<cache>/glove/<name>/``:
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
+from typing import Optional
 
 from rnncli.errors import UsageError
 
@@ -28,9 +30,30 @@ def set_dir(name: str, cache_dir: Path) -> Path:
     return Path(cache_dir) / "glove" / name
 
 
-def fetch_hint(name: str) -> str:
-    """The command that (re)builds set ``name``, for error messages."""
-    return f"run `rnncli glove fetch {name}`"
+def fetch_hint(name: str, cache_dir: Optional[Path] = None) -> str:
+    """The command that (re)builds set ``name``, for error messages.
+
+    ``cache_dir`` (the cache the set was looked for in) adds ``--cache-dir`` when a plain
+    ``rnncli glove fetch`` would write elsewhere, so the hint rebuilds the very set that failed.
+    """
+    command = f"rnncli glove fetch {shlex.quote(name)}"
+    if cache_dir is not None:
+        from rnncli.cache import resolve_cache_dir
+
+        try:
+            usual: Optional[Path] = resolve_cache_dir()
+        except UsageError:  # $RNNCLI_CACHE_DIR names a file: the flag is needed
+            usual = None
+        if usual is None or _same(usual, Path(cache_dir)) is False:
+            command += f" --cache-dir {shlex.quote(str(cache_dir))}"
+    return f"run `{command}`"
+
+
+def _same(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return a == b
 
 
 def folder_bytes(path: Path) -> int:

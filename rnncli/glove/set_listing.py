@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from rnncli.dataclass_dict import fields_dict
-from rnncli.glove.set_layout import folder_bytes
+from rnncli.glove.set_layout import FILES, folder_bytes
 
 
 @dataclass
@@ -24,6 +24,7 @@ class CachedSetInfo:
     count: int
     bytes_on_disk: int
     source: str
+    damaged: Optional[str] = None  #: why the set cannot be used as it is (None: it can)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -39,19 +40,45 @@ def cached_sets(cache_dir: Path) -> dict[str, CachedSetInfo]:
         if path.name.startswith(".") or not path.is_dir():
             continue
         try:
-            meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
             size = folder_bytes(path)
-            found[path.name] = CachedSetInfo(
+        except OSError:
+            continue
+        try:
+            meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
+            info = CachedSetInfo(
                 name=path.name,
                 path=str(path),
                 dim=int(meta["dim"]),
                 count=int(meta["count"]),
                 bytes_on_disk=size,
                 source=str(meta.get("source", "")),
+                damaged=_size_damage(path, meta),
             )
-        except (OSError, ValueError, KeyError, TypeError):
-            continue
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            why = (
+                "meta.json is missing"
+                if isinstance(exc, FileNotFoundError)
+                else ("meta.json is unreadable")
+            )
+            info = CachedSetInfo(path.name, str(path), 0, 0, size, "", damaged=why)
+        found[path.name] = info
     return found
+
+
+def _size_damage(path: Path, meta: dict[str, Any]) -> Optional[str]:
+    """What a look at the files' sizes (no content read) finds wrong with a set, if anything."""
+    for fname in FILES:
+        try:
+            size = (path / fname).stat().st_size
+        except OSError:
+            return f"{fname} is missing"
+        try:
+            expected = int(meta["files"][fname]["size"])
+        except (KeyError, TypeError, ValueError):
+            return f"meta.json lacks {fname}"
+        if size != expected:
+            return f"{fname} has {size:,} bytes, expected {expected:,}"
+    return None
 
 
 @dataclass
@@ -65,6 +92,7 @@ class SetListing:
     cached: bool
     bytes_on_disk: Optional[int]
     path: Optional[str]
+    damaged: Optional[str] = None  #: in the cache but unusable, and why: fetch it again
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -95,10 +123,11 @@ def list_sets(cache_dir: Path) -> SetListReport:
                 name=s.name,
                 archive=s.archive,
                 dim=s.dim,
-                vocab_size=info.count if info else s.vocab_size,
-                cached=info is not None,
+                vocab_size=info.count if info and not info.damaged else s.vocab_size,
+                cached=info is not None and info.damaged is None,
                 bytes_on_disk=info.bytes_on_disk if info else None,
                 path=info.path if info else None,
+                damaged=info.damaged if info else None,
             )
         )
     return SetListReport(str(cache_dir), rows, list(cached.values()))

@@ -7,6 +7,7 @@ vectors wrap a whole number at a time with their signs aligned, and the similari
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich import box
@@ -40,9 +41,17 @@ def _print(console: Console, parts: list) -> None:
         console.print(part)
 
 
+def _cached_cell(listing) -> Text:
+    if listing.damaged:
+        return Text("damaged", style="bold red")
+    return Text("yes", style="green") if listing.cached else Text("no", style="dim")
+
+
 def render_list(report: SetListReport, console: Console) -> None:
     """The catalogue: names, word counts, widths and what is cached; the archive column (where a
     set comes from) is the one that gives way in a narrow terminal."""
+    from rnncli.glove.set_layout import fetch_hint
+
     width = console.width
     columns = [
         Column("name", style="bold"),
@@ -58,7 +67,7 @@ def render_list(report: SetListReport, console: Console) -> None:
             Text(s.archive),
             f"{s.vocab_size:,}",
             f"{s.dim:,}",
-            Text("yes", style="green") if s.cached else Text("no", style="dim"),
+            _cached_cell(s),
             format_bytes(s.bytes_on_disk) if s.bytes_on_disk is not None else "",
         ]
         for s in report.sets
@@ -68,11 +77,21 @@ def render_list(report: SetListReport, console: Console) -> None:
         console,
         fit_table(columns, rows, width, title=None, box=box.SIMPLE_HEAD, pad_edge=False),
     )
+    lines = [
+        f"{s.name} is damaged ({s.damaged}); "
+        f"{fetch_hint(s.name, Path(report.cache_dir))} again to rebuild it"
+        for s in report.sets
+        if s.damaged
+    ]
     for info in report.extra:
-        line = f"Also cached: {info.name} ({info.count:,} × {info.dim:,})."
+        if info.damaged:
+            lines.append(f"Also in the cache, damaged: {info.name} ({info.damaged}).")
+        else:
+            lines.append(f"Also cached: {info.name} ({info.count:,} × {info.dim:,}).")
+    for line in lines:
         console.print(Text(wrap(line, width)))
     console.print(Text(wrap(f"Cache: {report.cache_dir}", width), style="dim"))
-    if not any(s.cached for s in report.sets):
+    if not any(s.cached or s.damaged for s in report.sets):
         console.print(
             Text(wrap("Nothing cached yet: rnncli glove fetch 6B.50d", width), style="dim")
         )

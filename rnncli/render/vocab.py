@@ -115,6 +115,8 @@ def _summary(summary: VocabSummary, written: Optional[str], width: int) -> list[
         rows.append(("written", written))
     elif summary.path:
         rows.append(("file", summary.path))
+    else:  # `vocab build` without --out: nothing was saved
+        rows.append(("not saved", "add --out FILE to save it (--out - prints the JSON)"))
     return fields(rows, width)
 
 

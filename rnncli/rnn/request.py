@@ -9,6 +9,7 @@ CLI or in the stages.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,8 @@ from rnncli.rnn.spec import (
     DEFAULT_HIDDEN_SIZE,
     DEFAULT_INPUT_SIZE,
     DEFAULT_SEQ_LEN,
+    DTYPE_BYTES,
+    GATES,
     ModelSpec,
     RunSpec,
     check_cell,
@@ -45,6 +48,51 @@ MODEL_OPTIONS = {
 #: How much of a text run's trace and token table to print: the first and last steps and
 #: sequences (``summary``), every one (``all``), or no trace (``none``). JSON always has all.
 TRACE_MODES = ("summary", "all", "none")
+
+#: The size options whose product makes a tensor, with their flags and smallest values.
+_SIZE_OPTIONS = {
+    "input_size": "--input",
+    "hidden_size": "--hidden",
+    "proj_size": "--proj-size",
+    "num_layers": "--layers",
+    "seq_len": "--seq-len",
+    "batch": "--batch",
+    "output_size": "--output-size",
+}
+_SIZE_MIN = {key: 0 if key in ("proj_size", "output_size") else 1 for key in _SIZE_OPTIONS}
+#: The most bytes one tensor can hold: torch counts a storage's bytes in an int64.
+TENSOR_BYTES_MAX = 2**63 - 1
+
+
+def _largest_tensor(
+    cell: str, bidirectional: bool, sizes: Mapping[str, int], element: int
+) -> tuple[str, tuple[int, ...], int]:
+    """The largest tensor a run of these sizes makes (name, shape, bytes), from torch's
+    documented shapes: plain integer arithmetic, so any size can be asked about."""
+    gates = max(1, len(GATES[cell]))
+    hidden, proj, layers = sizes["hidden_size"], sizes["proj_size"], sizes["num_layers"]
+    seq, batch, out = sizes["seq_len"], sizes["batch"], sizes["output_size"]
+    state = proj or hidden
+    directions = 2 if bidirectional else 1
+    shapes: dict[str, tuple[int, ...]] = {
+        "weight_ih_l0": (gates * hidden, sizes["input_size"]),
+        "weight_hh_l0": (gates * hidden, state),
+        "input": (seq, batch, sizes["input_size"]),
+        "output": (seq, batch, directions * state),
+        "h0": (layers * directions, batch, state),
+    }
+    if layers > 1:
+        shapes["weight_ih_l1"] = (gates * hidden, directions * state)
+    if cell == "lstm":
+        shapes["c0"] = (layers * directions, batch, hidden)
+    if proj:
+        shapes["weight_hr_l0"] = (proj, hidden)
+    if out:
+        shapes["output_layer.weight"] = (out, directions * state)
+        shapes["y"] = (seq, batch, out)
+    name = max(shapes, key=lambda n: math.prod(shapes[n]))
+    return name, shapes[name], math.prod(shapes[name]) * element
+
 
 #: What the weights cannot tell: taken from the file's pickle where recorded, else from the flags.
 UNRECORDED_IN_WEIGHTS = ("nonlinearity", "batch_first", "dropout")
@@ -135,6 +183,62 @@ class InspectRequest:
         self._check_model_file_options()
         # The model's own rules (cell against nonlinearity and proj_size, positive sizes).
         self.model_spec()
+        if self.checkpoint is None:  # a file's tensors already exist: its sizes are its own
+            self._check_tensor_limits()
+
+    def _sizes(self) -> dict[str, int]:
+        """Every size option with the value this run uses (text runs: one step, one sentence
+        stand in for the text's, which are never absurd)."""
+        text = bool(self.texts)
+        return {
+            "input_size": self.input_size or self.embed_dim or DEFAULT_INPUT_SIZE,
+            "hidden_size": self.hidden_size,
+            "proj_size": self.proj_size,
+            "num_layers": self.num_layers,
+            "seq_len": self.seq_len or (1 if text else DEFAULT_SEQ_LEN),
+            "batch": self.batch or (1 if text else DEFAULT_BATCH),
+            "output_size": self.output_size,
+        }
+
+    def _check_tensor_limits(self) -> None:
+        """Refuse sizes that make a tensor larger than torch can address (its byte count is an
+        int64), naming the option to lower and its largest value with the others as given:
+        ``--hidden 9999999999 --device meta`` is a usage error, not torch's overflow."""
+        sizes = self._sizes()
+        element = DTYPE_BYTES.get(self.dtype, 8)
+        name, shape, nbytes = _largest_tensor(self.cell, self.bidirectional, sizes, element)
+        if nbytes <= TENSOR_BYTES_MAX:
+            return
+        involved = [
+            key
+            for key in _SIZE_OPTIONS
+            if sizes[key] > _SIZE_MIN[key]
+            and _largest_tensor(
+                self.cell, self.bidirectional, {**sizes, key: _SIZE_MIN[key]}, element
+            )[2]
+            < nbytes
+        ]
+        key = max(involved or list(_SIZE_OPTIONS), key=lambda k: sizes[k])
+        option, value = _SIZE_OPTIONS[key], sizes[key]
+
+        def fits(candidate: int) -> bool:
+            grown = {**sizes, key: candidate}
+            return _largest_tensor(self.cell, self.bidirectional, grown, element)[2] <= (
+                TENSOR_BYTES_MAX
+            )
+
+        message = (
+            f"{value:,} makes {name} {list(shape)} need {float(nbytes):.1e} bytes as "
+            f"{self.dtype}, more than one tensor can hold (2**63 - 1 = 9.2e+18 bytes)"
+        )
+        low = _SIZE_MIN[key] or 1
+        if fits(low):
+            high = value  # fits(low) and not fits(high): find the last that fits
+            while high - low > 1:
+                middle = (low + high) // 2
+                low, high = (middle, high) if fits(middle) else (low, middle)
+            message += f"; with the other options as given, {option} can be at most {low:,}"
+        raise UsageError(message, option)
 
     def _check_gradient_options(self) -> None:
         """``--grad`` needs numbers; ``--clip`` is a positive norm, meaningful only with it."""

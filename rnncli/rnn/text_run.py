@@ -230,9 +230,14 @@ def text_warnings(text: Optional[TextPlan]) -> list[str]:
             f"{plural(len(text.batch.unknown), 'token')} not in the vocabulary, mapped to {unk}: "
             + ", ".join(text.batch.unknown[:20])
         )
-    if text.missing:
+    # Only the entries the sentences use: a --vocab file's other entries are not this run's
+    # (the report's "missing" lists them all).
+    itos = text.batch.vocab.itos
+    used = {itos[i] for sequence in text.batch.sequences for i in sequence.ids}
+    missing = [token for token in text.missing if token in used]
+    if missing:
         warnings_.append(
-            f"{plural(len(text.missing), 'token')} missing from GloVe {text.vectors}, "
-            "given zero rows: " + ", ".join(text.missing[:20])
+            f"{plural(len(missing), 'token')} missing from GloVe {text.vectors}, "
+            "given zero rows: " + ", ".join(missing[:20])
         )
     return warnings_

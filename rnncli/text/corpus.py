@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import enum
 import os
-import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -94,7 +93,7 @@ def check_readable(source: Source) -> None:
 
 def _open(source: Source) -> IO[bytes]:
     if str(source) == STDIN:
-        return sys.stdin.buffer
+        return input_files.stdin_binary("FILE")
     path = Path(source)
     if path.is_dir():
         raise input_files.unreadable(path, "it is a folder", "FILE")
@@ -180,7 +179,7 @@ def iter_blocks(
             yield text, lines, len(raw)
             offset += len(raw)
     finally:
-        if handle is not sys.stdin.buffer:
+        if str(source) != STDIN:
             handle.close()
 
 

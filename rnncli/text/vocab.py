@@ -295,6 +295,11 @@ class Vocab:
             "counts": list(self.counts),
         }
 
+    def to_json(self) -> str:
+        """The file's text (one line, no newline): what :meth:`save` writes and
+        ``vocab build --out -`` prints. ``json.dumps``, not ``json.dump``: the C encoder."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
+
     def save(self, path: PathLike) -> Path:
         """Write the vocabulary atomically: an interrupted save leaves the old file in place.
 
@@ -307,7 +312,7 @@ class Vocab:
             raise UsageError(f"{path} is a directory; give a file name", "--out")
         try:
             with atomic_write(path) as handle:
-                json.dump(self.to_dict(), handle, ensure_ascii=False, separators=(",", ":"))
+                handle.write(self.to_json())
                 handle.write("\n")
         except OSError as exc:
             raise RnncliError(f"cannot write {path}: {exc.strerror or exc}") from None
@@ -318,8 +323,10 @@ class Vocab:
         """Read a file written by :meth:`save`.
 
         A file that is missing, a folder or unreadable is the user's mistake: a UsageError on
-        ``option`` (the option or argument that named the file: ``--vocab``, ``FILE``). A file
-        whose content is not a vocabulary, or an empty one, is an RnncliError naming the file.
+        ``option`` (the option or argument that named the file: ``--vocab``, ``FILE``), and so
+        is a file that is no vocabulary at all (not JSON, or JSON without rnncli's ``"format"``):
+        the wrong file was named. A vocabulary file that is damaged, or an empty one, is an
+        RnncliError naming the file.
         """
         path = Path(path)
         try:
@@ -335,9 +342,17 @@ class Vocab:
         try:
             data = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-            raise RnncliError(
-                f"{path} is not an rnncli vocabulary: not JSON ({exc.__class__.__name__})"
+            raise UsageError(
+                f"{path} is not an rnncli vocabulary: not JSON ({exc.__class__.__name__}); "
+                "build one with `rnncli vocab build`",
+                option,
             ) from None
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise UsageError(
+                f'{path} is not an rnncli vocabulary (no "format": "{FORMAT}"); '
+                "build one with `rnncli vocab build`",
+                option,
+            )
         return cls.from_dict(data, source=str(path))
 
     @classmethod
