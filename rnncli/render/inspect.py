@@ -82,6 +82,10 @@ def render_inspect(report: InspectReport, console: Console) -> None:
             )
         )
     render_gradients(report, console)
+    if report.timing is not None:
+        from rnncli.render.timing import render_timing
+
+        render_timing(report.timing, console)
 
 
 def _text_table(report: InspectReport, width: int) -> list[RenderableType]:

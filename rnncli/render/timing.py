@@ -1,0 +1,78 @@
+"""`inspect --time` drawn: forward and forward+backward milliseconds, tokens/s, peak memory.
+
+The table goes through :func:`rnncli.render.fit.fit_table` (numbers whole at any width, the
+explanation column the first to give way) and every sentence wraps at the console's width.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.text import Text
+
+from rnncli.render.fit import Cell, Column, fit_table, wrap
+from rnncli.rnn.timing import Timing
+from rnncli.sizes import format_bytes
+
+
+def milliseconds(value: float) -> str:
+    """A duration in ms with three or four significant digits, never in exponent form."""
+    if value >= 100:
+        return f"{value:,.1f}"
+    if value >= 10:
+        return f"{value:.2f}"
+    return f"{value:.3f}"
+
+
+def rate(value: float) -> str:
+    """Tokens per second as a whole number with thousands separators."""
+    return "inf" if value == float("inf") else f"{value:,.0f}"
+
+
+def render_timing(timing: Timing, console: Console) -> None:
+    """The timing part of an inspection, when ``--time`` asked for it."""
+    width = console.width
+    where = timing.device
+    if timing.cudnn is not None:
+        where += f", cuDNN {'on' if timing.cudnn else 'off'}"
+    columns = [
+        Column("run", style="cyan"),
+        Column("min ms", justify="right"),
+        Column("median ms", justify="right"),
+        Column("what runs", kind="explain", style="dim"),
+    ]
+    rows: list[list[Cell]] = [
+        [
+            "forward",
+            milliseconds(timing.forward_ms.min),
+            milliseconds(timing.forward_ms.median),
+            Text("eval mode, no autograd"),
+        ],
+        [
+            "forward+backward",
+            milliseconds(timing.backward_ms.min),
+            milliseconds(timing.backward_ms.median),
+            Text("train mode, autograd, L.backward()"),
+        ],
+    ]
+    caption = (
+        f"{timing.repeats} timed rounds after {timing.warmup} warm-up, {timing.elapsed_s:.2f} s "
+        f"of a {timing.budget_s:g} s budget; {where}, {timing.threads} threads, {timing.dtype}"
+    )
+    title = "Time of the module (machine-dependent)"
+    for part in fit_table(columns, rows, width, title=title, caption=caption):
+        console.print(part)
+    lines = [
+        f"tokens/s {rate(timing.tokens_per_s)}: {timing.tokens:,} tokens / median forward",
+        "peak memory of forward+backward "
+        + (
+            "not measured"
+            if timing.peak_memory_bytes is None
+            else f"{format_bytes(timing.peak_memory_bytes)}: {timing.peak_memory}"
+        ),
+        f"L = {timing.loss}, to every parameter; backward_ms (--json) is forward+backward, "
+        "the backward pass alone about "
+        f"{milliseconds(max(0.0, timing.backward_ms.median - timing.forward_ms.median))} ms "
+        "(the medians' difference)",
+    ]
+    for line in lines:
+        console.print(Text(wrap(line, width)))
