@@ -101,6 +101,7 @@ def _root(
 def _register() -> None:
     # Each command lives in its own module; none of them imports torch at module level.
     from rnncli.cli import (
+        compare_command,
         embed_command,
         glove_command,
         glove_fetch_command,
@@ -109,6 +110,7 @@ def _register() -> None:
     )
 
     app.command("inspect")(inspect_command.inspect)
+    app.command("compare")(compare_command.compare)
     app.command("embed")(embed_command.embed)
     glove_command.app.command("fetch")(glove_fetch_command.fetch)
     app.add_typer(vocab_command.app, name="vocab")

@@ -375,28 +375,41 @@ def run_inspection(state: Inspection) -> InspectReport:
     return report(state)
 
 
+def text_plan(request: InspectRequest) -> Optional[TextPlan]:
+    """The request's sentences tokenised, with their embedding's plan (``None`` without text).
+
+    Made once and passed to :func:`inspect` as ``plan`` when one text runs through several
+    modules (``rnncli compare``), so that GloVe rows are read once.
+    """
+    if not request.has_text:
+        return None
+    from rnncli.rnn.text_plan import plan_text
+
+    return plan_text(
+        list(request.texts),
+        vocab_path=request.vocab,
+        embed_dim=request.embed_dim,
+        vectors=request.vectors,
+        cache_dir=request.cache_dir,
+        input_size=request.input_size,
+    )
+
+
 def inspect(
-    request: InspectRequest, *, weights: Optional[Mapping[str, Any]] = None
+    request: InspectRequest,
+    *,
+    weights: Optional[Mapping[str, Any]] = None,
+    plan: Optional[TextPlan] = None,
 ) -> InspectReport:
     """Run one validated :class:`~rnncli.rnn.request.InspectRequest`: plan the text, then stages.
 
     ``weights`` is a state dict for the module (e.g. read from a checkpoint) loaded strictly
     after the module is built; without it the module holds the seed's initial weights.
+    ``plan`` is the request's :func:`text_plan` when the caller already made it.
     """
-    plan = None
-    input_size = request.input_size
-    if request.has_text:
-        from rnncli.rnn.text_plan import plan_text
-
-        plan = plan_text(
-            list(request.texts),
-            vocab_path=request.vocab,
-            embed_dim=request.embed_dim,
-            vectors=request.vectors,
-            cache_dir=request.cache_dir,
-            input_size=request.input_size,
-        )
-        input_size = plan.input_size
+    if plan is None:
+        plan = text_plan(request)
+    input_size = request.input_size if plan is None else plan.input_size
     state = Inspection(
         model=request.model_spec(input_size),
         run=request.run_spec(),
