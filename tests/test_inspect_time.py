@@ -59,7 +59,7 @@ def _module(spec: ModelSpec, seq_len: int = 5, batch: int = 2):
 
 def _consistent(t: Timing) -> None:
     """What every timing report must satisfy, whatever the machine."""
-    assert t.repeats >= 1 and t.warmup >= 1
+    assert t.repeats >= 1 and t.backward_repeats >= 1 and t.warmup >= 1
     assert 0 < t.forward_ms.min <= t.forward_ms.median
     assert 0 < t.backward_ms.min <= t.backward_ms.median
     assert t.tokens_per_s == t.tokens / (t.forward_ms.median / 1000)
@@ -86,7 +86,9 @@ def test_the_budget_bounds_the_loop_on_a_fake_clock(tick, budget):
     round_s = 5 * tick  # two timed runs (two readings each) and the loop's own check
     assert clock.now - start <= max(budget, (MIN_WARMUP + 1) * round_s) + 2 * round_s
     if budget >= 20 * round_s:  # room for many rounds: the loop used most of the budget
-        assert t.elapsed_s >= budget and t.repeats > 1
+        assert t.elapsed_s >= budget and t.repeats > 1 and t.backward_repeats > 1
+        # forward passes had half the budget left after warm-up, forward+backward the rest
+        assert abs(t.repeats - t.backward_repeats) <= 2
     assert t.budget_s == budget
 
 
@@ -94,7 +96,7 @@ def test_the_maximum_count_stops_the_loop_before_the_budget():
     spec = ModelSpec(cell="rnn", input_size=4, hidden_size=3)
     module, x, h0, c0 = _module(spec)
     t = time_module(spec, module, x, h0, c0, budget_s=1e9, max_repeats=7, clock=FakeClock(0.01))
-    assert t.repeats == 7
+    assert t.repeats == t.backward_repeats == 7
     _consistent(t)
 
 
@@ -102,7 +104,7 @@ def test_a_budget_smaller_than_one_round_still_times_one():
     spec = ModelSpec(cell="lstm", input_size=4, hidden_size=3, proj_size=2)
     module, x, h0, c0 = _module(spec)
     t = time_module(spec, module, x, h0, c0, budget_s=1e-9)
-    assert t.repeats == 1 and t.warmup == MIN_WARMUP
+    assert t.repeats == t.backward_repeats == 1 and t.warmup == MIN_WARMUP
     _consistent(t)
 
 

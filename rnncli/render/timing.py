@@ -36,6 +36,7 @@ def render_timing(timing: Timing, console: Console) -> None:
         where += f", cuDNN {'on' if timing.cudnn else 'off'}"
     columns = [
         Column("run", style="cyan"),
+        Column("runs", justify="right"),
         Column("min ms", justify="right"),
         Column("median ms", justify="right"),
         Column("what runs", kind="explain", style="dim"),
@@ -43,24 +44,27 @@ def render_timing(timing: Timing, console: Console) -> None:
     rows: list[list[Cell]] = [
         [
             "forward",
+            f"{timing.repeats:,}",
             milliseconds(timing.forward_ms.min),
             milliseconds(timing.forward_ms.median),
             Text("eval mode, no autograd"),
         ],
         [
             "forward+backward",
+            f"{timing.backward_repeats:,}",
             milliseconds(timing.backward_ms.min),
             milliseconds(timing.backward_ms.median),
             Text("train mode, autograd, L.backward()"),
         ],
     ]
     caption = (
-        f"{timing.repeats} timed rounds after {timing.warmup} warm-up, {timing.elapsed_s:.2f} s "
-        f"of a {timing.budget_s:g} s budget; {where}, {timing.threads} threads, {timing.dtype}"
+        f"timed after {timing.warmup} warm-up rounds, {timing.elapsed_s:.2f} s in all of a "
+        f"{timing.budget_s:g} s budget; {where}, {timing.threads} threads, {timing.dtype}"
     )
     title = "Time of the module (machine-dependent)"
     for part in fit_table(columns, rows, width, title=title, caption=caption):
         console.print(part)
+    backward_alone = timing.backward_ms.median - timing.forward_ms.median
     lines = [
         f"tokens/s {rate(timing.tokens_per_s)}: {timing.tokens:,} tokens / median forward",
         "peak memory of forward+backward "
@@ -70,9 +74,12 @@ def render_timing(timing: Timing, console: Console) -> None:
             else f"{format_bytes(timing.peak_memory_bytes)}: {timing.peak_memory}"
         ),
         f"L = {timing.loss}, to every parameter; backward_ms (--json) is forward+backward, "
-        "the backward pass alone about "
-        f"{milliseconds(max(0.0, timing.backward_ms.median - timing.forward_ms.median))} ms "
-        "(the medians' difference)",
+        + (
+            f"the backward pass alone about {milliseconds(backward_alone)} ms (the medians' "
+            "difference)"
+            if backward_alone > 0
+            else "and the noise hides what the backward pass alone costs (run it again)"
+        ),
     ]
     for line in lines:
         console.print(Text(wrap(line, width)))

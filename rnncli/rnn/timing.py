@@ -1,8 +1,9 @@
 """`inspect --time`: how long one forward pass and one training step of the module take.
 
 What is timed is the recurrent module alone (not the embedding or the ``--output-size`` layer),
-on the inspection's own input, in two kinds of run, interleaved so that the machine's noise falls
-on both alike:
+on the inspection's own input, in two kinds of run, each timed in its own loop (as ``timeit``
+times one statement: interleaving them would time each forward pass with the caches a backward
+pass left):
 
 * ``forward``: ``module(x, h0)`` in eval mode without autograd (inference);
 * ``forward+backward`` (``backward_ms`` in the JSON): ``module(x, h0)`` with autograd recording,
@@ -11,10 +12,11 @@ on both alike:
   each sequence's last step, summed). It includes the forward pass: the backward pass alone
   costs about ``backward_ms - forward_ms``.
 
-Warm-up rounds come first (kernel selection, allocator, caches: at least two), then timed
-rounds until the budget is spent or :data:`MAX_REPEATS` is reached, at least one. The budget
-covers the whole measurement, warm-up included, and is overrun by at most the rounds that must
-run (two warm-up, one timed) and the one under way when it runs out. On CUDA the device
+Warm-up rounds of both come first (kernel selection, allocator, caches: at least two), then
+forward passes for half of the budget left, then forward+backward passes for the rest, each
+until its time is spent or :data:`MAX_REPEATS` is reached, at least one. The budget covers the
+whole measurement, warm-up included, and is overrun by at most the runs that must happen (two
+warm-up rounds, one of each kind) and the one under way when it runs out. On CUDA the device
 is synchronised before the clock starts and before it stops. The figures are min and median of
 wall-clock milliseconds (``time.perf_counter``): noisy on a shared machine, which the min tames.
 
@@ -70,8 +72,8 @@ class Timing:
     """What one module costs in time and memory on one device (``to_dict`` is the JSON).
 
     ``tokens_per_s`` is ``tokens / median forward``, ``tokens`` being ``seq_len × batch`` or,
-    for text, the real tokens (padding left out). ``repeats`` rounds were timed, each one
-    forward and one forward+backward.
+    for text, the real tokens (padding left out). ``repeats`` forward passes and
+    ``backward_repeats`` forward+backward passes were timed.
     """
 
     device: str
@@ -83,6 +85,7 @@ class Timing:
     peak_memory_bytes: Optional[int]
     peak_memory: str
     tokens: int
+    backward_repeats: int
     warmup: int
     budget_s: float
     elapsed_s: float
@@ -181,8 +184,10 @@ def time_module(
                 timed(forward, False)
                 timed(train_step, True)
                 rounds += 1
-            while len(forward_s) < max_repeats and (not forward_s or clock() - began < budget_s):
+            half = clock() + max(0.0, budget_s - (clock() - began)) / 2
+            while len(forward_s) < max_repeats and (not forward_s or clock() < half):
                 forward_s.append(timed(forward, False))
+            while len(step_s) < max_repeats and (not step_s or clock() - began < budget_s):
                 step_s.append(timed(train_step, True))
             elapsed = clock() - began
     except RuntimeError as exc:
@@ -202,6 +207,7 @@ def time_module(
         peak_memory_bytes=peak,
         peak_memory=how,
         tokens=tokens,
+        backward_repeats=len(step_s),
         warmup=rounds,
         budget_s=float(budget_s),
         elapsed_s=elapsed,
