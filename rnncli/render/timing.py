@@ -13,6 +13,9 @@ from rnncli.render.fit import Cell, Column, fit_table, wrap
 from rnncli.rnn.timing import Timing
 from rnncli.sizes import format_bytes
 
+#: A median this many times the min says the machine was busy while timing.
+NOISY = 1.5
+
 
 def milliseconds(value: float) -> str:
     """A duration in ms with three or four significant digits, never in exponent form."""
@@ -47,14 +50,14 @@ def render_timing(timing: Timing, console: Console) -> None:
             f"{timing.repeats:,}",
             milliseconds(timing.forward_ms.min),
             milliseconds(timing.forward_ms.median),
-            Text("eval mode, no autograd"),
+            Text("eval mode, no_grad"),
         ],
         [
             "forward+backward",
             f"{timing.backward_repeats:,}",
             milliseconds(timing.backward_ms.min),
             milliseconds(timing.backward_ms.median),
-            Text("train mode, autograd, L.backward()"),
+            Text("train mode, L.backward()"),
         ],
     ]
     caption = (
@@ -81,5 +84,16 @@ def render_timing(timing: Timing, console: Console) -> None:
             else "and the noise hides what the backward pass alone costs (run it again)"
         ),
     ]
+    noisy = [
+        name
+        for name, ms in (("forward", timing.forward_ms), ("forward+backward", timing.backward_ms))
+        if ms.median > NOISY * ms.min
+    ]
+    if noisy:
+        lines.append(
+            f"the median {' and '.join(noisy)} is over {NOISY:g}× its min: the machine was busy "
+            "(a longer --time-budget, or fewer threads, steadies it; the min is the steadier "
+            "figure)"
+        )
     for line in lines:
         console.print(Text(wrap(line, width)))
