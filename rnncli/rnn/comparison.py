@@ -199,12 +199,11 @@ def compare(
         reports.append(pipeline.inspect(one, plan=plan))
     rows = [_row(report) for report in reports]
     first = reports[0]
-    warnings: list[str] = []
+    raised: dict[str, list[str]] = {}  # each warning once, with the cells that raised it
     for name, report in zip(names, reports):
         for message in report.warnings:
-            line = f"{name}: {message}"
-            if line not in warnings:
-                warnings.append(line)
+            raised.setdefault(message, []).append(name)
+    warnings = [f"{', '.join(by)}: {message}" for message, by in raised.items()]
     return ComparisonReport(
         budget=budget,
         rows=rows,
