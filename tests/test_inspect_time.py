@@ -264,3 +264,28 @@ def test_cuda_synchronised_with_and_without_cudnn(cudnn):
     _consistent(t)
     assert t.cudnn is cudnn and t.device.startswith("cuda")
     assert t.peak_memory_bytes > 0 and "max_memory_allocated" in t.peak_memory
+
+
+@pytest.mark.parametrize(
+    "clear_refs, max_rss, source",
+    [(True, 0, "vmhwm"), (False, 10**9, "ru_maxrss"), (False, -1, "none")],
+)
+def test_peak_memory_says_how_it_was_measured(monkeypatch, clear_refs, max_rss, source):
+    from rnncli.rnn import timing
+
+    if not clear_refs:
+        monkeypatch.setattr(timing, "_reset_peak_rss", lambda: False)
+    if max_rss:
+        monkeypatch.setattr(timing, "_max_rss_bytes", lambda: max_rss)
+    spec = ModelSpec(cell="gru", input_size=4, hidden_size=3)
+    module, x, h0, c0 = _module(spec)
+    if clear_refs and not timing._reset_peak_rss():
+        pytest.skip("/proc/self/clear_refs cannot be written here")
+    t = time_module(spec, module, x, h0, c0, budget_s=1e-9)
+    assert t.peak_memory == timing.MEMORY_SOURCES[source]
+    if source == "none":
+        assert t.peak_memory_bytes is None
+    elif source == "ru_maxrss":
+        assert t.peak_memory_bytes == 0  # the peak did not move in the fake
+    else:
+        assert t.peak_memory_bytes >= 0

@@ -238,12 +238,23 @@ def _loss(spec: ModelSpec, output: Any, last: Any, columns: Any, seq_len: int) -
     return picked.sum()
 
 
+#: How :class:`_MemoryProbe` measured, by the source it used (``Timing.peak_memory``).
+MEMORY_SOURCES = {
+    "cuda": "torch.cuda.max_memory_allocated (parameters and input included)",
+    "vmhwm": "growth of the process's peak resident memory (VmHWM, reset)",
+    "ru_maxrss": (
+        "growth of the process's ru_maxrss (0 when an earlier peak of the process was higher)"
+    ),
+    "none": "not measured on this system",
+}
+
+
 class _MemoryProbe:
     """The peak memory of one run: CUDA's allocator, else the process's resident high-water."""
 
     def __init__(self, device: Any) -> None:
         self.device = device
-        self.how = ""
+        self.source = "none"
         self.base = 0
 
     def start(self) -> None:
@@ -251,29 +262,25 @@ class _MemoryProbe:
 
         if self.device.type == "cuda":
             torch.cuda.reset_peak_memory_stats(self.device)
-            self.how = "torch.cuda.max_memory_allocated (parameters and input included)"
-            return
-        if _reset_peak_rss():
-            self.base = _status_kb("VmRSS") * 1024
-            self.how = "growth of the process's peak resident memory (VmHWM, reset)"
-            return
-        self.base = _max_rss_bytes()
-        self.how = (
-            "growth of the process's ru_maxrss (0 when an earlier peak of the process was higher)"
-        )
-        if self.base < 0:
-            self.how = "not measured on this system"
+            self.source = "cuda"
+        elif _reset_peak_rss():
+            self.source, self.base = "vmhwm", _status_kb("VmRSS") * 1024
+        else:
+            self.base = _max_rss_bytes()
+            self.source = "ru_maxrss" if self.base >= 0 else "none"
 
     def stop(self) -> tuple[Optional[int], str]:
+        """``(bytes or None, how they were measured)``."""
         import torch
 
-        if self.device.type == "cuda":
-            return int(torch.cuda.max_memory_allocated(self.device)), self.how
-        if self.how.startswith("growth of the process's peak"):
-            return max(0, _status_kb("VmHWM") * 1024 - self.base), self.how
-        if self.base < 0:
-            return None, self.how
-        return max(0, _max_rss_bytes() - self.base), self.how
+        how = MEMORY_SOURCES[self.source]
+        if self.source == "cuda":
+            return int(torch.cuda.max_memory_allocated(self.device)), how
+        if self.source == "vmhwm":
+            return max(0, _status_kb("VmHWM") * 1024 - self.base), how
+        if self.source == "ru_maxrss":
+            return max(0, _max_rss_bytes() - self.base), how
+        return None, how
 
 
 def _reset_peak_rss() -> bool:
