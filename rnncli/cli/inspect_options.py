@@ -116,7 +116,8 @@ Time = option(
 TimeBudget = option(
     Optional[float],
     "--time-budget",
-    f"With --time: seconds to spend timing, warm-up included. \\[default: {DEFAULT_BUDGET_S:g}]",
+    "With --time: seconds to spend timing, warm-up included (the first round's set-up not). "
+    f"\\[default: {DEFAULT_BUDGET_S:g}]",
     _OUTPUT,
     metavar="SECONDS",
     show_default=False,

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from rich.console import Console, RenderableType
 from rich.text import Text
 
-from rnncli.render.fit import Cell, Column, cells, fit_table, wrap
+from rnncli.render.fit import Cell, Column, cells, fit_table, pack, words, wrap
 from rnncli.render.gradients import plot_steps
 from rnncli.render.timing import milliseconds
 from rnncli.rnn.comparison import ComparisonReport, ComparisonRow
@@ -63,9 +63,10 @@ def render_comparison(report: ComparisonReport, console: Console) -> None:
     names = [row.cell for row in report.rows]
     head = (
         f"{', '.join(names)} on the same input, {report.input}; seed {run.seed}, {run.dtype} on "
-        f"{run.device}; L = {report.loss}, backpropagated in float64"
+        f"{run.device};"
     )
-    console.print(Text(wrap(head, width), style="dim"))
+    pieces = [*words(head), f"L = {report.loss},", "backpropagated", "in", "float64"]
+    console.print(Text("\n".join(pack(pieces, width, indent="", sep=" ")), style="dim"))
     if report.budget is not None:
         line = (
             f"parameter budget {report.budget:,} ({report.budget_source}): each cell at the "

@@ -9,7 +9,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.text import Text
 
-from rnncli.render.fit import Cell, Column, fit_table, wrap
+from rnncli.render.fit import Cell, Column, fit_table, pack, words
 from rnncli.rnn.timing import Timing
 from rnncli.sizes import format_bytes
 
@@ -61,28 +61,37 @@ def render_timing(timing: Timing, console: Console) -> None:
         ],
     ]
     caption = (
-        f"timed after {timing.warmup} warm-up rounds, {timing.elapsed_s:.2f} s in all of a "
-        f"{timing.budget_s:g} s budget; {where}, {timing.threads} threads, {timing.dtype}"
+        f"timed after {timing.warmup} warm-up rounds, {timing.elapsed_s:.2f} s of a "
+        f"{timing.budget_s:g} s budget (+{timing.setup_s:.2f} s for the first round's set-up); "
+        f"{where}, {timing.threads} threads, {timing.dtype}"
     )
     title = "Time of the module (machine-dependent)"
     for part in fit_table(columns, rows, width, title=title, caption=caption):
         console.print(part)
     backward_alone = timing.backward_ms.median - timing.forward_ms.median
+    # Each line is a list of pieces printed whole: a sentence's words, the loss in one piece.
     lines = [
-        f"tokens/s {rate(timing.tokens_per_s)}: {timing.tokens:,} tokens / median forward",
-        "peak memory of forward+backward "
-        + (
-            "not measured"
-            if timing.peak_memory_bytes is None
-            else f"{format_bytes(timing.peak_memory_bytes)}: {timing.peak_memory}"
+        words(f"tokens/s {rate(timing.tokens_per_s)}: {timing.tokens:,} tokens / median forward"),
+        words(
+            "peak memory of forward+backward "
+            + (
+                "not measured"
+                if timing.peak_memory_bytes is None
+                else f"{format_bytes(timing.peak_memory_bytes)}: {timing.peak_memory}"
+            )
         ),
-        f"L = {timing.loss}, to every parameter; backward_ms (--json) is forward+backward, "
-        + (
-            f"the backward pass alone about {milliseconds(backward_alone)} ms (the medians' "
-            "difference)"
-            if backward_alone > 0
-            else "and the noise hides what the backward pass alone costs (run it again)"
-        ),
+        [
+            f"L = {timing.loss},",
+            *words(
+                "to every parameter; backward_ms (--json) is forward+backward, "
+                + (
+                    f"the backward pass alone about {milliseconds(backward_alone)} ms (the "
+                    "medians' difference)"
+                    if backward_alone > 0
+                    else "and the noise hides what the backward pass alone costs (run it again)"
+                )
+            ),
+        ],
     ]
     noisy = [
         name
@@ -91,9 +100,11 @@ def render_timing(timing: Timing, console: Console) -> None:
     ]
     if noisy:
         lines.append(
-            f"the median {' and '.join(noisy)} is over {NOISY:g}× its min: the machine was busy "
-            "(a longer --time-budget, or fewer threads, steadies it; the min is the steadier "
-            "figure)"
+            words(
+                f"the median {' and '.join(noisy)} is over {NOISY:g}× its min: the machine was "
+                "busy (a longer --time-budget, or fewer threads, steadies it; the min is the "
+                "steadier figure)"
+            )
         )
-    for line in lines:
-        console.print(Text(wrap(line, width)))
+    for pieces in lines:
+        console.print(Text("\n".join(pack(pieces, width, indent="", sep=" "))))
