@@ -167,6 +167,12 @@ def test_json_shape_through_the_real_entry_point():
     assert all("forward_ms" not in row and "timing" not in row for row in untimed["rows"])
 
 
+def test_cells_as_names_or_one_comma_separated_string():
+    from rnncli.rnn.comparison import check_cells
+
+    assert check_cells("gru, LSTM") == check_cells(["gru", "lstm"]) == ("gru", "lstm")
+
+
 def test_nonlinearity_applies_to_the_rnn_only():
     report = compare(InspectRequest(nonlinearity="relu", seq_len=3), ["gru", "rnn"])
     activations = {r.model.cell: r.model.nonlinearity for r in report.reports}

@@ -113,7 +113,7 @@ def compare(
     from rnncli.rnn.request import InspectRequest
 
     env = environment(ctx)
-    names = check_cells(cells.split(","))
+    names = check_cells(cells)
     if nonlinearity is not None and proj_size:
         raise UsageError(
             "one compare run takes --nonlinearity (rnn) or --proj-size (lstm), not both",

@@ -83,7 +83,12 @@ class ComparisonReport:
 
 
 def check_cells(cells: Sequence[str]) -> tuple[str, ...]:
-    """The cells to compare, each one torch has, none twice, at least one (``--cells``)."""
+    """The cells to compare, each one torch has, none twice, at least one (``--cells``).
+
+    ``cells`` is a sequence of names, or one comma-separated string as ``--cells`` takes it.
+    """
+    if isinstance(cells, str):
+        cells = cells.split(",")
     names = tuple(str(c).strip().lower() for c in cells)
     if not names or any(not n for n in names):
         raise UsageError(f"name the cells, comma-separated, from {', '.join(CELLS)}", "--cells")
