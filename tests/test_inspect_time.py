@@ -7,7 +7,6 @@ its budget is the point, and real runs are checked for internal consistency only
 from __future__ import annotations
 
 import json
-import math
 
 import pytest
 import torch
@@ -121,7 +120,7 @@ def test_the_module_is_left_as_it_was():
 
 def test_tokens_per_second():
     assert tokens_per_second(30, 1.5) == 20000.0
-    assert tokens_per_second(30, 0.0) == math.inf
+    assert tokens_per_second(30, 0.0) is None  # JSON has no infinity
 
 
 @pytest.mark.parametrize(

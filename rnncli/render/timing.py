@@ -6,6 +6,8 @@ explanation column the first to give way) and every sentence wraps at the consol
 
 from __future__ import annotations
 
+from typing import Optional
+
 from rich.console import Console
 from rich.text import Text
 
@@ -26,9 +28,9 @@ def milliseconds(value: float) -> str:
     return f"{value:.3f}"
 
 
-def rate(value: float) -> str:
+def rate(value: Optional[float]) -> str:
     """Tokens per second as a whole number with thousands separators."""
-    return "inf" if value == float("inf") else f"{value:,.0f}"
+    return "n/a" if value is None else f"{value:,.0f}"
 
 
 def render_timing(timing: Timing, console: Console) -> None:

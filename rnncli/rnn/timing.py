@@ -84,7 +84,7 @@ class Timing:
     repeats: int
     forward_ms: Milliseconds
     backward_ms: Milliseconds
-    tokens_per_s: float
+    tokens_per_s: Optional[float]
     peak_memory_bytes: Optional[int]
     peak_memory: str
     tokens: int
@@ -225,9 +225,10 @@ def time_module(
     )
 
 
-def tokens_per_second(tokens: int, median_ms: float) -> float:
-    """``tokens`` over the median forward time (``inf`` if the clock saw no time at all)."""
-    return tokens / (median_ms / 1000.0) if median_ms > 0 else float("inf")
+def tokens_per_second(tokens: int, median_ms: float) -> Optional[float]:
+    """``tokens`` over the median forward time (``None`` if the clock saw no time at all: JSON
+    has no infinity)."""
+    return tokens / (median_ms / 1000.0) if median_ms > 0 else None
 
 
 def _milliseconds(seconds: list[float]) -> Milliseconds:
