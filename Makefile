@@ -27,6 +27,7 @@ demo: $(VENV)/.installed
 	$(DEMO) glove analogy man king woman -k 3
 	$(DEMO) inspect --cell gru --hidden 4 --vectors 6B.50d --pack --text "the cat sat on the mat" --text "a dog barked"
 	$(DEMO) inspect --seq-len 12 --grad
+	$(DEMO) compare --input 100 --hidden 64 --seq-len 30 --match-params
 	$(PY) -c "import torch; torch.save({'epoch': 3, 'model': torch.nn.LSTM(100, 64, num_layers=2).state_dict()}, '.demo-cache/lstm.pt')"
 	$(DEMO) inspect .demo-cache/lstm.pt --seq-len 3 --batch 1
 
@@ -50,6 +51,7 @@ bench: $(VENV)/.installed
 	$(PY) benchmarks/checkpoint_read.py
 	$(PY) benchmarks/checkpoint_inspect.py
 	$(PY) benchmarks/glove_formats.py
+	$(PY) benchmarks/timing.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis .demo-cache

@@ -94,3 +94,43 @@ def test_check_checkpoint_agrees_then_differs(tmp_path):
     assert "weight_hh_l0 [24, 6]" in differs.stdout
     missing = run_example("check_checkpoint.sh", str(tmp_path / "nope.pt"))
     assert missing.returncode == 2 and "nope.pt" in missing.stderr
+
+
+def _equal_params_rows(stdout: str) -> dict[str, tuple[int, int, float]]:
+    lines = stdout.splitlines()
+    table = lines[lines.index(next(line for line in lines if line.startswith("cell"))) + 1 :]
+    return {
+        cell: (int(hidden), int(params.replace(",", "")), float(ratio))
+        for cell, hidden, params, ratio in (line.split() for line in table)
+    }
+
+
+def test_equal_params_gradients_with_random_rows():
+    result = run_example("equal_params_gradients.sh")
+    assert result.returncode == 0, result.stderr
+    assert "embedding: random, 50-dimensional" in result.stdout
+    rows = _equal_params_rows(result.stdout)
+    assert list(rows) == ["rnn", "lstm", "gru"]
+    budget = int(result.stdout.split("budget: ")[1].split()[0].replace(",", ""))
+    assert rows["rnn"][:2] == (32, budget)  # the rnn at --hidden 32 sets the budget
+    for _hidden, params, ratio in rows.values():
+        assert 0 < ratio < 1  # the first word gets less gradient than the last
+        assert abs(params - budget) < budget // 10
+    assert "20 words" in result.stdout
+
+
+def test_equal_params_gradients_with_glove_rows(cache_dir):
+    import numpy as np
+
+    from rnncli.glove.set_import import import_arrays
+
+    sentence = "the old king who had ruled the land for forty years spoke at last to the people"
+    words = sorted(set(sentence.split()) | {"in", "square"})
+    rng = np.random.default_rng(0)
+    vectors = rng.standard_normal((len(words), 50)).astype(np.float32)
+    import_arrays("6B.50d", words, vectors, cache_dir)
+    result = run_example("equal_params_gradients.sh", "16")
+    assert result.returncode == 0, result.stderr
+    assert "embedding: GloVe 6B.50d" in result.stdout
+    rows = _equal_params_rows(result.stdout)
+    assert rows["rnn"][0] == 16 and set(rows) == {"rnn", "lstm", "gru"}

@@ -88,6 +88,7 @@ def test_stages_are_named_and_meta_skips_the_real_run():
         "make_input",
         "forward",
         "read_tensors",
+        "time_run",
         "unroll",
         "backpropagate",
         "measure_cost",

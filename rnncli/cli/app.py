@@ -136,6 +136,7 @@ def _root(
 def _register() -> None:
     # Each command lives in its own module; none of them imports torch at module level.
     from rnncli.cli import (
+        compare_command,
         embed_command,
         glove_command,
         glove_fetch_command,
@@ -144,6 +145,7 @@ def _register() -> None:
     )
 
     app.command("inspect", cls=SectionedCommand)(inspect_command.inspect)
+    app.command("compare", cls=SectionedCommand)(compare_command.compare)
     app.command("embed", cls=SectionedCommand)(embed_command.embed)
     glove_command.app.command("fetch", cls=SectionedCommand)(glove_fetch_command.fetch)
     app.add_typer(vocab_command.app, name="vocab")

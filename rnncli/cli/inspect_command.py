@@ -10,25 +10,42 @@ from typing import Annotated, Any, Optional
 import typer
 
 from rnncli.cli.help_format import choices
-from rnncli.cli.options import (
-    cache_dir_option,
-    json_option,
-    option,
-    seed_option,
-    vectors_option,
+from rnncli.cli.inspect_options import (
+    OUTPUT_PANEL,
+    TEXT_PANEL,
+    Batch,
+    BatchFirst,
+    Bias,
+    Bidirectional,
+    CellOption,
+    DeviceOption,
+    Dropout,
+    DTypeOption,
+    EmbedDim,
+    HiddenSize,
+    InputSize,
+    Layers,
+    NoCudnn,
+    NonlinearityOption,
+    OutputJson,
+    OutputSize,
+    Pack,
+    ProjSize,
+    RunSeed,
+    SeqLen,
+    TextCacheDir,
+    Texts,
+    TextVectors,
+    Time,
+    TimeBudget,
+    VocabFile,
+    check_output_size,
+    read_stdin_texts,
+    request_fields,
 )
+from rnncli.cli.options import given, option
 from rnncli.cli.output import emit, environment, resolve
-from rnncli.rnn.spec import (
-    DEFAULT_BATCH,
-    DEFAULT_EMBED_DIM,
-    DEFAULT_HIDDEN_SIZE,
-    DEFAULT_INPUT_SIZE,
-    DEFAULT_SEQ_LEN,
-    Cell,
-    Device,
-    DType,
-    Nonlinearity,
-)
+from rnncli.rnn.spec import DEFAULT_HIDDEN_SIZE, Cell, Device, DType
 
 
 class TraceMode(str, Enum):
@@ -39,13 +56,9 @@ class TraceMode(str, Enum):
     none = "none"
 
 
-# Help texts are plain text (rnncli.cli.help_format): "[batch, seq, feature]" is printed as is.
-_MODEL = "Model (torch constructor arguments)"
-_RUN = "Run"
-_OUTPUT = "Output"
-_TEXT = "Text input"
+_TEXT = TEXT_PANEL
 _FILE = "Model file"
-
+_OUTPUT = OUTPUT_PANEL
 
 ModelFile = Annotated[
     Optional[Path],
@@ -59,99 +72,6 @@ ModelFile = Annotated[
         show_default=False,
     ),
 ]
-CellOption = option(
-    Cell, "--cell", "Recurrent cell.", _MODEL, case_sensitive=False, metavar=choices(Cell)
-)
-InputSize = option(
-    Optional[int],
-    "--input",
-    f"input_size: features of each x_t. [default: {DEFAULT_INPUT_SIZE}, or the embedding's width]",
-    _MODEL,
-    show_default=False,
-    metavar="N",
-)
-HiddenSize = option(int, "--hidden", "hidden_size: features of h_t.", _MODEL, metavar="N")
-Layers = option(int, "--layers", "num_layers: stacked recurrent layers.", _MODEL, metavar="N")
-NonlinearityOption = option(
-    Optional[Nonlinearity],
-    "--nonlinearity",
-    "rnn only: tanh (default) or relu.",
-    _MODEL,
-    case_sensitive=False,
-    metavar=choices(Nonlinearity),
-)
-Bias = option(bool, "--bias/--no-bias", "Use b_ih and b_hh.", _MODEL)
-BatchFirst = option(bool, "--batch-first", "Input and output as [batch, seq, feature].", _MODEL)
-Dropout = option(
-    float, "--dropout", "Dropout between stacked layers, in [0, 1).", _MODEL, metavar="P"
-)
-Bidirectional = option(bool, "--bidirectional", "Add a reverse direction.", _MODEL)
-ProjSize = option(
-    int, "--proj-size", "lstm only: project h_t to this size (< hidden).", _MODEL, metavar="N"
-)
-OutputSize = option(
-    int,
-    "--output-size",
-    "Add the output layer y_t = h_t·W_hyᵀ + b_y of this size.",
-    _MODEL,
-    show_default=False,
-    metavar="N",
-)
-SeqLen = option(
-    Optional[int],
-    "--seq-len",
-    f"Time steps of the random input. [default: {DEFAULT_SEQ_LEN}]",
-    _RUN,
-    show_default=False,
-    metavar="N",
-)
-Batch = option(
-    Optional[int],
-    "--batch",
-    f"Sequences in the random batch. [default: {DEFAULT_BATCH}]",
-    _RUN,
-    show_default=False,
-    metavar="N",
-)
-RunSeed = seed_option(_RUN)
-DTypeOption = option(
-    DType,
-    "--dtype",
-    "Parameter and input dtype.",
-    _RUN,
-    case_sensitive=False,
-    metavar=choices(DType),
-)
-DeviceOption = option(
-    Device,
-    "--device",
-    "cpu, cuda, or meta: shapes and costs without allocating memory.",
-    _RUN,
-    case_sensitive=False,
-    metavar=choices(Device),
-)
-Texts = option(
-    Optional[list[str]],
-    "--text",
-    "A sentence to run (repeat for a batch); - reads one per stdin line.",
-    _TEXT,
-    show_default=False,
-    metavar="TEXT",
-)
-VocabFile = option(
-    Optional[Path], "--vocab", "Vocabulary file from `rnncli vocab build`.", _TEXT, metavar="FILE"
-)
-EmbedDim = option(
-    Optional[int],
-    "--embed-dim",
-    f"Width of random embedding rows. [default: {DEFAULT_EMBED_DIM}]",
-    _TEXT,
-    show_default=False,
-    metavar="N",
-)
-TextVectors = vectors_option(_TEXT)
-TextCacheDir = cache_dir_option(_TEXT)
-Pack = option(bool, "--pack", "Run the batch as a PackedSequence.", _TEXT)
 TraceOption = option(
     TraceMode,
     "--trace",
@@ -165,20 +85,20 @@ Verify = option(
     bool,
     "--verify",
     "Recompute the output step by step from the printed equations and compare.",
-    _OUTPUT,
+    OUTPUT_PANEL,
 )
 Grad = option(
     bool,
     "--grad",
     "Backpropagate the last step's output through time: ‖∂L/∂x_t‖ per step, per layer, per "
     "parameter (float64).",
-    _OUTPUT,
+    OUTPUT_PANEL,
 )
 Clip = option(
     Optional[float],
     "--clip",
     "With --grad: what clip_grad_norm_(max_norm=N) would scale the gradients by.",
-    _OUTPUT,
+    OUTPUT_PANEL,
     metavar="N",
     show_default=False,
 )
@@ -196,12 +116,11 @@ Code = option(
     "With FILE: print Python that rebuilds its modules and loads their weights.",
     _FILE,
 )
-OutputJson = json_option(_OUTPUT)
 Save = option(
     Optional[Path],
     "--save",
     "Also write what is printed, colours included, to FILE.svg or FILE.html.",
-    _OUTPUT,
+    OUTPUT_PANEL,
     metavar="FILE",
 )
 
@@ -235,6 +154,9 @@ def inspect(
     check: Verify = False,
     grad: Grad = False,
     clip: Clip = None,
+    time: Time = False,
+    time_budget: TimeBudget = None,
+    no_cudnn: NoCudnn = False,
     module: ModuleName = None,
     code: Code = False,
     as_json: OutputJson = False,
@@ -249,7 +171,7 @@ def inspect(
     """
     from rnncli.errors import UsageError
     from rnncli.rnn.pipeline import inspect as run_request
-    from rnncli.rnn.request import InspectRequest
+    from rnncli.rnn.request import MODEL_OPTIONS, InspectRequest
 
     env = environment(ctx)
     if save is not None and save.suffix.lower() not in (".svg", ".html", ".htm"):
@@ -262,29 +184,41 @@ def inspect(
         raise UsageError("--save writes the tables; it cannot be combined with --json", "--save")
     if save is not None and code:
         raise UsageError("--save writes the tables; it cannot be combined with --code", "--save")
-    if output_size == 0 and _given(ctx, "output_size"):  # 0 is the default's "no layer"
-        raise UsageError(
-            "must be a positive integer, got 0 (leave --output-size out for no output layer)",
-            "--output-size",
-        )
-    model_options = {
-        "cell": cell.value,
-        "input_size": input_size,
-        "hidden_size": hidden_size,
-        "num_layers": num_layers,
-        "nonlinearity": nonlinearity.value if nonlinearity else None,
-        "bias": bias,
-        "batch_first": batch_first,
-        "dropout": dropout,
-        "bidirectional": bidirectional,
-        "proj_size": proj_size,
-    }
+    check_output_size(output_size, given(ctx, "output_size"))
+    fields = request_fields(
+        input_size=input_size,
+        hidden_size=hidden_size,
+        num_layers=num_layers,
+        nonlinearity=nonlinearity,
+        bias=bias,
+        batch_first=batch_first,
+        dropout=dropout,
+        bidirectional=bidirectional,
+        proj_size=proj_size,
+        output_size=output_size,
+        seq_len=seq_len,
+        batch=batch,
+        seed=seed,
+        dtype=dtype,
+        device=device,
+        text=text,
+        vocab=vocab,
+        embed_dim=embed_dim,
+        vectors=vectors,
+        cache_dir=cache_dir,
+        pack=pack,
+        time=time,
+        time_budget=time_budget,
+        no_cudnn=no_cudnn,
+    )
+    model_options = {"cell": cell.value}
+    model_options.update({name: fields.pop(name) for name in list(fields) if name in MODEL_OPTIONS})
     if file is not None:
         # With a model file, the model options the user typed are what they expect it to hold.
         stated = {
             name: value
             for name, value in model_options.items()
-            if _given(ctx, name) and value is not None
+            if given(ctx, name) and value is not None
         }
         file_options = {"checkpoint": file, "module": module, "code": code, "expect": stated}
         model_options = {}
@@ -293,28 +227,17 @@ def inspect(
     request = InspectRequest(
         **model_options,
         **file_options,
-        output_size=output_size,
-        seq_len=seq_len,
-        batch=batch,
-        seed=seed,
-        dtype=dtype.value,
-        device=device.value,
-        vocab=vocab,
-        embed_dim=embed_dim,
-        vectors=vectors,
-        cache_dir=cache_dir,
-        pack=pack,
+        **fields,
         verify=check,
         grad=grad,
         clip=clip,
-        texts=tuple(text or ()),
         trace=trace.value,
     )
     if file is not None:
         _inspect_file(request, env, as_json=as_json, save=save)
         return
     if text == ["-"]:  # stdin is read only once every option is known to be valid
-        request = replace(request, texts=tuple(_read_stdin_texts()))
+        request = replace(request, texts=tuple(read_stdin_texts()))
     report = run_request(request)
     for message in report.warnings:
         env.warn(message)
@@ -337,12 +260,6 @@ def _save(report: Any, renderer: str, path: Path, title: str, env: Any, **option
     saved(f"saved the tables to {path}", env.stderr_console())
 
 
-def _given(ctx: typer.Context, name: str) -> bool:
-    """Whether the user typed this option (or set it in the environment), not its default."""
-    source = ctx.get_parameter_source(name)
-    return source is not None and source.name in ("COMMANDLINE", "ENVIRONMENT")
-
-
 def _inspect_file(request: Any, env: Any, *, as_json: bool, save: Optional[Path]) -> None:
     """`rnncli inspect FILE`: report, render, and exit 1 when the file differs from the flags."""
     from rnncli.checkpoint.report import inspect_checkpoint
@@ -363,15 +280,3 @@ def _inspect_file(request: Any, env: Any, *, as_json: bool, save: Optional[Path]
             _save(report, _RENDER_FILE, save, f"rnncli inspect {request.checkpoint}", env)
     if report.exit_code:
         raise typer.Exit(report.exit_code)
-
-
-def _read_stdin_texts() -> list[str]:
-    """``--text -`` reads one sequence per stdin line (blank lines skipped, a BOM dropped)."""
-    from rnncli.errors import UsageError
-    from rnncli.input_files import read_stdin
-
-    lines = [line.rstrip("\r") for line in read_stdin("--text").split("\n")]
-    sentences = [line for line in lines if line.strip()]
-    if not sentences:
-        raise UsageError("- read no line of text from stdin (give one sentence a line)", "--text")
-    return sentences

@@ -54,3 +54,9 @@ CacheDir = cache_dir_option()
 Json = json_option()
 Vectors = vectors_option()
 Seed = seed_option()
+
+
+def given(ctx: typer.Context, name: str) -> bool:
+    """Whether the user typed this option (or set it in the environment), not its default."""
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name in ("COMMANDLINE", "ENVIRONMENT")

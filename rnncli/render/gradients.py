@@ -7,6 +7,7 @@ nothing is ever cut with an ellipsis.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Optional
 
 from rich.console import Console
@@ -54,16 +55,39 @@ def render_gradients(report: InspectReport, console: Console) -> None:
 
 def _plot(values: list[float], console: Console) -> None:
     """One row a step: ``t``, a bar as long as log10 of the value above the smallest, the value."""
-    steps = len(values)
-    every = max(1, math.ceil(steps / MAX_PLOT_ROWS))
+    plot_steps({"": values}, console, "‖∂L/∂x_t‖ by step t, log scale")
+
+
+#: One colour a series when several share the plot (``NO_COLOR`` leaves the names to tell them).
+SERIES_STYLES = ("cyan", "magenta", "yellow", "green", "blue", "red")
+
+
+def plot_steps(
+    series: Mapping[str, list[float]],
+    console: Console,
+    title: str,
+    max_rows: int = MAX_PLOT_ROWS,
+) -> None:
+    """Per-step values of one or more series on one shared log10 axis, a row per step and series.
+
+    Each row is ``t``, the series' name (when there are several), a bar as long as log10 of the
+    value above the smallest of all, and the value; a long run shows every k-th step so that at
+    most ``max_rows`` rows print (the first and last always). Zero or non-finite values get no
+    bar. Rows are built to the console's width, numbers whole.
+    """
+    names = list(series)
+    steps = max(len(values) for values in series.values())
+    every = max(1, math.ceil(steps * len(names) / max_rows))
     shown = list(range(0, steps, every))
     if shown[-1] != steps - 1:
         shown.append(steps - 1)
-    positive = [v for v in values if v > 0 and math.isfinite(v)]
+    every_value = [v for values in series.values() for v in values]
+    positive = [v for v in every_value if v > 0 and math.isfinite(v)]
     t_width = len(str(steps - 1))
-    number_width = max(len(_number(v)) for v in values)
-    bar_width = max(10, min(50, console.width - t_width - number_width - 5))
-    title = "‖∂L/∂x_t‖ by step t, log scale"
+    name_width = max(len(name) for name in names)
+    name_room = name_width + 2 if name_width else 0
+    number_width = max(len(_number(v)) for v in every_value)
+    bar_width = max(10, min(50, console.width - t_width - number_width - 5 - name_room))
     if every > 1:
         title += f" (a row every {every:,} steps of {steps:,}; --json has all)"
     console.print(Text(title, style="bold"))
@@ -72,21 +96,26 @@ def _plot(values: list[float], console: Console) -> None:
         span = high - low
         console.print(
             Text(
-                f"{' ' * t_width}  bar: log10 from {min(positive):.0e} to {max(positive):.0e}",
+                f"{' ' * (t_width + name_room)}  bar: log10 from {min(positive):.0e} to "
+                f"{max(positive):.0e}",
                 style="dim",
             )
         )
     for t in shown:
-        v = values[t]
-        if v > 0 and math.isfinite(v) and positive:
-            fill = 1 + round((bar_width - 1) * ((math.log10(v) - low) / span if span else 1.0))
-        else:
-            fill = 0
-        line = Text(f"{t:>{t_width}}  ")
-        line.append(_BAR * fill, style="cyan")
-        line.append(" " * (bar_width - fill) + "  ")
-        line.append(_number(v).rjust(number_width))
-        console.print(line, no_wrap=True, overflow="ignore")
+        for n, name in enumerate(names):
+            values = series[name]
+            v = values[t] if t < len(values) else 0.0
+            if v > 0 and math.isfinite(v) and positive:
+                fill = 1 + round((bar_width - 1) * ((math.log10(v) - low) / span if span else 1.0))
+            else:
+                fill = 0
+            line = Text(f"{t:>{t_width}}  " if n == 0 else " " * (t_width + 2))
+            if name_width:
+                line.append(f"{name:<{name_width}}  ")
+            line.append(_BAR * fill, style=SERIES_STYLES[n % len(SERIES_STYLES)])
+            line.append(" " * (bar_width - fill) + "  ")
+            line.append(_number(v).rjust(number_width))
+            console.print(line, no_wrap=True, overflow="ignore")
 
 
 def _decay_line(g: Gradients) -> Text:

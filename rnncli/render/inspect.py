@@ -87,6 +87,10 @@ def render_inspect(report: InspectReport, console: Console, trace: str = "summar
             )
         )
     render_gradients(report, console)
+    if report.timing is not None:
+        from rnncli.render.timing import render_timing
+
+        render_timing(report.timing, console)
 
 
 #: A text run's token table and trace show this many sequences in full before summarising...

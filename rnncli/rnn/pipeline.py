@@ -9,11 +9,13 @@ Every stage reads what earlier stages left on the inspection and adds its own pa
 4. ``make_input``: random numbers, or the text's embedded tokens.
 5. ``forward``: one pass without gradients; text runs also get the trace and padding effect.
 6. ``read_tensors``: the shapes and dtypes of every tensor the run made, by the report's names.
-7. ``unroll``: ``--verify``, the output recomputed step by step from the printed equations.
-8. ``backpropagate``: ``--grad``, the last step's output differentiated through time (float64).
-9. ``measure_cost`` and ``report``.
+7. ``time_run``: ``--time``, forward and forward+backward timed on the same module and input
+   (before the later stages allocate, so the process's peak memory is the run's own).
+8. ``unroll``: ``--verify``, the output recomputed step by step from the printed equations.
+9. ``backpropagate``: ``--grad``, the last step's output differentiated through time (float64).
+10. ``measure_cost`` and ``report``.
 
-On ``--device meta`` the module is never built for real: ``meta_tensors`` replaces stages 2-7.
+On ``--device meta`` the module is never built for real: ``meta_tensors`` replaces stages 2-9.
 A new capability (input from a checkpoint, a backward pass) is one more stage in
 :func:`stages_for`, not another branch through one long function.
 """
@@ -34,6 +36,7 @@ from rnncli.rnn.parameters import ParameterInfo, explain_parameters
 from rnncli.rnn.report import InspectReport
 from rnncli.rnn.spec import ModelSpec, RunSpec
 from rnncli.rnn.tensors import TensorInfo, describe_tensors, planned_tensors, tensor_notes
+from rnncli.rnn.timing import DEFAULT_BUDGET_S, Timing, time_module
 from rnncli.rnn.trace import Trace, build_trace
 from rnncli.rnn.unroll import VerifyResult, verify, verify_packed
 from rnncli.sizes import format_bytes
@@ -58,6 +61,9 @@ class Inspection:
     output_size: int = 0
     grad: bool = False
     clip: Optional[float] = None
+    time: bool = False
+    time_budget: float = DEFAULT_BUDGET_S
+    cudnn: bool = True
     weights: Optional[Mapping[str, Any]] = None  # a state dict to load instead of the seed's
     available_bytes: Optional[Callable[[str], int]] = None
     # Filled in by the stages.
@@ -77,6 +83,7 @@ class Inspection:
     tensors: dict[str, TensorInfo] = field(default_factory=dict)
     verify: Optional[VerifyResult] = None
     gradients: Optional[grads.Gradients] = None
+    timing: Optional[Timing] = None
     cost: Optional[Cost] = None
 
     @property
@@ -127,6 +134,8 @@ def check_memory(state: Inspection) -> None:
     needed = estimate.total_bytes * (2 if state.check else 1)
     if state.grad:  # a float64 copy, kept for its backward, and the unrolled recurrence's graph
         needed += 3 * estimate.total_bytes * 8 // state.run.dtype_bytes
+    if state.time:  # forward+backward keeps the activations and adds a gradient per parameter
+        needed += estimate.total_bytes + estimate.parameter_bytes
     have = (state.available_bytes or devices.available_bytes)(state.run.device)
     if needed > MEMORY_HEADROOM * have:
         advice = (
@@ -251,6 +260,24 @@ def backpropagate(state: Inspection) -> None:
     )
 
 
+def time_run(state: Inspection) -> None:
+    """``--time``: forward and forward+backward of the module on this run's input, timed."""
+    if not state.time:
+        return
+    (x, h0, c0), text = state.inputs, state.text
+    state.timing = time_module(
+        state.model,
+        state.module,
+        x,
+        h0,
+        c0,
+        lengths=None if text is None else list(text.batch.lengths),
+        pack=text is not None and state.pack,
+        budget_s=state.time_budget,
+        cudnn=state.cudnn,
+    )
+
+
 def measure_cost(state: Inspection) -> None:
     """Multiply-accumulates and memory from the tensors the run reported."""
     state.cost = forward_cost(
@@ -269,6 +296,7 @@ def stages_for(state: Inspection) -> Sequence[Stage]:
         make_input,
         forward,
         read_tensors,
+        time_run,
         unroll,
         backpropagate,
         measure_cost,
@@ -329,6 +357,7 @@ def report(state: Inspection) -> InspectReport:
         warnings=state.messages + text_run.text_warnings(text),
         verify=state.verify,
         gradients=state.gradients,
+        timing=state.timing,
         output_size=state.output_size,
         text=text,
         pack=state.pack,
@@ -346,28 +375,41 @@ def run_inspection(state: Inspection) -> InspectReport:
     return report(state)
 
 
+def text_plan(request: InspectRequest) -> Optional[TextPlan]:
+    """The request's sentences tokenised, with their embedding's plan (``None`` without text).
+
+    Made once and passed to :func:`inspect` as ``plan`` when one text runs through several
+    modules (``rnncli compare``), so that GloVe rows are read once.
+    """
+    if not request.has_text:
+        return None
+    from rnncli.rnn.text_plan import plan_text
+
+    return plan_text(
+        list(request.texts),
+        vocab_path=request.vocab,
+        embed_dim=request.embed_dim,
+        vectors=request.vectors,
+        cache_dir=request.cache_dir,
+        input_size=request.input_size,
+    )
+
+
 def inspect(
-    request: InspectRequest, *, weights: Optional[Mapping[str, Any]] = None
+    request: InspectRequest,
+    *,
+    weights: Optional[Mapping[str, Any]] = None,
+    plan: Optional[TextPlan] = None,
 ) -> InspectReport:
     """Run one validated :class:`~rnncli.rnn.request.InspectRequest`: plan the text, then stages.
 
     ``weights`` is a state dict for the module (e.g. read from a checkpoint) loaded strictly
     after the module is built; without it the module holds the seed's initial weights.
+    ``plan`` is the request's :func:`text_plan` when the caller already made it.
     """
-    plan = None
-    input_size = request.input_size
-    if request.has_text:
-        from rnncli.rnn.text_plan import plan_text
-
-        plan = plan_text(
-            list(request.texts),
-            vocab_path=request.vocab,
-            embed_dim=request.embed_dim,
-            vectors=request.vectors,
-            cache_dir=request.cache_dir,
-            input_size=request.input_size,
-        )
-        input_size = plan.input_size
+    if plan is None:
+        plan = text_plan(request)
+    input_size = request.input_size if plan is None else plan.input_size
     state = Inspection(
         model=request.model_spec(input_size),
         run=request.run_spec(),
@@ -377,6 +419,9 @@ def inspect(
         output_size=request.output_size,
         grad=request.grad,
         clip=request.clip,
+        time=request.time,
+        time_budget=request.budget_s,
+        cudnn=request.cudnn,
         weights=weights,
     )
     return run_inspection(state)

@@ -18,6 +18,7 @@ from rnncli.rnn.gradients import Gradients
 from rnncli.rnn.parameters import ParameterInfo
 from rnncli.rnn.spec import ModelSpec, RunSpec
 from rnncli.rnn.tensors import TensorInfo
+from rnncli.rnn.timing import Timing
 from rnncli.rnn.trace import Trace
 from rnncli.rnn.unroll import VerifyResult
 
@@ -46,6 +47,7 @@ class InspectReport:
     padding_effect: list[dict[str, Any]] = field(default_factory=list)
     trace: Optional[Trace] = None
     gradients: Optional[Gradients] = None
+    timing: Optional[Timing] = None
 
     @property
     def total_parameters(self) -> int:
@@ -87,6 +89,8 @@ class InspectReport:
                 data["padding_effect"] = self.padding_effect
         if self.gradients is not None:
             data["gradients"] = self.gradients.to_dict()
+        if self.timing is not None:
+            data["timing"] = self.timing.to_dict()
         return data
 
 

@@ -30,6 +30,7 @@ from rnncli.rnn.spec import (
     check_nonlinearity,
     check_positive,
 )
+from rnncli.rnn.timing import DEFAULT_BUDGET_S
 
 #: The model options a user can state about a model file, with their flags. The file's tensors
 #: prove the first seven; the last three no weight records, so a given flag is used as is.
@@ -106,7 +107,9 @@ class InspectRequest:
     sentences (then ``seq_len`` and ``batch`` come from them); ``vocab``, ``embed_dim``,
     ``vectors``, ``cache_dir`` and ``pack`` shape that text run; ``verify`` recomputes the output
     from the printed equations; ``grad`` backpropagates the last step's output through time, and
-    ``clip`` adds what ``clip_grad_norm_(max_norm=clip)`` would scale the gradients by.
+    ``clip`` adds what ``clip_grad_norm_(max_norm=clip)`` would scale the gradients by;
+    ``time`` times forward and forward+backward for about ``time_budget`` seconds (``None``:
+    :data:`~rnncli.rnn.timing.DEFAULT_BUDGET_S`), with cuDNN on CUDA unless ``cudnn`` is false.
     ``trace`` (one of :data:`TRACE_MODES`) is how much of a text run's trace the tables show.
     """
 
@@ -135,6 +138,9 @@ class InspectRequest:
     verify: bool = False
     grad: bool = False
     clip: Optional[float] = None
+    time: bool = False
+    time_budget: Optional[float] = None
+    cudnn: bool = True
     checkpoint: Optional[Path] = None
     module: Optional[str] = None
     code: bool = False
@@ -180,6 +186,7 @@ class InspectRequest:
         if self.trace != "summary" and not self.texts:
             raise UsageError("the trace follows text input: add --text", "--trace")
         self._check_gradient_options()
+        self._check_timing_options()
         self._check_model_file_options()
         # The model's own rules (cell against nonlinearity and proj_size, positive sizes).
         self.model_spec()
@@ -254,6 +261,39 @@ class InspectRequest:
                 raise UsageError("must be a finite number, got inf", "--clip")
             if not self.grad:
                 raise UsageError("scales the gradients: add --grad", "--clip")
+
+    def _check_timing_options(self) -> None:
+        """``--time`` needs kernels to run; its budget is a positive number of seconds;
+        ``--no-cudnn`` is a CUDA choice. Each of the two only means something with ``--time``."""
+        if self.time and self.device == "meta":
+            raise UsageError(
+                "meta tensors run no kernels, so there is nothing to time; use --device cpu "
+                "or cuda",
+                "--time",
+            )
+        if self.time_budget is not None:
+            budget = self.time_budget
+            if isinstance(budget, bool) or not isinstance(budget, (int, float)) or not budget > 0:
+                raise UsageError(
+                    f"must be a positive number of seconds, got {budget}", "--time-budget"
+                )
+            if budget == float("inf"):
+                raise UsageError("must be a finite number of seconds, got inf", "--time-budget")
+            if not self.time:
+                raise UsageError("sets how long --time measures: add --time", "--time-budget")
+        if not self.cudnn:
+            if not self.time:
+                raise UsageError("chooses the kernels --time measures: add --time", "--no-cudnn")
+            if self.device != "cuda":
+                raise UsageError(
+                    f"cuDNN runs only on CUDA; it means nothing with --device {self.device}",
+                    "--no-cudnn",
+                )
+
+    @property
+    def budget_s(self) -> float:
+        """The seconds ``--time`` may spend: ``time_budget``, or the default."""
+        return DEFAULT_BUDGET_S if self.time_budget is None else float(self.time_budget)
 
     def _check_model_file_options(self) -> None:
         """A model FILE brings its own module: what only applies with one, or only without."""
