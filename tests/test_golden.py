@@ -46,6 +46,10 @@ CASES: dict[str, Case] = {
     ),
     "inspect-grad": Case("inspect --seq-len 20 --grad --clip 1"),
     "inspect-file": Case("inspect tagger.pt", setup=("checkpoint",)),
+    "compare": Case("compare --seq-len 12"),
+    "compare-match-params-text": Case(
+        "compare --match-params --hidden 16 --pack --text 'the cat sat on the mat' --text 'a dog'"
+    ),
     "embed": Case("embed hello world"),
     "embed-vocab": Case("embed --vocab vocab.json 'The cat sat on a rug.'", setup=("vocab",)),
     "embed-vectors": Case("embed king queen zorblax --vectors 6B.50d", setup=("glove",)),
