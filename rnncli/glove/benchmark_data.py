@@ -154,7 +154,8 @@ def resolve(spec: str, kind: str, option: str) -> tuple[str, Path]:
     known = STANDARD.get(spec.lower())
     if known is not None and not Path(spec).is_file():
         if known.kind != kind:
-            raise UsageError(f"{known.name!r} is a {known.kind} dataset, not {kind}", option)
+            other = "--analogies" if known.kind == ANALOGIES else "--similarity"
+            raise UsageError(f"{known.name!r} is a dataset for {other}", option)
         folder = gensim_data_dir()
         path = folder / known.filename if folder is not None else None
         if path is None or not path.is_file():
