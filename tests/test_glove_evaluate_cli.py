@@ -141,7 +141,7 @@ def test_without_gensim_the_standard_sets_say_how_to_get_them(files, monkeypatch
 
 
 def test_standard_sets_by_default(cache_dir):
-    """No dataset option: all three; a tiny set shares no pair with WordSim353: exit 2."""
+    """No dataset option: all three; a tiny set shares no pair with SimLex-999: exit 2."""
     pytest.importorskip("gensim")
     make_glove_text_set(cache_dir, {"tiger": [1, 0], "cat": [1, 1], "love": [0, 1], "sex": [1, 2]})
     result = run_rnncli("glove", "evaluate", "--similarity", "wordsim353", "--json")
@@ -153,4 +153,4 @@ def test_standard_sets_by_default(cache_dir):
         3,
     )  # love-sex, tiger-cat, tiger-tiger
     result = run_rnncli("glove", "evaluate")
-    _one_error_line(result, 2, "no question has all four words")
+    _one_error_line(result, 2, "simlex999: no pair has both words")
