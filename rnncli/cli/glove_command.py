@@ -169,7 +169,7 @@ def evaluate_command(
 
     With no dataset option it runs WordSim353, SimLex-999 and the Google analogy set, with
     gensim's protocol, so the figures compare with published ones. The standard datasets come
-    with gensim: pip install 'rnncli[eval]'.
+    with gensim: pip install 'rnncli\\[eval]'.
     """
     from rnncli.glove.evaluation import evaluate
     from rnncli.render.progress import ByteProgress
