@@ -122,7 +122,7 @@ def question_targets(vocab: EvalVocab, rows: np.ndarray) -> np.ndarray:
         n = norms[r].astype(np.float32)
         return matrix[r] / np.where(n > 0, n, np.float32(1))[:, None]
 
-    target = unit(rows[:, 1]) - unit(rows[:, 0]) + unit(rows[:, 2])
+    target = (unit(rows[:, 1]) + unit(rows[:, 2])) - unit(rows[:, 0])  # gensim's order
     length = np.linalg.norm(target, axis=1)
     return (target / np.where(length > 0, length, 1)[:, None]).astype(np.float32)
 
