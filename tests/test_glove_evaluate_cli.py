@@ -154,3 +154,23 @@ def test_standard_sets_by_default(cache_dir):
     )  # love-sex, tiger-cat, tiger-tiger
     result = run_rnncli("glove", "evaluate")
     _one_error_line(result, 2, "simlex999: no pair has both words")
+
+
+def test_progress_bar_on_a_terminal_stderr_only(files):
+    """Where stderr is a terminal the analogy run draws its bar there; stdout keeps the JSON."""
+    import io
+
+    from typer.testing import CliRunner
+
+    from rnncli.cli.app import app
+    from rnncli.terminal import Environment
+
+    _, questions = files
+    env = Environment(
+        stdout=io.StringIO(), stderr=io.StringIO(), stderr_terminal=True, width=80, height=25
+    )
+    args = ["glove", "evaluate", "--analogies", str(questions), "--json"]
+    result = CliRunner().invoke(app, args, obj=env)
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(env.stdout.getvalue())["analogies"]["correct"] == 36
+    assert "analogy questions" in env.stderr.getvalue() and "37/37" in env.stderr.getvalue()
