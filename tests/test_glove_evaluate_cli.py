@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
 from helpers.cli import invoke, run_rnncli
 from helpers.eval_files import analogy_questions, analogy_vectors, write
 from helpers.glove_files import make_glove_text_set
+from typer.testing import CliRunner
 
+from rnncli.cli.app import app
 from rnncli.glove import benchmark_data
+from rnncli.terminal import Environment
 
 
 @pytest.fixture
@@ -158,13 +162,6 @@ def test_standard_sets_by_default(cache_dir):
 
 def test_progress_bar_on_a_terminal_stderr_only(files):
     """Where stderr is a terminal the analogy run draws its bar there; stdout keeps the JSON."""
-    import io
-
-    from typer.testing import CliRunner
-
-    from rnncli.cli.app import app
-    from rnncli.terminal import Environment
-
     _, questions = files
     env = Environment(
         stdout=io.StringIO(), stderr=io.StringIO(), stderr_terminal=True, width=80, height=25
