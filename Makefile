@@ -12,7 +12,7 @@ $(PY):
 
 $(VENV)/.installed: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet --disable-pip-version-check "$(TORCH_SPEC)"
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,glove-6b-50d]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,glove-6b-50d,eval]'
 	touch $@
 
 # The demo keeps its GloVe cache in the project (.demo-cache), not in your user cache.
@@ -52,6 +52,7 @@ bench: $(VENV)/.installed
 	$(PY) benchmarks/checkpoint_inspect.py
 	$(PY) benchmarks/glove_formats.py
 	$(PY) benchmarks/timing.py
+	$(PY) benchmarks/glove_evaluate.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis .demo-cache

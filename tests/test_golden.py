@@ -66,6 +66,7 @@ CASES: dict[str, Case] = {
     "glove-neighbors": Case("glove neighbors king -k 5", setup=("glove",)),
     "glove-analogy": Case("glove analogy man king woman", setup=("glove",)),
     "glove-similarity": Case("glove similarity king queen", setup=("glove",)),
+    "glove-evaluate": Case("glove evaluate --restrict-vocab 30000", setup=("glove",)),
     "glove-fetch-file": Case("glove fetch 6B.50d --from glove.6B.50d.txt", setup=("glove-file",)),
     "glove-fetch-cached": Case("glove fetch 6B.50d", setup=("glove",)),
 }

@@ -147,3 +147,57 @@ def similarity_command(
         as_json,
         environment(ctx),
     )
+
+
+@app.command("evaluate", cls=SectionedCommand)
+def evaluate_command(
+    ctx: typer.Context,
+    name: SetName = "6B.50d",
+    similarity: Optional[list[str]] = typer.Option(
+        None,
+        "--similarity",
+        help="A word-similarity dataset: wordsim353, simlex999, or a file of "
+        "word1<TAB>word2<TAB>score lines. Repeat for more.",
+        metavar="DATASET",
+        show_default=False,
+    ),
+    analogies: Optional[str] = typer.Option(
+        None,
+        "--analogies",
+        help="An analogy dataset: google, or a file of ': section' lines and 'a b c d' lines.",
+        metavar="DATASET",
+        show_default=False,
+    ),
+    restrict_vocab: int = typer.Option(
+        300_000,
+        "--restrict-vocab",
+        help="Use only the set's first N words (the most frequent), as gensim does.",
+        metavar="N",
+    ),
+    cache_dir: CacheDir = None,
+    as_json: Json = False,
+) -> None:
+    """How good are these vectors: word similarity (Spearman's ρ) and analogy accuracy.
+
+    With no dataset option it runs WordSim353, SimLex-999 and the Google analogy set, with
+    gensim's protocol, so the figures compare with published ones. The standard datasets come
+    with gensim: pip install 'rnncli[eval]'.
+    """
+    from rnncli.glove.evaluation import evaluate
+    from rnncli.render.progress import ByteProgress
+
+    env = environment(ctx)
+    with ByteProgress(env, "{task.description}", transient=True, counts=True) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.update("analogies", done, total, description="analogy questions")
+
+        report = evaluate(
+            name,
+            similarity=similarity or None,
+            analogies=analogies,
+            restrict_vocab=restrict_vocab,
+            cache_dir=cache_dir,
+            progress=progress,
+        )
+    emit(report, "rnncli.render.evaluation:render_evaluation", as_json, env)

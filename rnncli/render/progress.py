@@ -11,6 +11,7 @@ from typing import Any, Optional
 from rich.progress import (
     BarColumn,
     DownloadColumn,
+    MofNCompleteColumn,
     Progress,
     ProgressColumn,
     TextColumn,
@@ -25,7 +26,8 @@ class ByteProgress:
     """A bar per named stage (``download``, ``parse``, a file name), advanced by bytes.
 
     ``label`` is the text column's format (``"counting {task.description}"``); ``time_left``
-    adds the estimated time remaining; ``transient`` erases the bars when the work is done.
+    adds the estimated time remaining; ``transient`` erases the bars when the work is done;
+    ``counts`` shows ``done/total`` items (analogy questions) instead of bytes and speed.
     Use it as a context manager, and :meth:`update` as the library's progress callback.
     """
 
@@ -36,13 +38,13 @@ class ByteProgress:
         *,
         time_left: bool = False,
         transient: bool = False,
+        counts: bool = False,
     ) -> None:
-        columns: list[ProgressColumn] = [
-            TextColumn(label),
-            BarColumn(),
-            DownloadColumn(),
-            TransferSpeedColumn(),
-        ]
+        columns: list[ProgressColumn] = [TextColumn(label), BarColumn()]
+        if counts:
+            columns.append(MofNCompleteColumn())
+        else:
+            columns += [DownloadColumn(), TransferSpeedColumn()]
         if time_left:
             columns.append(TimeRemainingColumn())
         self.enabled = env.stderr_terminal
