@@ -109,6 +109,7 @@ def compare(
     cell to the same parameter budget. --nonlinearity applies to the rnn only, --proj-size to
     the lstm only.
     """
+    parameters = dict(locals())  # every option, by name, before anything else is bound
     from rnncli.errors import UsageError
     from rnncli.rnn.comparison import check_cells
     from rnncli.rnn.comparison import compare as run_comparison
@@ -122,32 +123,7 @@ def compare(
             "one compare run takes --nonlinearity (rnn) or --proj-size (lstm), not both",
             "--proj-size",
         )
-    fields = request_fields(
-        input_size=input_size,
-        hidden_size=hidden_size,
-        num_layers=num_layers,
-        nonlinearity=nonlinearity,
-        bias=bias,
-        batch_first=batch_first,
-        dropout=dropout,
-        bidirectional=bidirectional,
-        proj_size=proj_size,
-        output_size=output_size,
-        seq_len=seq_len,
-        batch=batch,
-        seed=seed,
-        dtype=dtype,
-        device=device,
-        text=text,
-        vocab=vocab,
-        embed_dim=embed_dim,
-        vectors=vectors,
-        cache_dir=cache_dir,
-        pack=pack,
-        time=time,
-        time_budget=time_budget,
-        no_cudnn=no_cudnn,
-    )
+    fields = request_fields(parameters)
     # The request's own cell only has to accept the cell-only options; compare sets each cell.
     request = InspectRequest(cell="lstm" if proj_size else "rnn", **fields)
     if text == ["-"]:  # stdin is read only once every option is known to be valid

@@ -169,6 +169,7 @@ def inspect(
     an unrolled diagram show what happens inside. With FILE, your own model: every module in
     it named and proven, its recurrent ones run with their own weights, their health checked.
     """
+    parameters = dict(locals())  # every option, by name, before anything else is bound
     from rnncli.errors import UsageError
     from rnncli.rnn.pipeline import inspect as run_request
     from rnncli.rnn.request import MODEL_OPTIONS, InspectRequest
@@ -185,32 +186,7 @@ def inspect(
     if save is not None and code:
         raise UsageError("--save writes the tables; it cannot be combined with --code", "--save")
     check_output_size(output_size, given(ctx, "output_size"))
-    fields = request_fields(
-        input_size=input_size,
-        hidden_size=hidden_size,
-        num_layers=num_layers,
-        nonlinearity=nonlinearity,
-        bias=bias,
-        batch_first=batch_first,
-        dropout=dropout,
-        bidirectional=bidirectional,
-        proj_size=proj_size,
-        output_size=output_size,
-        seq_len=seq_len,
-        batch=batch,
-        seed=seed,
-        dtype=dtype,
-        device=device,
-        text=text,
-        vocab=vocab,
-        embed_dim=embed_dim,
-        vectors=vectors,
-        cache_dir=cache_dir,
-        pack=pack,
-        time=time,
-        time_budget=time_budget,
-        no_cudnn=no_cudnn,
-    )
+    fields = request_fields(parameters)
     model_options = {"cell": cell.value}
     model_options.update({name: fields.pop(name) for name in list(fields) if name in MODEL_OPTIONS})
     if file is not None:

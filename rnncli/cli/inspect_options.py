@@ -8,6 +8,7 @@ the same way and its rules name the same options.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Optional
 
@@ -152,60 +153,45 @@ NoCudnn = option(
 )
 
 
-def request_fields(
-    *,
-    input_size: Optional[int],
-    hidden_size: int,
-    num_layers: int,
-    nonlinearity: Optional[Nonlinearity],
-    bias: bool,
-    batch_first: bool,
-    dropout: float,
-    bidirectional: bool,
-    proj_size: int,
-    output_size: int,
-    seq_len: Optional[int],
-    batch: Optional[int],
-    seed: int,
-    dtype: DType,
-    device: Device,
-    text: Optional[list[str]],
-    vocab: Optional[Path],
-    embed_dim: Optional[int],
-    vectors: Optional[str],
-    cache_dir: Optional[Path],
-    pack: bool,
-    time: bool,
-    time_budget: Optional[float],
-    no_cudnn: bool,
-) -> dict[str, Any]:
-    """The shared options' values as ``InspectRequest`` keyword arguments (enums as strings)."""
-    return {
-        "input_size": input_size,
-        "hidden_size": hidden_size,
-        "num_layers": num_layers,
-        "nonlinearity": nonlinearity.value if nonlinearity else None,
-        "bias": bias,
-        "batch_first": batch_first,
-        "dropout": dropout,
-        "bidirectional": bidirectional,
-        "proj_size": proj_size,
-        "output_size": output_size,
-        "seq_len": seq_len,
-        "batch": batch,
-        "seed": seed,
-        "dtype": dtype.value,
-        "device": device.value,
-        "texts": tuple(text or ()),
-        "vocab": vocab,
-        "embed_dim": embed_dim,
-        "vectors": vectors,
-        "cache_dir": cache_dir,
-        "pack": pack,
-        "time": time,
-        "time_budget": time_budget,
-        "cudnn": not no_cudnn,
-    }
+#: The parameters of `inspect` and `compare` that :func:`request_fields` reads, by name.
+SHARED_PARAMETERS = (
+    "input_size",
+    "hidden_size",
+    "num_layers",
+    "nonlinearity",
+    "bias",
+    "batch_first",
+    "dropout",
+    "bidirectional",
+    "proj_size",
+    "output_size",
+    "seq_len",
+    "batch",
+    "seed",
+    "dtype",
+    "device",
+    "text",
+    "vocab",
+    "embed_dim",
+    "vectors",
+    "cache_dir",
+    "pack",
+    "time",
+    "time_budget",
+    "no_cudnn",
+)
+
+
+def request_fields(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The shared options' values (a command's parameters, by name) as ``InspectRequest``
+    keyword arguments: enums as their strings, ``--text`` as a tuple, ``--no-cudnn`` turned
+    into ``cudnn``. Both commands pass their own parameters, so each option is read once."""
+    fields = {name: values[name] for name in SHARED_PARAMETERS}
+    for name in ("nonlinearity", "dtype", "device"):
+        fields[name] = fields[name].value if fields[name] is not None else None
+    fields["texts"] = tuple(fields.pop("text") or ())
+    fields["cudnn"] = not fields.pop("no_cudnn")
+    return fields
 
 
 def read_stdin_texts() -> list[str]:

@@ -87,6 +87,15 @@ class Inspection:
     cost: Optional[Cost] = None
 
     @property
+    def sequences(self) -> dict[str, Any]:
+        """``lengths`` and ``pack`` for the stages that run the module again (grad, time)."""
+        text = self.text
+        return {
+            "lengths": None if text is None else list(text.batch.lengths),
+            "pack": text is not None and self.pack,
+        }
+
+    @property
     def packed_tokens(self) -> Optional[int]:
         return sum(self.text.batch.lengths) if (self.text is not None and self.pack) else None
 
@@ -247,16 +256,8 @@ def backpropagate(state: Inspection) -> None:
     """``--grad``: the gradient of the last step's output through time, on a float64 copy."""
     if not state.grad:
         return
-    (x, h0, c0), text = state.inputs, state.text
     state.gradients = grads.backpropagate(
-        state.model,
-        state.module,
-        x,
-        h0,
-        c0,
-        lengths=None if text is None else list(text.batch.lengths),
-        pack=text is not None and state.pack,
-        clip=state.clip,
+        state.model, state.module, *state.inputs, **state.sequences, clip=state.clip
     )
 
 
@@ -264,15 +265,11 @@ def time_run(state: Inspection) -> None:
     """``--time``: forward and forward+backward of the module on this run's input, timed."""
     if not state.time:
         return
-    (x, h0, c0), text = state.inputs, state.text
     state.timing = time_module(
         state.model,
         state.module,
-        x,
-        h0,
-        c0,
-        lengths=None if text is None else list(text.batch.lengths),
-        pack=text is not None and state.pack,
+        *state.inputs,
+        **state.sequences,
         budget_s=state.time_budget,
         cudnn=state.cudnn,
     )
