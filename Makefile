@@ -25,6 +25,7 @@ demo: $(VENV)/.installed
 	$(DEMO) glove fetch 6B.50d
 	$(DEMO) glove neighbors king -k 5
 	$(DEMO) glove analogy man king woman -k 3
+	$(DEMO) glove evaluate
 	$(DEMO) inspect --cell gru --hidden 4 --vectors 6B.50d --pack --text "the cat sat on the mat" --text "a dog barked"
 	$(DEMO) inspect --seq-len 12 --grad
 	$(DEMO) compare --input 100 --hidden 64 --seq-len 30 --match-params
