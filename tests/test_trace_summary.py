@@ -90,3 +90,16 @@ def test_many_sequence_lengths_are_a_range_not_a_list():
     many = [4] * LISTED_LENGTHS + [1200]
     assert _lengths_phrase(many) == "lengths 4 to 1,200 (--json lists each)"
     assert _lengths_phrase([4] * 20) == "length 4 each"
+
+
+def test_no_trace_is_trace_none():
+    from helpers.cli import invoke
+
+    args = ["inspect", "--hidden", "3", "--text", "the cat sat on the mat"]
+    plain = invoke(*args, "--trace", "none")
+    short = invoke(*args, "--no-trace")
+    assert plain.exit_code == short.exit_code == 0
+    assert plain.stdout == short.stdout
+    clash = invoke(*args, "--no-trace", "--trace", "all")
+    assert clash.exit_code == 2
+    assert "--no-trace" in clash.stderr and "--trace all" in clash.stderr

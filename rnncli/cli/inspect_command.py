@@ -81,6 +81,7 @@ TraceOption = option(
     case_sensitive=False,
     metavar=choices(TraceMode),
 )
+NoTrace = option(bool, "--no-trace", "Print no trace: --trace none.", _TEXT)
 Verify = option(
     bool,
     "--verify",
@@ -150,6 +151,7 @@ def inspect(
     cache_dir: TextCacheDir = None,
     pack: Pack = False,
     trace: TraceOption = TraceMode.summary,
+    no_trace: NoTrace = False,
     output_size: OutputSize = 0,
     check: Verify = False,
     grad: Grad = False,
@@ -186,6 +188,10 @@ def inspect(
     if save is not None and code:
         raise UsageError("--save writes the tables; it cannot be combined with --code", "--save")
     check_output_size(output_size, given(ctx, "output_size"))
+    if no_trace:
+        if given(ctx, "trace") and trace is not TraceMode.none:
+            raise UsageError(f"--no-trace contradicts --trace {trace.value}", "--no-trace")
+        trace = TraceMode.none
     fields = request_fields(parameters)
     model_options = {"cell": cell.value}
     model_options.update({name: fields.pop(name) for name in list(fields) if name in MODEL_OPTIONS})
