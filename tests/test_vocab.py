@@ -143,7 +143,7 @@ def test_failed_save_leaves_the_old_file(tmp_path, monkeypatch):
     def boom(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(json, "dump", boom)
+    monkeypatch.setattr(json, "dumps", boom)
     with pytest.raises(KeyboardInterrupt):
         Vocab.from_counts(Counter("new")).save(path)
     assert path.read_bytes() == before
