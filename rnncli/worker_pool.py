@@ -91,7 +91,16 @@ class WorkerChannel:
 
     def ask(self, message: dict[str, Any]) -> dict[str, Any]:
         """Send ``message`` and wait for the parent's answer (an empty answer ends the worker)."""
+        self.tell(message)
+        return self.answer()
+
+    def tell(self, message: dict[str, Any]) -> None:
+        """Send ``message``; the parent answers it, read with :meth:`answer` (work can go on
+        in between)."""
         self._frame(b"M", json.dumps(message).encode())
+
+    def answer(self) -> dict[str, Any]:
+        """The parent's answer to the last message (an empty answer ends the worker)."""
         line = self._in.readline()
         if not line:
             raise SystemExit(0)  # the parent is gone or gave up: nothing to do

@@ -6,11 +6,13 @@ header, tokens that are not UTF-8, malformed lines, no final newline) fall in ev
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+import zlib
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,7 @@ from hypothesis import strategies as st
 import rnncli.glove.set_import as set_import
 import rnncli.worker_pool as pool_module
 from rnncli.errors import RnncliError
+from rnncli.glove.integrity import crc32_combine
 from rnncli.glove.set_import import import_text_file
 from tests.helpers.cli import REPO, invoke
 from tests.helpers.glove_files import glove_text
@@ -40,8 +43,20 @@ _LINES = [
 _BAD = [b"short 1 2", b"x 0.5 1 2 3", b"num 4x 5 6"]
 
 
-def _files(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.name != "meta.json"}
+def _files(folder: Path) -> dict[str, object]:
+    """Every file of a set, and what meta.json says of each (size, CRC-32) and of the parse."""
+    files: dict[str, object] = {
+        p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.name != "meta.json"
+    }
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    files["meta"] = (
+        {name: (f["size"], f["crc32"]) for name, f in meta["files"].items()},
+        meta["stats"],
+        meta["count"],
+    )
+    for name, (size, crc) in files["meta"][0].items():  # type: ignore[index]
+        assert (len(files[name]), zlib.crc32(files[name])) == (size, crc), name  # type: ignore[arg-type]
+    return files
 
 
 def _import(tmp_path: Path, data: bytes, jobs: int, lenient: bool, tag: str):
@@ -103,6 +118,11 @@ def test_the_fixture_file_in_ranges(tmp_path, monkeypatch):
     assert many.count == one.count == 8 and many.stats.duplicates == 16
     assert _files(Path(many.path)) == _files(Path(one.path))
     assert done[-1] == (len(data), len(data))
+
+
+@given(st.binary(max_size=300), st.binary(max_size=300))
+def test_crc32_combine_is_the_crc_of_the_joined_bytes(a, b):
+    assert crc32_combine(zlib.crc32(a), zlib.crc32(b), len(b)) == zlib.crc32(a + b)
 
 
 def test_a_small_file_starts_no_pool(tmp_path, monkeypatch):

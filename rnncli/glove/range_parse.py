@@ -68,12 +68,15 @@ def parse_range_task(
     """A worker's task: see the module docstring. The answer to the line count holds
     ``first_line``, ``first_row`` and ``header`` (whether the range's first content line is the
     file's first one)."""
-    import numpy as np
+    import zlib
+
+    lines, content = count_lines(path, start, end)
+    channel.tell({"lines": lines, "content": content})
+    import numpy as np  # while the other ranges are counted
 
     from rnncli.glove.word_table import word_hashes
 
-    lines, content = count_lines(path, start, end)
-    plan = channel.ask({"lines": lines, "content": content})
+    plan = channel.answer()
     parser = GloveParser(
         dim,
         lenient=lenient,
@@ -85,6 +88,7 @@ def parse_range_task(
     at = NPY_HEADER_BYTES + plan["first_row"] * row_bytes
     tokens: list[bytes] = []
     norms: list[Any] = []
+    crc = 0  # of the rows written, in order
     fd = os.open(vectors_path, os.O_WRONLY)
     try:
         with open(path, "rb") as handle:
@@ -100,6 +104,7 @@ def parse_range_task(
                 while written < len(data):
                     written += os.pwrite(fd, data[written:], at + written)
                 at += len(data)
+                crc = zlib.crc32(data, crc)
                 tokens.extend(block.utf8 or [w.encode("utf-8") for w in block.words])
                 norms.append(np.sqrt(np.einsum("ij,ij->i", rows, rows, dtype=np.float64)))
     finally:
@@ -107,7 +112,7 @@ def parse_range_task(
     stats = parser.stats
     hashes = word_hashes(tokens) if tokens else np.zeros(0, dtype=np.uint32)
     norm = np.concatenate(norms) if norms else np.zeros(0, dtype=np.float64)
-    meta = {"rows": len(tokens), "stats": stats.to_dict()}
+    meta = {"rows": len(tokens), "stats": stats.to_dict(), "crc32": crc}
     return meta, [b"\n".join(tokens), hashes.astype("<u4").tobytes(), norm.astype("<f8").tobytes()]
 
 

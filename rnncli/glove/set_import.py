@@ -156,7 +156,7 @@ def _adopt_ranges(
                     mask = np.ones(rows, dtype=bool)
                     mask[dropped] = False
                     keep = np.flatnonzero(mask)
-        writer.adopt(tokens, hashes, norms, plan["first_row"], keep)
+        writer.adopt(tokens, hashes, norms, plan["first_row"], keep, result.meta["crc32"])
         earlier_hashes.append(hashes)
         earlier_tokens.append(tokens)
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
 from rnncli.errors import RnncliError
-from rnncli.glove.integrity import file_crc
+from rnncli.glove.integrity import crc32_combine, file_crc
 from rnncli.glove.npy_file import NPY_HEADER_BYTES, npy_header
 from rnncli.glove.set_layout import FILES, FORMAT_VERSION, folder_bytes, set_dir
 from rnncli.glove.word_table import build_table, word_hashes
@@ -55,6 +55,8 @@ class SetWriter:
         self._hashes: list[np.ndarray] = []
         self._norms: list[np.ndarray] = []
         self._reserved = False
+        #: CRC-32 of the rows adopted, while they all stayed where they were written.
+        self._rows_crc: Optional[int] = None
 
     @property
     def vectors_path(self) -> Path:
@@ -66,6 +68,7 @@ class SetWriter:
         self._vec.flush()
         os.ftruncate(self._vec.fileno(), NPY_HEADER_BYTES + rows * self.dim * 4)
         self._reserved = True
+        self._rows_crc = 0
 
     def adopt(
         self,
@@ -74,15 +77,27 @@ class SetWriter:
         norms: np.ndarray,
         first_row: int,
         keep: Optional[np.ndarray] = None,
+        crc: Optional[int] = None,
     ) -> None:
         """Rows already written from row ``first_row`` on (after :meth:`reserve`) join the set.
 
         ``keep`` (row indices, ascending) selects some of them; the kept rows move down to the
-        end of the set when they are not there already (after dropped lines or rows).
+        end of the set when they are not there already (after dropped lines or rows). ``crc``:
+        the CRC-32 of all the rows as written, which spares reading the matrix again when
+        nothing moved.
         """
         import numpy as np
 
         n = len(hashes)
+        if (
+            keep is None
+            and first_row == self.count
+            and crc is not None
+            and self._rows_crc is not None
+        ):
+            self._rows_crc = crc32_combine(self._rows_crc, crc, n * self.dim * 4)
+        elif n:
+            self._rows_crc = None
         if keep is not None:
             encoded = [encoded[i] for i in keep.tolist()]
             hashes, norms = hashes[keep], norms[keep]
@@ -144,6 +159,10 @@ class SetWriter:
         os.fsync(self._words.fileno())
         self._words.close()
         crcs = {"words.bin": self._words_crc}  # vectors.npy: re-read below (header rewritten)
+        if self._rows_crc is not None:  # every row was checksummed where it was written
+            header = npy_header((self.count, self.dim))
+            rows_bytes = self.count * self.dim * 4
+            crcs["vectors.npy"] = crc32_combine(zlib.crc32(header), self._rows_crc, rows_bytes)
         lengths = np.concatenate(self._lengths)
         offsets = np.zeros(self.count + 1, dtype=np.int64)
         np.cumsum(lengths + 1, out=offsets[1:])
