@@ -126,12 +126,18 @@ def count_blocks(
 def token_counts(
     chunks: Counter, tokenizer: TokenizerName, lower: bool, errors: str = "strict"
 ) -> Counter:
-    """Token counts (str keys) from whitespace-chunk counts (bytes keys); see the module doc."""
+    """Token counts (str keys) from whitespace-chunk counts (bytes keys); see the module doc.
+
+    ``chunks`` is emptied, so that its memory is free before the token counts are built.
+    """
     if not chunks:
         return Counter()
     counts_of = list(chunks.values())
     # Chunks hold no ASCII space: joined with one, decoded and lowered at once, split back.
-    text = b" ".join(chunks).decode("utf-8", errors)
+    joined = b" ".join(chunks)
+    chunks.clear()
+    text = joined.decode("utf-8", errors)
+    del joined
     if lower:
         text = text.lower()
     parts = text.split(" ")
@@ -141,10 +147,9 @@ def token_counts(
             for token in part.split():
                 counts[token] += n
         return counts
-    merged = dict(zip(parts, counts_of))
-    if len(merged) == len(parts):
-        counts = Counter(merged)
-    else:  # chunks that differ as bytes but not as text (case, replaced bytes)
+    counts = Counter()
+    dict.update(counts, zip(parts, counts_of))  # in C, no copy
+    if len(counts) != len(parts):  # chunks that differ as bytes, not as text (case, bad bytes)
         counts = Counter()
         for part, n in zip(parts, counts_of):
             counts[part] += n
