@@ -86,8 +86,10 @@ def parse_range_task(
     )
     row_bytes = dim * 4
     at = NPY_HEADER_BYTES + plan["first_row"] * row_bytes
-    tokens: list[bytes] = []
+    joined: list[bytes] = []
+    hashes: list[Any] = []
     norms: list[Any] = []
+    count = 0
     crc = 0  # of the rows written, in order
     fd = os.open(vectors_path, os.O_WRONLY)
     try:
@@ -105,15 +107,19 @@ def parse_range_task(
                     written += os.pwrite(fd, data[written:], at + written)
                 at += len(data)
                 crc = zlib.crc32(data, crc)
-                tokens.extend(block.utf8 or [w.encode("utf-8") for w in block.words])
+                utf8 = block.utf8 or [w.encode("utf-8") for w in block.words]
+                joined.append(b"\n".join(utf8))  # no token object outlives its block
+                hashes.append(word_hashes(utf8))
+                count += len(utf8)
                 norms.append(np.sqrt(np.einsum("ij,ij->i", rows, rows, dtype=np.float64)))
     finally:
         os.close(fd)
     stats = parser.stats
-    hashes = word_hashes(tokens) if tokens else np.zeros(0, dtype=np.uint32)
+    hash_all = np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.uint32)
     norm = np.concatenate(norms) if norms else np.zeros(0, dtype=np.float64)
-    meta = {"rows": len(tokens), "stats": stats.to_dict(), "crc32": crc}
-    return meta, [b"\n".join(tokens), hashes.astype("<u4").tobytes(), norm.astype("<f8").tobytes()]
+    meta = {"rows": count, "stats": stats.to_dict(), "crc32": crc}
+    words = b"\n".join(joined)
+    return meta, [words, hash_all.astype("<u4").tobytes(), norm.astype("<f8").tobytes()]
 
 
 def merge_stats(total: ParseStats, part: dict[str, Any]) -> None:

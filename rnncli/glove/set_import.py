@@ -12,7 +12,7 @@ from rnncli.dataclass_dict import fields_dict
 from rnncli.errors import RnncliError
 from rnncli.glove.parse import ParseStats, parse_glove
 from rnncli.glove.range_parse import first_content_plan, merge_stats
-from rnncli.glove.set_writer import SetWriter
+from rnncli.glove.set_writer import SetWriter, token_bounds
 from rnncli.worker_pool import run_in_order
 
 
@@ -132,33 +132,34 @@ def _adopt_ranges(
     (the first wins, as in one process), found by its hash and then compared."""
     import numpy as np
 
-    earlier_hashes: list[np.ndarray] = []
-    earlier_tokens: list[list[bytes]] = []
+    earlier: list[tuple[bytes, np.ndarray, np.ndarray, np.ndarray]] = []
     for result, plan in zip(results, plans):
         merge_stats(stats, result.meta["stats"])
         rows = result.meta["rows"]
-        tokens = bytes(result.buffers[0]).split(b"\n") if rows else []
+        if not rows:
+            continue
+        joined = bytes(result.buffers[0])
         hashes = np.frombuffer(result.buffers[1], dtype="<u4")
         norms = np.frombuffer(result.buffers[2], dtype="<f8")
+        starts, ends = token_bounds(joined)
         keep = None
-        if earlier_hashes and rows:
-            seen_hashes = np.concatenate(earlier_hashes)
-            candidates = np.flatnonzero(np.isin(hashes, seen_hashes))
-            if candidates.size:
-                wanted = hashes[candidates]
-                earlier = set()
-                for h, t in zip(earlier_hashes, earlier_tokens):
-                    earlier.update(t[j] for j in np.flatnonzero(np.isin(h, wanted)).tolist())
-                dropped = [i for i in candidates.tolist() if tokens[i] in earlier]
-                if dropped:
-                    stats.duplicates += len(dropped)
-                    stats.rows -= len(dropped)
-                    mask = np.ones(rows, dtype=bool)
-                    mask[dropped] = False
-                    keep = np.flatnonzero(mask)
-        writer.adopt(tokens, hashes, norms, plan["first_row"], keep, result.meta["crc32"])
-        earlier_hashes.append(hashes)
-        earlier_tokens.append(tokens)
+        seen_hashes = np.concatenate([e[1] for e in earlier]) if earlier else hashes[:0]
+        candidates = np.flatnonzero(np.isin(hashes, seen_hashes)).tolist()
+        if candidates:
+            wanted = hashes[candidates]
+            seen = set()
+            for blob, h, s, e in earlier:
+                for j in np.flatnonzero(np.isin(h, wanted)).tolist():
+                    seen.add(blob[s[j] : e[j]])
+            dropped = [i for i in candidates if joined[starts[i] : ends[i]] in seen]
+            if dropped:
+                stats.duplicates += len(dropped)
+                stats.rows -= len(dropped)
+                mask = np.ones(rows, dtype=bool)
+                mask[dropped] = False
+                keep = np.flatnonzero(mask)
+        writer.adopt(joined, hashes, norms, plan["first_row"], keep, result.meta["crc32"])
+        earlier.append((joined, hashes, starts, ends))
 
 
 def import_arrays(

@@ -72,7 +72,7 @@ class SetWriter:
 
     def adopt(
         self,
-        encoded: Sequence[bytes],
+        joined: bytes,
         hashes: np.ndarray,
         norms: np.ndarray,
         first_row: int,
@@ -81,26 +81,26 @@ class SetWriter:
     ) -> None:
         """Rows already written from row ``first_row`` on (after :meth:`reserve`) join the set.
 
-        ``keep`` (row indices, ascending) selects some of them; the kept rows move down to the
-        end of the set when they are not there already (after dropped lines or rows). ``crc``:
-        the CRC-32 of all the rows as written, which spares reading the matrix again when
-        nothing moved.
+        ``joined``: their tokens' UTF-8 bytes joined by newlines (none holds one). ``keep`` (row
+        indices, ascending) selects some of them; the kept rows move down to the end of the set
+        when they are not there already (after dropped lines or rows). ``crc``: the CRC-32 of
+        all the rows as written, which spares reading the matrix again when nothing moved.
         """
         import numpy as np
 
         n = len(hashes)
-        if (
-            keep is None
-            and first_row == self.count
-            and crc is not None
-            and self._rows_crc is not None
-        ):
+        if not n:
+            return
+        in_place = keep is None and first_row == self.count
+        if in_place and crc is not None and self._rows_crc is not None:
             self._rows_crc = crc32_combine(self._rows_crc, crc, n * self.dim * 4)
-        elif n:
+        else:
             self._rows_crc = None
+        starts, ends = token_bounds(joined)
         if keep is not None:
-            encoded = [encoded[i] for i in keep.tolist()]
+            joined = b"\n".join([joined[starts[i] : ends[i]] for i in keep.tolist()])
             hashes, norms = hashes[keep], norms[keep]
+            starts, ends = token_bounds(joined)
         else:
             keep = np.arange(n)
         if not len(keep):
@@ -114,10 +114,10 @@ class SetWriter:
             breaks = np.flatnonzero(np.diff(src) != 1) + 1
             for a, b in zip([0, *breaks.tolist()], [*breaks.tolist(), len(src)]):
                 _move(fd, int(src[a]), int(dst[a]), b - a, row_bytes)
-        blob = b"\n".join(encoded) + b"\n"
-        self._words.write(blob)
-        self._words_crc = zlib.crc32(blob, self._words_crc)
-        self._lengths.append(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)))
+        for piece in (joined, b"\n"):
+            self._words.write(piece)
+            self._words_crc = zlib.crc32(piece, self._words_crc)
+        self._lengths.append((ends - starts).astype(np.int64))
         self._hashes.append(np.asarray(hashes, dtype=np.uint32))
         self._norms.append(np.asarray(norms, dtype=np.float64))
         self.count += len(keep)
@@ -206,6 +206,18 @@ class SetWriter:
 
 
 _MOVE_BYTES = 8 << 20
+
+
+def token_bounds(joined: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end offsets of the tokens in ``joined`` (tokens joined by newlines)."""
+    import numpy as np
+
+    cuts = np.flatnonzero(np.frombuffer(joined, dtype=np.uint8) == 10)
+    starts = np.empty(cuts.size + 1, dtype=np.int64)
+    starts[0] = 0
+    starts[1:] = cuts + 1
+    ends = np.append(cuts, len(joined)).astype(np.int64)
+    return starts, ends
 
 
 def _move(fd: int, src: int, dst: int, rows: int, row_bytes: int) -> None:
