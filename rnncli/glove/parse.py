@@ -341,9 +341,12 @@ class GloveParser:
                     stats.bad_utf8 += 1
                     stats.note(f"line {first_lineno + order[k]}: token is not valid UTF-8")
         seen = self._seen
-        if seen.isdisjoint(words) and len(set(words)) == len(words):
-            seen.update(words)
-            return words, keep
+        if seen.isdisjoint(words):
+            before = len(seen)
+            seen.update(words)  # one pass: also tells whether the block repeats a word
+            if len(seen) == before + len(words):
+                return words, keep
+            seen.difference_update(words)  # back to the state before the block
         positions = keep if keep is not None else list(range(len(words)))
         kept_words, kept_pos = [], []
         for w, p in zip(words, positions):
