@@ -27,6 +27,7 @@ import signal
 import struct
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -176,6 +177,9 @@ class WorkerPool:
                 raise ValueError(f"unknown worker task {name!r}")
         self.tasks = list(tasks)
         self.procs: list[subprocess.Popen] = []
+        #: Each worker's stderr: a file, not a pipe nobody reads until the end (a full pipe
+        #: would stop a worker that writes much there).
+        self._stderr: list[IO[bytes]] = []
         self._events: queue.Queue[Event] = queue.Queue()
         self._threads: list[threading.Thread] = []
         self.waiting: set[int] = set()  #: workers whose message awaits an answer
@@ -184,11 +188,12 @@ class WorkerPool:
     def __enter__(self) -> WorkerPool:
         try:
             for i, (name, args) in enumerate(self.tasks):
+                self._stderr.append(tempfile.TemporaryFile())
                 proc = subprocess.Popen(
                     _worker_command(),
                     stdin=subprocess.PIPE,
                     stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
+                    stderr=self._stderr[i],
                     close_fds=True,
                 )
                 self.procs.append(proc)
@@ -273,7 +278,8 @@ class WorkerPool:
         proc = self.procs[index]
         try:
             code = proc.wait(timeout=5)
-            err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
+            self._stderr[index].seek(0)
+            err = self._stderr[index].read()[-4000:].decode("utf-8", "replace")
         except (subprocess.TimeoutExpired, OSError, ValueError):
             code, err = None, ""
         last = err.strip().splitlines()[-1] if err.strip() else f"exit code {code}"
@@ -297,6 +303,8 @@ class WorkerPool:
                     with contextlib.suppress(OSError):
                         stream.close()
             proc.wait()
+        for handle in self._stderr:
+            handle.close()
         for thread in self._threads:
             thread.join(timeout=5)
 

@@ -175,3 +175,12 @@ def _state(pid: int) -> str:
         return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
     except OSError:
         return "Z"
+
+
+def test_a_worker_that_crashes_is_an_error_with_its_last_words(tmp_path):
+    args = {"path": str(tmp_path / "gone.txt"), "start": 0, "end": 10, "tokenizer": "basic"}
+    args.update(lower=True, errors="strict", block_bytes=16, name="gone.txt")
+    with pytest.raises(RnncliError, match=r"a worker process failed: FileNotFoundError"):
+        pool_module.run_in_order([("count_range", args)])
+    with pytest.raises(ValueError, match="unknown worker task"):
+        pool_module.WorkerPool([("os.system", {})])
