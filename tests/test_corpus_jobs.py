@@ -34,7 +34,7 @@ _ALPHABET = (
     + ["\u0085", "\u00a0", "\u2000", "\u2028", "\u3000", "\r\n"]
     + ["\u200d", "\ufe0f", "\ufeff", "\u00ad", "👍", "🏽", "🇫", "❤", "\u20e3"]
 )
-_texts = st.lists(st.sampled_from(_ALPHABET), max_size=400).map("".join)
+_texts = st.lists(st.sampled_from(_ALPHABET), min_size=20, max_size=400).map("".join)
 
 
 def _reference(text: str, tokenizer: str) -> Counter:
@@ -60,8 +60,16 @@ def test_workers_count_what_one_process_counts(
     path.write_bytes(data)
     monkeypatch.setattr(corpus_module, "BLOCK_BYTES", block)
     monkeypatch.setattr(corpus_module, "CHUNK_BYTES", 8)
+    pools = []
+    real_enter = pool_module.WorkerPool.__enter__
+    monkeypatch.setattr(
+        pool_module.WorkerPool, "__enter__", lambda self: pools.append(1) or real_enter(self)
+    )
     one = count_tokens([path], tokenizer, jobs=1)
+    assert not pools
     many = count_tokens([path], tokenizer, jobs=jobs)
+    parts = min(jobs, max(1, len(data) // 8))
+    assert bool(pools) == (parts > 1 and len(split_ranges(path, parts, SEPARATORS)) > 1)
     assert many.counts == one.counts == _reference(text, tokenizer)
     assert (many.lines, many.bytes, many.tokens) == (one.lines, one.bytes, one.tokens)
     assert one.bytes == len(data)

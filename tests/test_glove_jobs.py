@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 import rnncli.glove.set_import as set_import
 import rnncli.worker_pool as pool_module
+from rnncli.byte_ranges import split_ranges
 from rnncli.errors import RnncliError
 from rnncli.glove.integrity import crc32_combine
 from rnncli.glove.set_import import import_text_file
@@ -97,8 +98,17 @@ def test_workers_build_the_set_one_process_builds(
         lines.insert(0, b"%d 3" % len(lines))
     data = b"\n".join(lines) + (b"\n" if final_newline else b"")
     monkeypatch.setattr(set_import, "CHUNK_BYTES", 16)
+    pools = []
+    real_enter = pool_module.WorkerPool.__enter__
+    monkeypatch.setattr(
+        pool_module.WorkerPool, "__enter__", lambda self: pools.append(1) or real_enter(self)
+    )
     error_one, one, files_one = _import(tmp_path, data, 1, lenient, "one")
+    assert not pools
     error_many, many, files_many = _import(tmp_path, data, jobs, lenient, "many")
+    path = tmp_path / "vectors.txt"
+    parts = min(jobs, max(1, len(data) // 16))
+    assert bool(pools) == (parts > 1 and len(split_ranges(path, parts, b"\n")) > 1)
     assert error_many == error_one
     if one is not None and many is not None:
         assert files_many == files_one
