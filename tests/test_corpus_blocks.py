@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 import rnncli.text.corpus as corpus_module
 from rnncli.errors import RnncliError
 from rnncli.text.corpus import count_tokens, iter_blocks
-from rnncli.text.tokenize import BASIC_PATTERN
+from rnncli.text.tokenize import BASIC_PATTERN, basic_tokens
 
 # Word characters of 1 to 4 UTF-8 bytes, punctuation, final-sigma material, every ASCII space
 # (a cut point), and non-ASCII spaces (no cut point: U+0085, U+00A0, U+2028, U+3000).
@@ -32,7 +32,7 @@ _texts = st.text(alphabet=st.sampled_from(_ALPHABET), max_size=300)
 def _reference(text: str, tokenizer: str) -> Counter:
     """Counting the whole text at once, with no blocks."""
     if tokenizer == "basic":
-        return Counter(BASIC_PATTERN.findall(text.lower()))
+        return Counter(basic_tokens(text.lower()))
     return Counter(text.split())
 
 

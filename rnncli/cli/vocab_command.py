@@ -104,6 +104,16 @@ def build(
     top: int = typer.Option(
         10, "--top", metavar="N", help="How many of the most frequent tokens to list."
     ),
+    jobs: Optional[int] = typer.Option(
+        None,
+        "--jobs",
+        "-j",
+        metavar="N",
+        help="Worker processes for big files (default: the cores available; 1: this process "
+        "only). A file is cut into ranges between tokens, one per worker; the vocabulary is the "
+        "same for any value. stdin, and files up to 16 MB, are read in one process.",
+        show_default=False,
+    ),
     vectors: Vectors = None,
     cache_dir: CacheDir = None,
     as_json: Json = False,
@@ -150,6 +160,7 @@ def build(
             unk=unk,
             errors=errors.value,
             progress=callback,
+            jobs=jobs,
         )
     if vocab.kept == 0:
         env.warn(f"no token reaches --min-freq {min_freq}: the vocabulary holds only the specials")

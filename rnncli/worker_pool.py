@@ -1,0 +1,360 @@
+"""Library work in worker processes, one byte range of a file each; results come back in order.
+
+Why processes of our own (``python -c`` with this module, over pipes) rather than
+:mod:`multiprocessing`: a worker imports only the module of its task (never torch, typer or
+rich, never the user's ``__main__``), it starts in the time of a bare interpreter, nothing is
+pickled (results are a JSON header and raw byte buffers), and the parent owns every process, so
+Ctrl-C or any failure ends them all (:meth:`WorkerPool.close` kills and reaps each one) and a
+parent killed outright leaves workers that stop at their next write (a closed pipe).
+
+Protocol: the parent writes one JSON line ``{"task": NAME, "args": {...}}`` to the worker's
+stdin; the worker answers with frames on stdout, each a kind byte, an 8-byte little-endian
+length and the payload: ``P`` bytes done so far (progress), ``M`` a JSON message (the parent
+may answer it with one JSON line, :meth:`WorkerChannel.ask`), ``R`` the result, ``E`` an
+:class:`~rnncli.errors.RnncliError` (its message, and the option of a UsageError). Only task
+names listed in :data:`TASKS` run. Workers ignore SIGINT: the terminal sends it to the whole
+process group, and the parent decides.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import json
+import os
+import queue
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Callable, Optional
+
+from rnncli.errors import RnncliError, UsageError
+
+#: The functions a worker may run, by name: ``module:function(channel, **args) -> (meta, buffers)``.
+TASKS = {
+    "count_range": "rnncli.text.range_count:count_range_task",
+    "parse_range": "rnncli.glove.range_parse:parse_range_task",
+}
+
+_HEAD = struct.Struct("<cQ")
+_LENGTH = struct.Struct("<Q")
+
+
+def default_jobs() -> int:
+    """The cores this process may run on (``os.sched_getaffinity``), else ``os.cpu_count()``."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def check_jobs(jobs: Optional[int]) -> int:
+    """``jobs`` as a positive count (None: :func:`default_jobs`), or a UsageError on ``--jobs``."""
+    if jobs is None:
+        return default_jobs()
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise UsageError(f"must be a positive integer, got {jobs}", "--jobs")
+    return jobs
+
+
+@dataclass
+class WorkerResult:
+    """What a task returned: a JSON-able ``meta`` and raw byte ``buffers``."""
+
+    meta: dict[str, Any]
+    buffers: list[bytes] = field(default_factory=list)
+
+
+# ---- the worker's side ---------------------------------------------------------------------
+
+
+class WorkerChannel:
+    """What a task running in a worker uses to talk to the parent."""
+
+    def __init__(self, out: IO[bytes], into: IO[bytes]) -> None:
+        self._out = out
+        self._in = into
+
+    def _frame(self, kind: bytes, payload: bytes) -> None:
+        self._out.write(_HEAD.pack(kind, len(payload)))
+        self._out.write(payload)
+        self._out.flush()
+
+    def progress(self, done: int) -> None:
+        """``done`` bytes of this worker's range are finished."""
+        self._frame(b"P", _LENGTH.pack(done))
+
+    def ask(self, message: dict[str, Any]) -> dict[str, Any]:
+        """Send ``message`` and wait for the parent's answer (an empty answer ends the worker)."""
+        self.tell(message)
+        return self.answer()
+
+    def tell(self, message: dict[str, Any]) -> None:
+        """Send ``message``; the parent answers it, read with :meth:`answer` (work can go on
+        in between)."""
+        self._frame(b"M", json.dumps(message).encode())
+
+    def answer(self) -> dict[str, Any]:
+        """The parent's answer to the last message (an empty answer ends the worker)."""
+        line = self._in.readline()
+        if not line:
+            raise SystemExit(0)  # the parent is gone or gave up: nothing to do
+        return json.loads(line)
+
+    def result(self, meta: dict[str, Any], buffers: Sequence[bytes]) -> None:
+        header = json.dumps({"meta": meta, "buffers": [len(b) for b in buffers]}).encode()
+        self._out.write(_HEAD.pack(b"R", _LENGTH.size + len(header) + sum(map(len, buffers))))
+        self._out.write(_LENGTH.pack(len(header)))
+        self._out.write(header)
+        for buffer in buffers:
+            self._out.write(buffer)
+        self._out.flush()
+
+    def error(self, exc: RnncliError) -> None:
+        option = exc.option if isinstance(exc, UsageError) else None
+        message = str(exc)
+        if option and message.startswith(f"{option}: "):
+            message = message[len(option) + 2 :]
+        payload = {"message": message, "usage": isinstance(exc, UsageError), "option": option}
+        self._frame(b"E", json.dumps(payload).encode())
+
+
+def serve() -> None:
+    """A worker's main: read one task from stdin, run it, write its frames to stdout."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    out, into = sys.stdout.buffer, sys.stdin.buffer
+    request = json.loads(into.readline() or b"null")
+    if not isinstance(request, dict) or request.get("task") not in TASKS:
+        raise SystemExit(f"unknown worker task {request!r}")
+    module, function = TASKS[request["task"]].split(":")
+    task = getattr(importlib.import_module(module), function)
+    channel = WorkerChannel(out, into)
+    try:
+        meta, buffers = task(channel, **request["args"])
+    except RnncliError as exc:
+        channel.error(exc)
+        return
+    except BrokenPipeError:  # the parent stopped listening
+        os._exit(1)
+    channel.result(meta, buffers)
+
+
+# ---- the parent's side ---------------------------------------------------------------------
+
+
+#: ``(index, kind, value)``: ``progress`` (bytes done), ``message`` (dict), ``result``
+#: (WorkerResult), ``error`` (RnncliError), ``exit`` (None: the worker's pipe closed).
+Event = tuple[int, str, Any]
+
+
+_SERVE = (
+    "import sys; sys.path.insert(0, sys.argv[1]); from rnncli.worker_pool import serve; serve()"
+)
+
+
+def _worker_command() -> list[str]:
+    """The interpreter running this process, importing this very rnncli (its folder first on
+    the path: ``-c`` would otherwise put the current folder first, which may hold another)."""
+    return [sys.executable, "-c", _SERVE, str(Path(__file__).resolve().parent.parent)]
+
+
+class WorkerPool:
+    """One worker process per task; use as a context manager (leaving it ends every worker).
+
+    ``tasks`` are ``(name, args)`` pairs; worker ``i`` runs ``tasks[i]``. :meth:`events` yields
+    what the workers report, in the order it arrives.
+    """
+
+    def __init__(self, tasks: Sequence[tuple[str, dict[str, Any]]]) -> None:
+        for name, _ in tasks:
+            if name not in TASKS:
+                raise ValueError(f"unknown worker task {name!r}")
+        self.tasks = list(tasks)
+        self.procs: list[subprocess.Popen] = []
+        #: Each worker's stderr: a file, not a pipe nobody reads until the end (a full pipe
+        #: would stop a worker that writes much there).
+        self._stderr: list[IO[bytes]] = []
+        self._events: queue.Queue[Event] = queue.Queue()
+        self._threads: list[threading.Thread] = []
+        self.waiting: set[int] = set()  #: workers whose message awaits an answer
+        self.stopped: set[int] = set()  #: workers ended by :meth:`stop`
+
+    def __enter__(self) -> WorkerPool:
+        try:
+            for i, (name, args) in enumerate(self.tasks):
+                self._stderr.append(tempfile.TemporaryFile())
+                proc = subprocess.Popen(
+                    _worker_command(),
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=self._stderr[i],
+                    close_fds=True,
+                )
+                self.procs.append(proc)
+                assert proc.stdin is not None
+                proc.stdin.write(json.dumps({"task": name, "args": args}).encode() + b"\n")
+                proc.stdin.flush()
+                thread = threading.Thread(target=self._read, args=(i, proc), daemon=True)
+                thread.start()
+                self._threads.append(thread)
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def reply(self, index: int, message: dict[str, Any]) -> None:
+        """Answer worker ``index``'s last message."""
+        stdin = self.procs[index].stdin
+        assert stdin is not None
+        stdin.write(json.dumps(message).encode() + b"\n")
+        stdin.flush()
+        self.waiting.discard(index)
+
+    def _read(self, index: int, proc: subprocess.Popen) -> None:
+        """Reader thread: turn worker ``index``'s frames into events."""
+        out = proc.stdout
+        assert out is not None
+        put = self._events.put
+        try:
+            while True:
+                head = out.read(_HEAD.size)
+                if len(head) < _HEAD.size:
+                    break
+                kind, size = _HEAD.unpack(head)
+                payload = out.read(size)
+                if len(payload) < size:
+                    break
+                if kind == b"P":
+                    put((index, "progress", _LENGTH.unpack(payload)[0]))
+                elif kind == b"M":
+                    put((index, "message", json.loads(payload)))
+                elif kind == b"R":
+                    put((index, "result", _decode_result(payload)))
+                elif kind == b"E":
+                    data = json.loads(payload)
+                    exc = (
+                        UsageError(data["message"], data.get("option"))
+                        if data.get("usage")
+                        else RnncliError(data["message"])
+                    )
+                    put((index, "error", exc))
+        except (OSError, ValueError):
+            pass
+        put((index, "exit", None))
+
+    def events(self) -> Iterator[Event]:
+        """Every worker's events until each has exited; a worker that ended without a result
+        or an error (a crash) becomes an ``error`` event with the last line of its stderr."""
+        running = len(self.procs)
+        answered: set[int] = set()
+        while running:
+            try:
+                index, kind, value = self._events.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            if kind == "exit":
+                running -= 1
+                self.waiting.discard(index)
+                if index not in answered and index not in self.stopped:
+                    answered.add(index)
+                    yield index, "error", self._crash(index)
+                continue
+            if kind in ("result", "error"):
+                answered.add(index)
+            elif kind == "message":
+                self.waiting.add(index)
+            yield index, kind, value
+
+    def _crash(self, index: int) -> RnncliError:
+        proc = self.procs[index]
+        try:
+            code = proc.wait(timeout=5)
+            self._stderr[index].seek(0)
+            err = self._stderr[index].read()[-4000:].decode("utf-8", "replace")
+        except (subprocess.TimeoutExpired, OSError, ValueError):
+            code, err = None, ""
+        last = err.strip().splitlines()[-1] if err.strip() else f"exit code {code}"
+        return RnncliError(f"a worker process failed: {last}")
+
+    def stop(self, index: int) -> None:
+        """End worker ``index`` now (its result is no longer needed)."""
+        self.stopped.add(index)
+        proc = self.procs[index]
+        if proc.poll() is None:
+            proc.kill()
+
+    def close(self) -> None:
+        """Kill every worker still running and reap them all: no process outlives the pool."""
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.kill()
+        for proc in self.procs:
+            for stream in (proc.stdin, proc.stdout, proc.stderr):
+                if stream is not None:
+                    with contextlib.suppress(OSError):
+                        stream.close()
+            proc.wait()
+        for handle in self._stderr:
+            handle.close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+
+def _decode_result(payload: bytes) -> WorkerResult:
+    (size,) = _LENGTH.unpack_from(payload)
+    header = json.loads(payload[_LENGTH.size : _LENGTH.size + size])
+    at = _LENGTH.size + size
+    view = memoryview(payload)
+    buffers = []
+    for length in header["buffers"]:
+        buffers.append(view[at : at + length])
+        at += length
+    return WorkerResult(header["meta"], buffers)
+
+
+def run_in_order(
+    tasks: Sequence[tuple[str, dict[str, Any]]],
+    *,
+    on_progress: Optional[Callable[[int], None]] = None,
+    on_message: Optional[Callable[[WorkerPool, int, dict[str, Any]], None]] = None,
+) -> list[WorkerResult]:
+    """Run ``tasks`` (one worker each) and return their results in task order.
+
+    ``on_progress(total_done)`` gets the bytes done summed over the workers. ``on_message`` gets
+    each worker's messages (answer them with ``pool.reply``). When a task fails, the workers of
+    later tasks are stopped, and the error of the first failing task (in task order, so the one
+    a single process would have met first) is raised once the earlier tasks are done.
+    """
+    results: list[Optional[WorkerResult]] = [None] * len(tasks)
+    errors: dict[int, RnncliError] = {}
+    done = [0] * len(tasks)
+    with WorkerPool(tasks) as pool:
+        for index, kind, value in pool.events():
+            if kind == "progress":
+                done[index] = value
+                if on_progress is not None:
+                    on_progress(sum(done))
+            elif kind == "message":
+                if on_message is not None:
+                    on_message(pool, index, value)
+            elif kind == "result":
+                results[index] = value
+            elif kind == "error" and index not in errors:
+                if errors and min(errors) < index:
+                    continue  # a later failure: the earlier one is reported
+                errors[index] = value
+                # Later tasks cannot matter; an earlier one waiting for an answer never gets it.
+                for other in [*range(index + 1, len(tasks)), *pool.waiting]:
+                    pool.stop(other)
+    if errors:
+        raise errors[min(errors)]
+    return [r for r in results if r is not None]

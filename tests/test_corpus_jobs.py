@@ -1,0 +1,194 @@
+"""Counting with worker processes (``--jobs N``) gives exactly what one process gives.
+
+Block and range sizes are made tiny here, so a few hundred bytes cross every boundary: blocks
+and ranges inside multi-byte characters' neighbourhoods, lines longer than a range, a last line
+without newline, CRLF, whitespace that ``bytes.split`` does not know.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import rnncli.text.corpus as corpus_module
+import rnncli.worker_pool as pool_module
+from rnncli.byte_ranges import split_ranges
+from rnncli.errors import RnncliError, UsageError
+from rnncli.text.corpus import count_tokens
+from rnncli.text.range_count import SEPARATORS
+from rnncli.text.tokenize import tokenize
+from tests.helpers.cli import REPO, invoke
+
+_ALPHABET = (
+    list("aZé€𝔘ΣσΑİ_9,.!'-")
+    + list(" \t\r\n\x0b\x0c\x1c\x1d\x1e\x1f")
+    + ["\u0085", "\u00a0", "\u2000", "\u2028", "\u3000", "\r\n"]
+    + ["\u200d", "\ufe0f", "\ufeff", "\u00ad", "👍", "🏽", "🇫", "❤", "\u20e3"]
+)
+_texts = st.lists(st.sampled_from(_ALPHABET), min_size=20, max_size=400).map("".join)
+
+
+def _reference(text: str, tokenizer: str) -> Counter:
+    """The whole text at once, through the tokenizer itself."""
+    return Counter(tokenize(text, tokenizer))
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    text=_texts,
+    block=st.integers(1, 24),
+    jobs=st.integers(2, 4),
+    tokenizer=st.sampled_from(["basic", "whitespace"]),
+    bom=st.booleans(),
+)
+def test_workers_count_what_one_process_counts(
+    tmp_path, monkeypatch, text, block, jobs, tokenizer, bom
+):
+    path = tmp_path / "c.txt"
+    data = (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8")
+    path.write_bytes(data)
+    monkeypatch.setattr(corpus_module, "BLOCK_BYTES", block)
+    monkeypatch.setattr(corpus_module, "CHUNK_BYTES", 8)
+    pools = []
+    real_enter = pool_module.WorkerPool.__enter__
+    monkeypatch.setattr(
+        pool_module.WorkerPool, "__enter__", lambda self: pools.append(1) or real_enter(self)
+    )
+    one = count_tokens([path], tokenizer, jobs=1)
+    assert not pools
+    many = count_tokens([path], tokenizer, jobs=jobs)
+    parts = min(jobs, max(1, len(data) // 8))
+    assert bool(pools) == (parts > 1 and len(split_ranges(path, parts, SEPARATORS)) > 1)
+    assert many.counts == one.counts == _reference(text, tokenizer)
+    assert (many.lines, many.bytes, many.tokens) == (one.lines, one.bytes, one.tokens)
+    assert one.bytes == len(data)
+    assert one.lines == text.count("\n") + (1 if data and not data.endswith(b"\n") else 0)
+
+
+def test_ranges_end_after_a_separator_and_cover_the_file(tmp_path):
+    path = tmp_path / "c.txt"
+    data = "ab cd\tef\n" * 50 + "x" * 300 + "\u3000tail"
+    path.write_bytes(data.encode())
+    ranges = split_ranges(path, 7, SEPARATORS)
+    assert ranges[0][0] == 0 and ranges[-1][1] == len(data.encode())
+    assert all(a[1] == b[0] for a, b in zip(ranges, ranges[1:]))
+    raw = path.read_bytes()
+    assert all(raw[end - 1 : end] in [bytes([c]) for c in SEPARATORS] for _, end in ranges[:-1])
+    assert len(split_ranges(path, 1, SEPARATORS)) == 1
+
+
+def test_the_first_bad_byte_in_file_order_is_reported(tmp_path, monkeypatch):
+    """Two ranges hold bad bytes: the error names the earlier one, as one process does."""
+    monkeypatch.setattr(corpus_module, "BLOCK_BYTES", 16)
+    monkeypatch.setattr(corpus_module, "CHUNK_BYTES", 64)
+    path = tmp_path / "bad.txt"
+    data = b"word " * 60 + b"caf\xe9 " + b"more " * 60 + b"\xff end\n"
+    path.write_bytes(data)
+    with pytest.raises(RnncliError) as one:
+        count_tokens([path], jobs=1)
+    with pytest.raises(RnncliError) as many:
+        count_tokens([path], jobs=4)
+    assert str(many.value) == str(one.value)
+    offset = data.index(b"\xe9")
+    assert f"byte offset {offset} " in str(one.value)
+    assert (
+        count_tokens([path], errors="replace", jobs=4).counts
+        == count_tokens([path], errors="replace", jobs=1).counts
+    )
+
+
+def test_a_small_file_starts_no_pool(tmp_path, monkeypatch):
+    def no_pool(*args, **kwargs):
+        raise AssertionError("a pool was started")
+
+    monkeypatch.setattr(pool_module.WorkerPool, "__init__", no_pool)
+    path = tmp_path / "small.txt"
+    path.write_text("the cat sat on the mat\n" * 450, encoding="utf-8")  # about 10 KB
+    assert count_tokens([path], jobs=8).counts["the"] == 900
+
+
+def test_jobs_must_be_positive():
+    with pytest.raises(UsageError, match="--jobs"):
+        count_tokens(["-"], jobs=0)
+    result = invoke("vocab", "build", "x.txt", "--jobs", "0")
+    assert result.exit_code == 2 and "--jobs" in result.stderr
+
+
+def test_several_files_mix_workers_and_this_process(tmp_path, monkeypatch):
+    monkeypatch.setattr(corpus_module, "CHUNK_BYTES", 32)
+    big = tmp_path / "big.txt"
+    big.write_text("alpha beta gamma delta\n" * 20, encoding="utf-8")
+    small = tmp_path / "small.txt"
+    small.write_text("beta", encoding="utf-8")
+    done = []
+    corpus = count_tokens([big, small], "whitespace", jobs=3, progress=lambda *a: done.append(a))
+    assert corpus.counts == Counter({"alpha": 20, "beta": 21, "gamma": 20, "delta": 20})
+    assert corpus.lines == 21 and corpus.files == [str(big), str(small)]
+    ends = {name: (d, total) for d, total, name in done}
+    assert ends[str(big)] == (460, 460) and ends[str(small)] == (4, 4)
+
+
+def _children(pid: int) -> set[int]:
+    try:
+        return {int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
+    except OSError:
+        return set()
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_ctrl_c_with_workers_leaves_no_process_and_no_file(tmp_path):
+    """SIGINT to the process group, as a terminal's Ctrl-C: exit 130, workers gone, no output."""
+    corpus = tmp_path / "big.txt"
+    line = ("lorem ipsum dolor sit amet consectetur adipiscing elit " * 4 + "\n").encode()
+    with open(corpus, "wb") as handle:
+        handle.write(line * (60_000_000 // len(line)))
+    out = tmp_path / "out" / "v.json"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rnncli", "vocab", "build", str(corpus), "--jobs=2", f"--out={out}"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    workers: set[int] = set()
+    deadline = time.monotonic() + 60
+    while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
+        workers |= _children(proc.pid)
+        time.sleep(0.01)
+    assert len(workers) == 2, "the workers did not start"
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert b"Traceback" not in err
+    for pid in workers:
+        assert not Path(f"/proc/{pid}").exists() or "Z" in _state(pid), f"worker {pid} is left"
+    assert not out.exists() and not (out.parent.exists() and any(out.parent.iterdir()))
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except OSError:
+        return "Z"
+
+
+def test_a_worker_that_crashes_is_an_error_with_its_last_words(tmp_path):
+    args = {"path": str(tmp_path / "gone.txt"), "start": 0, "end": 10, "tokenizer": "basic"}
+    args.update(lower=True, errors="strict", block_bytes=16, name="gone.txt")
+    with pytest.raises(RnncliError, match=r"a worker process failed: FileNotFoundError"):
+        pool_module.run_in_order([("count_range", args)])
+    with pytest.raises(ValueError, match="unknown worker task"):
+        pool_module.WorkerPool([("os.system", {})])
