@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from rnncli.cli.options import CacheDir, Json
+from rnncli.cli.options import CacheDir, Jobs, Json
 from rnncli.cli.output import emit, environment
 
 
@@ -42,17 +42,7 @@ def fetch(
         "--keep-archive",
         help="Keep the downloaded archive in the cache (default: delete it after the import).",
     ),
-    jobs: Optional[int] = typer.Option(
-        None,
-        "--jobs",
-        "-j",
-        metavar="N",
-        help="Worker processes that parse a --from text file (default: the cores available; "
-        "1: this process only). The file is cut into ranges at line ends, one per worker; the "
-        "set is the same for any value. A .zip or .gz, and a text up to 16 MB, are read in one "
-        "process.",
-        show_default=False,
-    ),
+    jobs: Jobs = None,
     as_json: Json = False,
 ) -> None:
     """Make a GloVe set ready: download with fallback and resume, verify, import once.

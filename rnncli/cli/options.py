@@ -19,6 +19,11 @@ VECTORS_HELP = (
     "`rnncli glove fetch NAME`."
 )
 SEED_HELP = "torch.manual_seed(SEED) first: random weights and rows equal your notebook's."
+JOBS_HELP = (
+    "Worker processes for a big file (default: the cores available; 1: this process only). "
+    "The file is cut into ranges, one per worker; the result is the same for any value. "
+    "stdin, a .zip or .gz, and a file up to 16 MB are read in one process."
+)
 
 
 def option(annotation: Any, name: str, help: str, panel: Optional[str], **options: Any) -> Any:
@@ -50,10 +55,26 @@ def seed_option(panel: Optional[str] = None) -> Any:
     return option(int, "--seed", SEED_HELP, panel, metavar="SEED")
 
 
+def jobs_option(panel: Optional[str] = None) -> Any:
+    """``--jobs N`` / ``-j N``: worker processes; default ``None`` (the cores available)."""
+    return Annotated[
+        Optional[int],
+        typer.Option(
+            "--jobs",
+            "-j",
+            help=JOBS_HELP,
+            rich_help_panel=panel,
+            show_default=False,
+            metavar="N",
+        ),
+    ]
+
+
 CacheDir = cache_dir_option()
 Json = json_option()
 Vectors = vectors_option()
 Seed = seed_option()
+Jobs = jobs_option()
 
 
 def given(ctx: typer.Context, name: str) -> bool:

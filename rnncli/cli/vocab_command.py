@@ -14,7 +14,7 @@ from typing import Callable, Optional
 import typer
 
 from rnncli.cli.help_format import HelpGroup, SectionedCommand, choices
-from rnncli.cli.options import CacheDir, Json, Vectors
+from rnncli.cli.options import CacheDir, Jobs, Json, Vectors
 from rnncli.cli.output import emit, environment, resolve
 from rnncli.terminal import Environment
 from rnncli.text.corpus import DecodeErrors
@@ -104,16 +104,7 @@ def build(
     top: int = typer.Option(
         10, "--top", metavar="N", help="How many of the most frequent tokens to list."
     ),
-    jobs: Optional[int] = typer.Option(
-        None,
-        "--jobs",
-        "-j",
-        metavar="N",
-        help="Worker processes for big files (default: the cores available; 1: this process "
-        "only). A file is cut into ranges between tokens, one per worker; the vocabulary is the "
-        "same for any value. stdin, and files up to 16 MB, are read in one process.",
-        show_default=False,
-    ),
+    jobs: Jobs = None,
     vectors: Vectors = None,
     cache_dir: CacheDir = None,
     as_json: Json = False,
