@@ -8,14 +8,13 @@ without newline, CRLF, whitespace that ``bytes.split`` does not know.
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from helpers.cli import invoke
+from helpers.interrupt import interrupt_with_workers
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -26,7 +25,6 @@ from rnncli.errors import RnncliError, UsageError
 from rnncli.text.corpus import count_tokens
 from rnncli.text.range_count import SEPARATORS
 from rnncli.text.tokenize import tokenize
-from tests.helpers.cli import REPO, invoke
 
 _ALPHABET = (
     list("aZé€𝔘ΣσΑİ_9,.!'-")
@@ -139,13 +137,6 @@ def test_several_files_mix_workers_and_this_process(tmp_path, monkeypatch):
     assert ends[str(big)] == (460, 460) and ends[str(small)] == (4, 4)
 
 
-def _children(pid: int) -> set[int]:
-    try:
-        return {int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
-    except OSError:
-        return set()
-
-
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
 def test_ctrl_c_with_workers_leaves_no_process_and_no_file(tmp_path):
     """SIGINT to the process group, as a terminal's Ctrl-C: exit 130, workers gone, no output."""
@@ -154,23 +145,10 @@ def test_ctrl_c_with_workers_leaves_no_process_and_no_file(tmp_path):
     with open(corpus, "wb") as handle:
         handle.write(line * (60_000_000 // len(line)))
     out = tmp_path / "out" / "v.json"
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen(
+    proc, workers, err = interrupt_with_workers(
         [sys.executable, "-m", "rnncli", "vocab", "build", str(corpus), "--jobs=2", f"--out={out}"],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
+        dict(os.environ),
     )
-    workers: set[int] = set()
-    deadline = time.monotonic() + 60
-    while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
-        workers |= _children(proc.pid)
-        time.sleep(0.01)
-    assert len(workers) == 2, "the workers did not start"
-    os.killpg(proc.pid, signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert b"Traceback" not in err
     for pid in workers:

@@ -12,6 +12,7 @@ import sys
 import pytest
 from helpers.cli import REPO, invoke, run_rnncli
 from helpers.glove_files import glove_text, make_glove_text_set
+from helpers.interrupt import default_sigint
 
 from rnncli.errors import UsageError
 from rnncli.rnn.request import InspectRequest
@@ -274,10 +275,6 @@ def test_show_completion_zsh_gives_the_zsh_script():
 # -- Ctrl-C --------------------------------------------------------------------------------------
 
 
-def _default_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 def test_ctrl_c_says_interrupted_and_exits_130():
     """SIGINT while `vocab build -` counts: 1 MB is written first, so the process is surely past
     its start-up and reading (a pipe holds 64 kB), whatever the machine's speed."""
@@ -287,9 +284,7 @@ def test_ctrl_c_says_interrupted_and_exits_130():
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         cwd=REPO,
-        # A shell without job control starts background jobs with SIGINT ignored, and Python
-        # keeps an ignored SIGINT ignored: give the child the default a terminal's Ctrl-C meets.
-        preexec_fn=_default_sigint,
+        preexec_fn=default_sigint,  # as a terminal's Ctrl-C meets it
     )
     try:
         assert process.stdin is not None

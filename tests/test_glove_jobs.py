@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
 import sys
-import time
 import zlib
 from pathlib import Path
 
 import pytest
+from helpers.cli import invoke
+from helpers.glove_files import glove_text
+from helpers.interrupt import interrupt_with_workers
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -25,8 +25,6 @@ from rnncli.byte_ranges import split_ranges
 from rnncli.errors import RnncliError
 from rnncli.glove.integrity import crc32_combine
 from rnncli.glove.set_import import import_text_file
-from tests.helpers.cli import REPO, invoke
-from tests.helpers.glove_files import glove_text
 
 _LINES = [
     b"the 0.1 0.2 0.3",
@@ -150,13 +148,6 @@ def test_fetch_jobs_must_be_positive(tmp_path):
     assert result.exit_code == 2 and "--jobs" in result.stderr
 
 
-def _children(pid: int) -> set[int]:
-    try:
-        return {int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
-    except OSError:
-        return set()
-
-
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
 def test_ctrl_c_with_workers_leaves_no_process_and_no_set(tmp_path):
     row = " ".join(["0.12345"] * 300).encode()
@@ -166,22 +157,10 @@ def test_ctrl_c_with_workers_leaves_no_process_and_no_set(tmp_path):
         for _ in range(40):  # about 100 MB
             handle.write(block)
     cache = tmp_path / "cache"
-    proc = subprocess.Popen(
+    proc, workers, err = interrupt_with_workers(
         [sys.executable, "-m", "rnncli", "glove", "fetch", "840B.300d", f"--from={path}", "-j2"],
-        cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO), "RNNCLI_CACHE_DIR": str(cache)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
+        {**os.environ, "RNNCLI_CACHE_DIR": str(cache)},
     )
-    workers: set[int] = set()
-    deadline = time.monotonic() + 60
-    while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
-        workers |= _children(proc.pid)
-        time.sleep(0.01)
-    assert len(workers) == 2, "the workers did not start"
-    os.killpg(proc.pid, signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert b"Traceback" not in err
     for pid in workers:
