@@ -44,7 +44,7 @@ def render_timing(timing: Timing, console: Console) -> None:
         Column("runs", justify="right"),
         Column("min ms", justify="right"),
         Column("median ms", justify="right"),
-        Column("what runs", kind="explain", style="dim"),
+        Column("mode", kind="explain", style="dim"),
     ]
     rows: list[list[Cell]] = [
         [
