@@ -215,8 +215,10 @@ class WorkerPool:
         """Answer worker ``index``'s last message."""
         stdin = self.procs[index].stdin
         assert stdin is not None
-        stdin.write(json.dumps(message).encode() + b"\n")
-        stdin.flush()
+        # A worker that died meanwhile cannot read it; its exit is reported as its error.
+        with contextlib.suppress(BrokenPipeError):
+            stdin.write(json.dumps(message).encode() + b"\n")
+            stdin.flush()
         self.waiting.discard(index)
 
     def _read(self, index: int, proc: subprocess.Popen) -> None:
@@ -344,7 +346,9 @@ def run_in_order(
                 if on_progress is not None:
                     on_progress(sum(done))
             elif kind == "message":
-                if on_message is not None:
+                if errors:  # the run has failed: no answer will come, end the asker
+                    pool.stop(index)
+                elif on_message is not None:
                     on_message(pool, index, value)
             elif kind == "result":
                 results[index] = value

@@ -1,9 +1,10 @@
-"""`rnncli compare`: each row is `inspect --grad` of that cell; --match-params is the brute
-force's answer, with parameter counts from torch's own modules."""
+"""`rnncli compare`: each row is `inspect --grad` of that cell on one shared input; --match-params
+is the brute force's answer, with parameter counts from torch's own modules."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 import torch
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 
 from rnncli.errors import UsageError
 from rnncli.rnn.comparison import (
+    cell_request,
     closest_hidden_size,
     compare,
     hidden_for_budget,
@@ -103,30 +105,35 @@ def _plan(request):
     return text_plan(request)
 
 
-TEXT = ["--input", "6", "--hidden", "5", "--text", "the cat sat on the mat", "--text", "a dog"]
-DEEP = ["--bidirectional", "--layers", "2"]
+SMALL = {"input_size": 6, "hidden_size": 5, "seq_len": 4, "batch": 2}
+TEXTS = ("the cat sat on the mat", "a dog")
 
 
 @pytest.mark.parametrize(
-    "compared, alone",
+    "fields, options, cells",
     [
-        ([*FAST, "--match-params"], lambda cell: list(FAST)),
-        ([*FAST, *DEEP, "--match-params", "--params", "900"], lambda cell: [*FAST, *DEEP]),
-        ([*TEXT, "--pack", "--batch-first"], lambda cell: [*TEXT, "--pack", "--batch-first"]),
+        (SMALL, {"match_params": True}, ("rnn", "lstm", "gru")),
         (
-            [*FAST, "--cells", "lstm,rnn", "--proj-size", "2", "--match-params"],
-            lambda cell: [*FAST, "--proj-size", "2"] if cell == "lstm" else list(FAST),
+            {**SMALL, "bidirectional": True, "num_layers": 2},
+            {"match_params": True, "params": 900},
+            ("rnn", "lstm", "gru"),
         ),
+        (
+            {"input_size": 6, "hidden_size": 5, "texts": TEXTS, "pack": True, "batch_first": True},
+            {},
+            ("rnn", "lstm", "gru"),
+        ),
+        ({**SMALL, "cell": "lstm", "proj_size": 2}, {"match_params": True}, ("lstm", "rnn")),
     ],
 )
-def test_rows_are_separate_inspect_grad_runs(compared, alone):
-    data = json.loads(invoke("compare", "--json", *compared, check=True).stdout)
-    cells = [row["cell"] for row in data["rows"]]
-    assert cells == (["lstm", "rnn"] if "lstm,rnn" in compared else ["rnn", "lstm", "gru"])
+def test_rows_are_inspections_of_each_cell_on_one_input(fields, options, cells):
+    """Each row is the cell's own `inspect --grad`, the seed set again before the input."""
+    request = InspectRequest(**fields)
+    data = compare(request, cells, **options).to_dict()
+    assert [row["cell"] for row in data["rows"]] == list(cells)
     for row in data["rows"]:
-        cell = row["cell"]
-        args = [*alone(cell), "--cell", cell, "--hidden", str(row["hidden_size"])]
-        single = json.loads(invoke("inspect", "--grad", "--json", *args, check=True).stdout)
+        one = replace(cell_request(request, row["cell"], row["hidden_size"]), grad=True)
+        single = inspect(one, same_input=True).to_dict()
         assert row["total_parameters"] == single["total_parameters"]
         assert row["macs"] == single["macs"]
         assert row["memory_bytes"] == single["cost"]["memory"]["activation_bytes"]
@@ -134,11 +141,31 @@ def test_rows_are_separate_inspect_grad_runs(compared, alone):
         assert row["half_life"] == single["gradients"]["half_life"]
         assert row["input_gradients"] == single["gradients"]["input"]
         assert row["module"] == single["module"]
-    if "--match-params" in compared:
-        expected = 900 if "900" in compared else data["rows"][0]["total_parameters"]
+    if options.get("match_params"):
+        expected = options.get("params") or data["rows"][0]["total_parameters"]
         assert data["budget"] == expected and data["match_params"] is True
     else:
         assert data["budget"] is None and data["match_params"] is False
+
+
+@pytest.mark.parametrize("texts", [(), TEXTS])
+def test_every_cell_gets_the_same_input(monkeypatch, texts):
+    """An LSTM draws four times an RNN's weights: x and the embedding rows must not care."""
+    from rnncli.rnn import pipeline
+
+    seen = []
+    original = pipeline.make_input
+
+    def spy(state):
+        original(state)
+        seen.append(state.inputs[0].detach().clone())
+
+    monkeypatch.setattr(pipeline, "make_input", spy)
+    fields = {"input_size": 6, "hidden_size": 5, "output_size": 3}
+    fields.update({"texts": texts} if texts else {"seq_len": 4, "batch": 2})
+    compare(InspectRequest(**fields), ("rnn", "lstm", "gru"), match_params=True)
+    assert len(seen) == 3
+    assert all(torch.equal(seen[0], x) for x in seen[1:])
 
 
 def test_json_shape_through_the_real_entry_point():
@@ -246,3 +273,16 @@ def test_long_runs_show_every_kth_step_in_the_picture(monkeypatch):
     assert "a row every 5 steps of 100" in out
     steps = [int(line.split()[0]) for line in out.splitlines() if line.strip()[:1].isdigit()]
     assert steps == [*range(0, 100, 5), 99]  # the first and last always, three cells each
+
+
+def test_advice_never_points_compare_at_the_meta_device():
+    """compare backpropagates, so meta (which it refuses) is no way out of a too-big run."""
+    result = invoke("compare", "--hidden", "200000")
+    assert result.exit_code == 1
+    assert "--device meta" not in result.stderr and "smaller --hidden" in result.stderr
+
+
+def test_a_budget_past_every_tensor_names_params():
+    result = invoke("compare", "--match-params", "--params", "100000000000000000000")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("rnncli: error: --params:"), result.stderr

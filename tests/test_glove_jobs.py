@@ -128,6 +128,39 @@ def test_the_fixture_file_in_ranges(tmp_path, monkeypatch):
     assert done[-1] == (len(data), len(data))
 
 
+def test_a_question_after_a_failure_ends_its_worker(monkeypatch):
+    """Range 2's worker fails first; range 0's asks for its starting row afterwards. No answer
+    will come (the run has failed), so it is ended, not left waiting: a pool whose worker
+    waits for ever never finishes."""
+    failure = RnncliError("range 2 failed")
+
+    class ScriptedPool:
+        def __init__(self, tasks):
+            self.stopped: list[int] = []
+            self.waiting: set[int] = set()
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return None
+
+        def events(self):
+            yield 2, "error", failure
+            yield 0, "message", {"lines": 10, "content": True}
+            assert 0 in self.stopped, "the asking worker was left waiting"
+
+        def stop(self, index):
+            self.stopped.append(index)
+
+    asked = []
+    monkeypatch.setattr(pool_module, "WorkerPool", ScriptedPool)
+    tasks = [("parse_range", {})] * 3
+    with pytest.raises(RnncliError, match="range 2 failed"):
+        pool_module.run_in_order(tasks, on_message=lambda pool, i, m: asked.append(i))
+    assert asked == []
+
+
 @given(st.binary(max_size=300), st.binary(max_size=300))
 def test_crc32_combine_is_the_crc_of_the_joined_bytes(a, b):
     assert crc32_combine(zlib.crc32(a), zlib.crc32(b), len(b)) == zlib.crc32(a + b)

@@ -1,9 +1,14 @@
 """`rnncli compare`: the same options and input through several cells, side by side.
 
 Each cell is one ordinary inspection (:func:`rnncli.rnn.pipeline.inspect`) of the request with
-``cell`` replaced and ``--grad`` on, so every figure in a row is the one `rnncli inspect --grad
---cell CELL --hidden H` prints for the same options. ``--nonlinearity`` applies to the rnn only
-and ``--proj-size`` to the lstm only; the other cells run without them.
+``cell`` replaced and ``--grad`` on, with one difference from `rnncli inspect --grad --cell CELL
+--hidden H`: once the cell's module is built from the seed, the seed is set again before the
+embedding rows and the random input are drawn (``same_input``). An LSTM draws four times the
+weights of an RNN, so without it each cell would see a different ``x``; with it every cell gets
+the same input. In a notebook: ``torch.manual_seed(s); lstm = nn.LSTM(...);
+torch.manual_seed(s); x = torch.randn(...)``.
+``--nonlinearity`` applies to the rnn only and ``--proj-size`` to the lstm only; the other cells
+run without them.
 
 ``match_params`` is the fair comparison papers make: each cell gets the hidden size whose total
 parameter count (the one the ``parameters`` column shows, embedding and output layer included)
@@ -197,11 +202,20 @@ def compare(
         else:
             budget = params
             source = "--params"
-        hidden = {name: hidden_for_budget(request, name, budget, plan) for name in names}
+        try:
+            hidden = {name: hidden_for_budget(request, name, budget, plan) for name in names}
+        except UsageError as exc:  # the search passed a size no tensor can hold
+            if exc.option != "--hidden":
+                raise
+            raise UsageError(
+                f"a budget of {budget:,} parameters needs a hidden size past what one tensor "
+                "can hold; choose a smaller budget",
+                "--params",
+            ) from None
     reports = []
     for name in names:
         one = replace(cell_request(request, name, hidden[name]), grad=True, time=timed)
-        reports.append(pipeline.inspect(one, plan=plan))
+        reports.append(pipeline.inspect(one, plan=plan, same_input=True))
     rows = [_row(report) for report in reports]
     first = reports[0]
     raised: dict[str, list[str]] = {}  # each warning once, with the cells that raised it

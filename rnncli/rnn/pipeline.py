@@ -65,6 +65,9 @@ class Inspection:
     time_budget: float = DEFAULT_BUDGET_S
     cudnn: bool = True
     weights: Optional[Mapping[str, Any]] = None  # a state dict to load instead of the seed's
+    # compare: the seed set again after the module, so the embedding rows and the random input
+    # do not depend on how many weights the cell drew (every cell gets the same input).
+    same_input: bool = False
     available_bytes: Optional[Callable[[str], int]] = None
     # Filled in by the stages.
     dtype: Any = None
@@ -147,9 +150,13 @@ def check_memory(state: Inspection) -> None:
         needed += estimate.total_bytes + estimate.parameter_bytes
     have = (state.available_bytes or devices.available_bytes)(state.run.device)
     if needed > MEMORY_HEADROOM * have:
+        # A file's weights are real, and --grad (compare too) and --time need numbers: meta
+        # can hold none of them.
         advice = (
             "run it with a smaller --seq-len or --batch"
-            if state.weights is not None  # a file's weights are real: meta cannot hold them
+            if state.weights is not None
+            else "run it with a smaller --hidden, --seq-len or --batch"
+            if state.grad or state.time
             else "add --device meta to get every shape, count and cost without allocating memory"
         )
         raise RnncliError(
@@ -178,6 +185,8 @@ def build_module(state: Inspection) -> None:
     else:  # the meta module describe_parameters built takes the weights themselves
         state.module.load_state_dict(state.weights, strict=True, assign=True)
         state.module = state.module.to(device=state.run.device, dtype=state.dtype)
+    if state.same_input:
+        torch.manual_seed(state.run.seed)
     state.extras = text_run.build_extras(
         state.model, state.text, state.output_size, state.run.device, state.dtype
     )
@@ -186,6 +195,10 @@ def build_module(state: Inspection) -> None:
 def make_input(state: Inspection) -> None:
     """Random ``x`` and zero states, or the text's tokens through the embedding."""
     if state.text is None:
+        if state.same_input:  # x drawn after the output layer's weights would depend on them
+            import torch
+
+            torch.manual_seed(state.run.seed)
         state.inputs = running.random_inputs(state.model, state.run, state.run.device, state.dtype)
         return
     x, h0, c0, token_ids = text_run.text_inputs(
@@ -397,12 +410,15 @@ def inspect(
     *,
     weights: Optional[Mapping[str, Any]] = None,
     plan: Optional[TextPlan] = None,
+    same_input: bool = False,
 ) -> InspectReport:
     """Run one validated :class:`~rnncli.rnn.request.InspectRequest`: plan the text, then stages.
 
     ``weights`` is a state dict for the module (e.g. read from a checkpoint) loaded strictly
     after the module is built; without it the module holds the seed's initial weights.
     ``plan`` is the request's :func:`text_plan` when the caller already made it.
+    ``same_input`` (``compare``) sets the seed again once the module is built, so the
+    embedding rows and the random input are the same whatever the cell.
     """
     if plan is None:
         plan = text_plan(request)
@@ -420,5 +436,6 @@ def inspect(
         time_budget=request.budget_s,
         cudnn=request.cudnn,
         weights=weights,
+        same_input=same_input,
     )
     return run_inspection(state)
