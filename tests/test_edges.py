@@ -300,3 +300,28 @@ def test_ctrl_c_says_interrupted_and_exits_130():
             process.wait()
     assert process.returncode == 130
     assert stderr.decode() == "rnncli: interrupted\n"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+@pytest.mark.parametrize("packed", [False, True])
+def test_glove_fetch_from_a_pipe_reads_every_byte(tmp_path, packed):
+    """`--from <(zcat glove.gz)`: a pipe is read once, its kind sniffed from the stream itself
+    (opening it twice lost the first bytes: "holds 28-d vectors" for a 50-d file)."""
+    import gzip
+    import threading
+
+    data = glove_text()
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+
+    def feed() -> None:
+        with open(fifo, "wb") as handle:
+            handle.write(gzip.compress(data) if packed else data)
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    result = invoke("glove", "fetch", "6B.50d", "--from", str(fifo), "--json")
+    writer.join(timeout=10)
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["imported"]["count"] == len(data.splitlines())

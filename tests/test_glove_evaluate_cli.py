@@ -171,3 +171,8 @@ def test_progress_bar_on_a_terminal_stderr_only(files):
     assert result.exit_code == 0, result.stderr
     assert json.loads(env.stdout.getvalue())["analogies"]["correct"] == 36
     assert "analogy questions" in env.stderr.getvalue() and "37/37" in env.stderr.getvalue()
+
+
+def test_a_folder_as_dataset_is_named_a_folder(files, tmp_path):
+    result = run_rnncli("glove", "evaluate", "--similarity", str(tmp_path))
+    _one_error_line(result, 2, "--similarity", "it is a folder")

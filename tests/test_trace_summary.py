@@ -103,3 +103,5 @@ def test_no_trace_is_trace_none():
     clash = invoke(*args, "--no-trace", "--trace", "all")
     assert clash.exit_code == 2
     assert "--no-trace" in clash.stderr and "--trace all" in clash.stderr
+    alone = invoke("inspect", "--no-trace")
+    assert alone.exit_code == 2 and "rnncli: error: --no-trace:" in alone.stderr

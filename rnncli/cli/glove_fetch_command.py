@@ -7,8 +7,10 @@ from typing import Optional
 
 import typer
 
-from rnncli.cli.options import CacheDir, Jobs, Json
+from rnncli.cli.options import CacheDir, Json, jobs_option
 from rnncli.cli.output import emit, environment
+
+Jobs = jobs_option("A .zip or .gz")
 
 
 def fetch(

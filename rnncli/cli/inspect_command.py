@@ -189,8 +189,10 @@ def inspect(
         raise UsageError("--save writes the tables; it cannot be combined with --code", "--save")
     check_output_size(output_size, given(ctx, "output_size"))
     if no_trace:
+        if not text:
+            raise UsageError("the trace follows text input: add --text", "--no-trace")
         if given(ctx, "trace") and trace is not TraceMode.none:
-            raise UsageError(f"--no-trace contradicts --trace {trace.value}", "--no-trace")
+            raise UsageError(f"contradicts --trace {trace.value}", "--no-trace")
         trace = TraceMode.none
     fields = request_fields(parameters)
     model_options = {"cell": cell.value}

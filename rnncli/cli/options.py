@@ -22,7 +22,7 @@ SEED_HELP = "torch.manual_seed(SEED) first: random weights and rows equal your n
 JOBS_HELP = (
     "Worker processes for a big file (default: the cores available; 1: this process only). "
     "The file is cut into ranges, one per worker; the result is the same for any value. "
-    "stdin, a .zip or .gz, and a file up to 16 MB are read in one process."
+    "{whole}, and a file up to 16 MB, are read in one process."
 )
 
 
@@ -55,14 +55,15 @@ def seed_option(panel: Optional[str] = None) -> Any:
     return option(int, "--seed", SEED_HELP, panel, metavar="SEED")
 
 
-def jobs_option(panel: Optional[str] = None) -> Any:
-    """``--jobs N`` / ``-j N``: worker processes; default ``None`` (the cores available)."""
+def jobs_option(whole: str, panel: Optional[str] = None) -> Any:
+    """``--jobs N`` / ``-j N``: worker processes; default ``None`` (the cores available).
+    ``whole`` names the inputs that cannot be cut into ranges (stdin, an archive)."""
     return Annotated[
         Optional[int],
         typer.Option(
             "--jobs",
             "-j",
-            help=JOBS_HELP,
+            help=JOBS_HELP.format(whole=whole),
             rich_help_panel=panel,
             show_default=False,
             metavar="N",
@@ -74,7 +75,6 @@ CacheDir = cache_dir_option()
 Json = json_option()
 Vectors = vectors_option()
 Seed = seed_option()
-Jobs = jobs_option()
 
 
 def given(ctx: typer.Context, name: str) -> bool:

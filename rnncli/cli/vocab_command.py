@@ -14,11 +14,13 @@ from typing import Callable, Optional
 import typer
 
 from rnncli.cli.help_format import HelpGroup, SectionedCommand, choices
-from rnncli.cli.options import CacheDir, Jobs, Json, Vectors
+from rnncli.cli.options import CacheDir, Json, Vectors, jobs_option
 from rnncli.cli.output import emit, environment, resolve
 from rnncli.terminal import Environment
 from rnncli.text.corpus import DecodeErrors
 from rnncli.text.tokenize import TokenizerName
+
+Jobs = jobs_option("stdin")
 
 app = typer.Typer(
     help="Build and show vocabularies.", no_args_is_help=True, cls=HelpGroup, rich_markup_mode=None

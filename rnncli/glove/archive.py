@@ -88,6 +88,11 @@ def detect_kind(path: Path, option: Optional[str] = None) -> str:
             head = handle.read(512)
     except OSError as exc:
         raise input_files.open_error(path, exc, option) from None
+    return _checked_kind(path, head)
+
+
+def _checked_kind(path: Path, head: bytes) -> str:
+    """The kind of a source whose first bytes are ``head``; useless ones are an ArchiveError."""
     kind = sniff(head)
     if kind == "empty":
         raise ArchiveError(f"{path}: the file is empty")
@@ -212,8 +217,10 @@ def open_source(
     a context manager so the files are closed.
     """
     path = Path(path)
-    kind = detect_kind(path, option)
     buffer_size = 1 << 20
+    if path.exists() and not path.is_file() and not path.is_dir():
+        return _open_pipe(path, progress, option, buffer_size)
+    kind = detect_kind(path, option)
     if kind == "zip":
         try:
             archive = zipfile.ZipFile(path)
@@ -243,3 +250,29 @@ def open_source(
         return OpenedSource(path, kind, None, total, stream, [handle, inner_gz])
     raw = _GuardedReader(handle, path.name, total, progress)
     return OpenedSource(path, kind, None, total, io.BufferedReader(raw, buffer_size), [handle])
+
+
+def _open_pipe(
+    path: Path, progress: Optional[ByteProgress], option: Optional[str], buffer_size: int
+) -> OpenedSource:
+    """A pipe (``--from <(zcat glove.gz)``) is read once: its kind comes from the bytes the
+    stream itself holds, since opening it a second time would lose what the first read took."""
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 - closed by OpenedSource.close
+    except OSError as exc:
+        raise input_files.open_error(path, exc, option) from None
+    raw = _GuardedReader(handle, path.name, None, progress)
+    stream = io.BufferedReader(raw, buffer_size)
+    try:
+        kind = _checked_kind(path, stream.peek(512)[:512])
+        if kind == "zip":
+            raise ArchiveError(f"{path}: a zip cannot be read from a pipe; save it to a file first")
+    except BaseException:
+        stream.close()
+        handle.close()
+        raise
+    if kind == "gzip":
+        inner_gz = gzip.GzipFile(fileobj=stream, mode="rb")
+        unzipped = io.BufferedReader(_GuardedReader(inner_gz, path.name, None, None), buffer_size)
+        return OpenedSource(path, kind, None, None, unzipped, [handle, stream, inner_gz])
+    return OpenedSource(path, kind, None, None, stream, [handle])

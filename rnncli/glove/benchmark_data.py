@@ -164,6 +164,10 @@ def resolve(spec: str, kind: str, option: str) -> tuple[str, Path]:
     path = Path(spec).expanduser()
     if path.is_file():
         return path.name, path
+    if path.is_dir():
+        from rnncli.input_files import unreadable
+
+        raise unreadable(path, "it is a folder", option)
     names = ", ".join(d.name for d in STANDARD.values() if d.kind == kind)
     what = "no such file" if path.suffix or "/" in spec else "unknown dataset"
     raise UsageError(f"{what} {spec!r}: give {names} or a file", option)

@@ -228,7 +228,7 @@ def _import_file(
     with open_source(path, glove_set.member, progress=on_bytes, option=option) as opened:
         if option is not None:  # the user's own file: is it the set they named?
             _check_dimension(opened.stream, glove_set, path, option)
-        if opened.kind == "text":  # a plain file can be cut into ranges for workers
+        if opened.kind == "text" and Path(path).is_file():  # a file can be cut for workers
             report = import_text_file(
                 glove_set.name,
                 path,
@@ -239,7 +239,7 @@ def _import_file(
                 progress=on_bytes,
                 jobs=jobs,
             )
-        else:  # a zip member or a gzip stream is read from the start: one process
+        else:  # a zip member, a gzip stream or a pipe is read as it comes: one process
             report = import_text(
                 glove_set.name,
                 opened.stream,
