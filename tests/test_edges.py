@@ -325,3 +325,9 @@ def test_glove_fetch_from_a_pipe_reads_every_byte(tmp_path, packed):
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["imported"]["count"] == len(data.splitlines())
+
+
+def test_absurd_layers_are_refused_before_building_anything():
+    result = invoke("inspect", "--layers", "99999999999", "--device", "meta")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("rnncli: error: --layers: at most 1,000, got 99,999,999,999")
