@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 import rnncli.text.corpus as corpus_module
 from rnncli.errors import RnncliError
-from rnncli.text.corpus import count_tokens, iter_blocks
+from rnncli.text.corpus import count_tokens
+from rnncli.text.range_count import SEPARATORS
 from rnncli.text.tokenize import BASIC_PATTERN, basic_tokens
 
 # Word characters of 1 to 4 UTF-8 bytes, punctuation, final-sigma material, every ASCII space
@@ -53,10 +54,8 @@ def test_every_whitespace_character_is_a_basic_token_boundary():
         if c.isspace():
             assert BASIC_PATTERN.findall(f"a{c}b") == ["a", "b"], hex(ord(c))
             assert not any(x.isspace() for x in c.lower()) or c.lower() == c
-    assert {bytes([b]) for b in range(128) if chr(b).isspace()} == {
-        *corpus_module._SPACES,
-        b"\n",
-    }
+    # The cut points (bytes.split()'s separators) are whitespace to str.split() too.
+    assert all(chr(b).isspace() for b in SEPARATORS)
 
 
 @settings(max_examples=300, deadline=None)
@@ -89,23 +88,20 @@ def test_any_bytes_decode_the_same_in_blocks(tmp_path_factory, data, block):
     path.write_bytes(data)
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(corpus_module, "BLOCK_BYTES", block)
-        blocks = list(iter_blocks(path, errors="replace"))
+        corpus = count_tokens([path], tokenizer="whitespace", lower=False, errors="replace")
     body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
-    whole = body.decode("utf-8", "replace")
-    assert "".join(t for t, _, _ in blocks).split() == whole.split()
-    assert sum(n for _, _, n in blocks) == len(data)
-    assert sum(lines for _, lines, _ in blocks) == _lines(data.decode("latin-1"))
+    assert corpus.counts == Counter(body.decode("utf-8", "replace").split())
+    assert corpus.bytes == len(data)
+    assert corpus.lines == _lines(data.decode("latin-1"))
 
 
 def test_a_long_line_is_cut_at_spaces_and_crlf_stays_whole(tmp_path, monkeypatch):
     monkeypatch.setattr(corpus_module, "BLOCK_BYTES", 8)
     path = tmp_path / "c.txt"
     path.write_bytes(b"aaa bbb ccc ddd\r\neee fff")
-    blocks = list(iter_blocks(path))
-    assert all(len(n_bytes) < 16 for n_bytes in (t.encode() for t, _, _ in blocks))
-    assert "".join(t for t, _, _ in blocks) == "aaa bbb ccc ddd\r\neee fff"
-    assert sum(lines for _, lines, _ in blocks) == 2
-    assert not any(t.endswith("\r") for t, _, _ in blocks)  # cut before a space, not after \r
+    corpus = count_tokens([path], tokenizer="whitespace")
+    assert corpus.counts == Counter(["aaa", "bbb", "ccc", "ddd", "eee", "fff"])
+    assert corpus.lines == 2  # a cut between \r and \n would not change the count of lines
 
 
 def test_a_token_longer_than_a_block_is_read_whole(tmp_path, monkeypatch):

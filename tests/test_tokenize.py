@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rnncli.errors import UsageError
-from rnncli.text.corpus import count_iterable, count_tokens, resplit_counts
+from rnncli.text.corpus import count_iterable, count_tokens
+from rnncli.text.range_count import resplit_counts
 from rnncli.text.tokenize import BASIC_PATTERN, INVISIBLE, basic_tokens, default_lower, tokenize
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import enum
 import os
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Callable, Optional, Union
@@ -31,7 +31,6 @@ from rnncli.text.range_count import (
     BlockCounts,
     count_blocks,
     decode_counts,
-    resplit_counts,  # noqa: F401 - its home was here
     token_counts,
 )
 from rnncli.text.tokenize import TokenizerName, default_lower, splitter, tokenizer_name
@@ -93,9 +92,6 @@ def source_size(source: Source) -> Optional[int]:
 #: ASCII whitespace other than the newline: to ``str.split()`` and to the ``basic`` tokenizer's
 #: ``\s`` (the same set of characters, checked over all of Unicode by a test) these separate
 #: tokens, and being ASCII they never occur inside a multi-byte UTF-8 sequence.
-_SPACES = (b" ", b"\t", b"\r", b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e", b"\x1f")
-
-
 def check_readable(source: Source) -> None:
     """A UsageError on ``FILE`` when ``source`` (not ``-``) is missing, a folder or unreadable.
 
@@ -115,86 +111,6 @@ def _open(source: Source) -> IO[bytes]:
         return open(path, "rb")
     except OSError as exc:
         raise input_files.open_error(path, exc, "FILE") from None
-
-
-def _cut(data: bytes) -> int:
-    """Where to end a block in ``data``: after its last newline, or before a later ASCII space.
-
-    Cutting before a space (never after it) leaves the rest of an unfinished line non-empty,
-    so the last line is still counted when it has no newline. -1 when ``data`` has neither:
-    a token longer than a block, which must be read whole.
-    """
-    newline = data.rfind(b"\n")
-    space = newline
-    for byte in _SPACES:
-        space = max(space, data.rfind(byte, space + 1))
-    if space > newline:
-        return space
-    return newline + 1 if newline >= 0 else -1
-
-
-def iter_blocks(
-    source: Source, errors: str | DecodeErrors = DecodeErrors.strict
-) -> Iterator[tuple[str, int, int]]:
-    """Yield ``(text, line_count, byte_count)`` for blocks of ``source`` cut between tokens.
-
-    A block ends after its last newline, or, when a line goes on past it (a corpus on one line,
-    like text8), before its last ASCII whitespace byte: no token of either tokenizer spans
-    whitespace, so counting block by block equals counting the whole text, and memory stays one
-    block plus the longest token however long the lines are. ``line_count`` is the newlines in
-    the block, plus one for an unfinished last line at the end. A UTF-8 byte-order mark at the
-    start is skipped. With ``errors="strict"`` a byte sequence that is not UTF-8 raises an
-    RnncliError naming the source and its byte offset.
-    """
-    errors = DecodeErrors(errors)
-    name = source_name(source)
-    handle = _open(source)
-    offset = 0  # bytes of the source before the current block
-    pending: list[bytes] = []  # bytes read but not yet yielded: the start of a token or line
-    first = True
-    try:
-        while True:
-            try:
-                data = handle.read(BLOCK_BYTES)
-            except OSError as exc:
-                raise RnncliError(f"cannot read {name}: {exc.strerror or exc}") from None
-            if data:
-                # Only the new bytes are searched: what is pending has no place to cut.
-                cut = _cut(data)
-                if cut < 0 or (cut == 0 and not pending):
-                    pending.append(data)
-                    continue
-                raw = b"".join([*pending, data[:cut]]) if pending else data[:cut]
-                pending = [data[cut:]] if cut < len(data) else []
-                lines = raw.count(b"\n")
-            elif pending:  # the last line has no newline
-                raw, lines = b"".join(pending), 1
-                pending = []
-            else:
-                return
-            skip = 0
-            if first:
-                first = False
-                if raw.startswith(UTF8_BOM):
-                    skip = len(UTF8_BOM)
-            try:
-                text = (
-                    raw[skip:].decode("utf-8", errors.value)
-                    if skip
-                    else raw.decode("utf-8", errors.value)
-                )
-            except UnicodeDecodeError as exc:
-                at = offset + skip + exc.start
-                raise RnncliError(
-                    f"{name}: not valid UTF-8 at byte offset {at} "
-                    f"(byte 0x{raw[skip + exc.start]:02x}); "
-                    "use --errors replace to read it anyway"
-                ) from None
-            yield text, lines, len(raw)
-            offset += len(raw)
-    finally:
-        if str(source) != STDIN:
-            handle.close()
 
 
 def count_tokens(
