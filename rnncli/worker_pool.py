@@ -10,7 +10,7 @@ parent killed outright leaves workers that stop at their next write (a closed pi
 Protocol: the parent writes one JSON line ``{"task": NAME, "args": {...}}`` to the worker's
 stdin; the worker answers with frames on stdout, each a kind byte, an 8-byte little-endian
 length and the payload: ``P`` bytes done so far (progress), ``M`` a JSON message (the parent
-may answer it with one JSON line, :meth:`WorkerChannel.ask`), ``R`` the result, ``E`` an
+may answer it with one JSON line, read with :meth:`WorkerChannel.answer`), ``R`` the result, ``E`` an
 :class:`~rnncli.errors.RnncliError` (its message, and the option of a UsageError). Only task
 names listed in :data:`TASKS` run. Workers ignore SIGINT: the terminal sends it to the whole
 process group, and the parent decides.
@@ -89,11 +89,6 @@ class WorkerChannel:
     def progress(self, done: int) -> None:
         """``done`` bytes of this worker's range are finished."""
         self._frame(b"P", _LENGTH.pack(done))
-
-    def ask(self, message: dict[str, Any]) -> dict[str, Any]:
-        """Send ``message`` and wait for the parent's answer (an empty answer ends the worker)."""
-        self.tell(message)
-        return self.answer()
 
     def tell(self, message: dict[str, Any]) -> None:
         """Send ``message``; the parent answers it, read with :meth:`answer` (work can go on
