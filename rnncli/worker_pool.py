@@ -11,9 +11,9 @@ Protocol: the parent writes one JSON line ``{"task": NAME, "args": {...}}`` to t
 stdin; the worker answers with frames on stdout, each a kind byte, an 8-byte little-endian
 length and the payload: ``P`` bytes done so far (progress), ``M`` a JSON message (the parent
 may answer it with one JSON line, read with :meth:`WorkerChannel.answer`), ``R`` the result,
-``E`` an :class:`~rnncli.errors.RnncliError` (its message, and the option of a UsageError). Only task
-names listed in :data:`TASKS` run. Workers ignore SIGINT: the terminal sends it to the whole
-process group, and the parent decides.
+``E`` an :class:`~rnncli.errors.RnncliError` (its message, and the option of a UsageError).
+Only task names listed in :data:`TASKS` run. Workers ignore SIGINT: the terminal sends it to
+the whole process group, and the parent decides.
 """
 
 from __future__ import annotations
