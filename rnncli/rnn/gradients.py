@@ -146,7 +146,7 @@ def backpropagate(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # kernel choices (oneDNN and proj_size) are not news
         output = _torch_output(spec, model, x64, h064, c064, lengths, pack)
-    loss = _last_real(spec, output, lengths, range(batch))
+    loss = last_step_loss(spec, output, last_indices(lengths, output.device))
     wanted = [x64, h064] + ([c064] if c064 is not None else []) + list(params.values())
     theirs = torch.autograd.grad(loss, wanted, allow_unused=True)
     theirs = [torch.zeros_like(w) if g is None else g for w, g in zip(wanted, theirs)]
@@ -191,16 +191,27 @@ def _torch_output(
     return out
 
 
-def _last_real(spec: ModelSpec, output: Any, lengths: list[int], columns: Any) -> Any:
-    """``L``: the sum of each sequence's output at its own last real step."""
-    picked = [
-        output[b, lengths[b] - 1] if spec.batch_first else output[lengths[b] - 1, b]
-        for b in columns
-    ]
-    total = picked[0].sum()
-    for p in picked[1:]:
-        total = total + p.sum()
-    return total
+def last_indices(lengths: list[int], device: Any) -> tuple[Any, Any]:
+    """``(last, columns)`` for :func:`last_step_loss`: each sequence's last real step and its
+    batch index, as tensors made once (a timed loop reuses them)."""
+    import torch
+
+    last = torch.tensor([n - 1 for n in lengths], device=device)
+    return last, torch.arange(len(lengths), device=device)
+
+
+def last_step_loss(spec: ModelSpec, output: Any, last: Optional[tuple[Any, Any]] = None) -> Any:
+    """``L``: the top layer's output at the last step, summed (``output[-1].sum()``), or with
+    ``last`` (:func:`last_indices`) the sum of each sequence's output at its own last real step.
+    A ``PackedSequence`` output is unpacked first. The one loss of ``--grad`` and ``--time``."""
+    from torch.nn.utils.rnn import PackedSequence, pad_packed_sequence
+
+    if isinstance(output, PackedSequence):
+        output, _ = pad_packed_sequence(output, batch_first=spec.batch_first)
+    if last is None:
+        return (output[:, -1] if spec.batch_first else output[-1]).sum()
+    steps, columns = last
+    return (output[columns, steps] if spec.batch_first else output[steps, columns]).sum()
 
 
 def _unrolled(
@@ -239,7 +250,7 @@ def _unrolled(
         c0s = None if c0 is None else c0.index_select(1, index).detach().requires_grad_(True)
         record: dict[str, list[Any]] = {}
         output, _, _ = unroll(spec, model, xs, h0s, c0s, record=record)
-        loss = _last_real(spec, output, [lengths[b] for b in group], range(len(group)))
+        loss = last_step_loss(spec, output, last_indices([lengths[b] for b in group], x.device))
         names = list(record)
         states = [h for name in names for h in record[name]]
         leaves = [xs, h0s] + ([c0s] if c0s is not None else [])

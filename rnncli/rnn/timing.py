@@ -126,7 +126,7 @@ def time_module(
     """
     import torch
 
-    from rnncli.rnn.gradients import loss_text
+    from rnncli.rnn.gradients import last_indices, last_step_loss, loss_text
 
     steps_dim = 1 if spec.batch_first else 0
     seq_len, batch = x.shape[steps_dim], x.shape[1 - steps_dim]
@@ -143,10 +143,7 @@ def time_module(
             enforce_sorted=False,
         )
     state = (h0, c0) if spec.cell == "lstm" else h0
-    last = None
-    if lengths is not None:
-        last = torch.tensor([n - 1 for n in lengths], device=device)
-    columns = torch.arange(batch, device=device)
+    last = None if lengths is None else last_indices(lengths, device)
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
     was_training = module.training
 
@@ -155,8 +152,7 @@ def time_module(
             module(inp, state)
 
     def train_step() -> None:
-        output = module(inp, state)[0]
-        _loss(spec, output, last, columns, seq_len).backward()
+        last_step_loss(spec, module(inp, state)[0], last).backward()
 
     def timed(run: Callable[[], None], training: bool) -> float:
         module.train(training)
@@ -233,18 +229,6 @@ def tokens_per_second(tokens: int, median_ms: float) -> Optional[float]:
 
 def _milliseconds(seconds: list[float]) -> Milliseconds:
     return Milliseconds(min(seconds) * 1000.0, statistics.median(seconds) * 1000.0)
-
-
-def _loss(spec: ModelSpec, output: Any, last: Any, columns: Any, seq_len: int) -> Any:
-    """``--grad``'s ``L``: each sequence's top output at its last (real) step, summed."""
-    from torch.nn.utils.rnn import PackedSequence, pad_packed_sequence
-
-    if isinstance(output, PackedSequence):
-        output, _ = pad_packed_sequence(output, batch_first=spec.batch_first, total_length=seq_len)
-    if last is None:
-        return (output[:, -1] if spec.batch_first else output[-1]).sum()
-    picked = output[columns, last] if spec.batch_first else output[last, columns]
-    return picked.sum()
 
 
 #: How :class:`_MemoryProbe` measured, by the source it used (``Timing.peak_memory``).
