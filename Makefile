@@ -35,7 +35,7 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(PY) -m pytest
+	$(PY) -m pytest --hypothesis-profile=ci
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -1,5 +1,8 @@
 """Library work in worker processes, one byte range of a file each; results come back in order.
 
+The first range can run in a thread of the parent instead (``first_here``): the parent would
+otherwise only wait, so N ranges take N - 1 extra processes and their memory.
+
 Why processes of our own (``python -c`` with this module, over pipes) rather than
 :mod:`multiprocessing`: a worker imports only the module of its task (never torch, typer or
 rich, never the user's ``__main__``), it starts in the time of a bare interpreter, nothing is
@@ -127,8 +130,7 @@ def serve() -> None:
     request = json.loads(into.readline() or b"null")
     if not isinstance(request, dict) or request.get("task") not in TASKS:
         raise SystemExit(f"unknown worker task {request!r}")
-    module, function = TASKS[request["task"]].split(":")
-    task = getattr(importlib.import_module(module), function)
+    task = _task(request["task"])
     channel = WorkerChannel(out, into)
     try:
         meta, buffers = task(channel, **request["args"])
@@ -144,7 +146,8 @@ def serve() -> None:
 
 
 #: ``(index, kind, value)``: ``progress`` (bytes done), ``message`` (dict), ``result``
-#: (WorkerResult), ``error`` (RnncliError), ``exit`` (None: the worker's pipe closed).
+#: (WorkerResult), ``error`` (RnncliError), ``exit`` (None: the worker's pipe closed or its
+#: thread ended), ``crash`` (an exception other than RnncliError from a task run here).
 Event = tuple[int, str, Any]
 
 
@@ -159,68 +162,43 @@ def _worker_command() -> list[str]:
     return [sys.executable, "-c", _SERVE, str(Path(__file__).resolve().parent.parent)]
 
 
-class WorkerPool:
-    """One worker process per task; use as a context manager (leaving it ends every worker).
+class _ProcessWorker:
+    """A task in a worker process of its own (see the module docstring)."""
 
-    ``tasks`` are ``(name, args)`` pairs; worker ``i`` runs ``tasks[i]``. :meth:`events` yields
-    what the workers report, in the order it arrives.
-    """
-
-    def __init__(self, tasks: Sequence[tuple[str, dict[str, Any]]]) -> None:
-        for name, _ in tasks:
-            if name not in TASKS:
-                raise ValueError(f"unknown worker task {name!r}")
-        self.tasks = list(tasks)
-        self.procs: list[subprocess.Popen] = []
-        #: Each worker's stderr: a file, not a pipe nobody reads until the end (a full pipe
-        #: would stop a worker that writes much there).
-        self._stderr: list[IO[bytes]] = []
-        self._events: queue.Queue[Event] = queue.Queue()
-        self._threads: list[threading.Thread] = []
-        self.waiting: set[int] = set()  #: workers whose message awaits an answer
-        self.stopped: set[int] = set()  #: workers ended by :meth:`stop`
-
-    def __enter__(self) -> WorkerPool:
+    def __init__(self, index: int, name: str, args: dict[str, Any], put: Callable) -> None:
+        #: Its stderr: a file, not a pipe nobody reads until the end (a full pipe would stop a
+        #: worker that writes much there).
+        self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close())
+        self._thread: Optional[threading.Thread] = None
         try:
-            for i, (name, args) in enumerate(self.tasks):
-                self._stderr.append(tempfile.TemporaryFile())
-                proc = subprocess.Popen(
-                    _worker_command(),
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    stderr=self._stderr[i],
-                    close_fds=True,
-                )
-                self.procs.append(proc)
-                assert proc.stdin is not None
-                proc.stdin.write(json.dumps({"task": name, "args": args}).encode() + b"\n")
-                proc.stdin.flush()
-                thread = threading.Thread(target=self._read, args=(i, proc), daemon=True)
-                thread.start()
-                self._threads.append(thread)
+            self.proc = subprocess.Popen(
+                _worker_command(),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self._stderr,
+                close_fds=True,
+            )
         except BaseException:
-            self.close()
+            self._stderr.close()
             raise
-        return self
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps({"task": name, "args": args}).encode() + b"\n")
+        self.proc.stdin.flush()
+        self._thread = threading.Thread(target=self._read, args=(index, put), daemon=True)
+        self._thread.start()
 
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def reply(self, index: int, message: dict[str, Any]) -> None:
-        """Answer worker ``index``'s last message."""
-        stdin = self.procs[index].stdin
+    def reply(self, message: dict[str, Any]) -> None:
+        stdin = self.proc.stdin
         assert stdin is not None
         # A worker that died meanwhile cannot read it; its exit is reported as its error.
-        with contextlib.suppress(BrokenPipeError):
+        with contextlib.suppress(BrokenPipeError, ValueError):
             stdin.write(json.dumps(message).encode() + b"\n")
             stdin.flush()
-        self.waiting.discard(index)
 
-    def _read(self, index: int, proc: subprocess.Popen) -> None:
-        """Reader thread: turn worker ``index``'s frames into events."""
-        out = proc.stdout
+    def _read(self, index: int, put: Callable) -> None:
+        """Reader thread: turn the worker's frames into events."""
+        out = self.proc.stdout
         assert out is not None
-        put = self._events.put
         try:
             while True:
                 head = out.read(_HEAD.size)
@@ -248,22 +226,183 @@ class WorkerPool:
             pass
         put((index, "exit", None))
 
+    def crash(self) -> RnncliError:
+        """Why the worker ended without a result or an error: the last line of its stderr."""
+        try:
+            code = self.proc.wait(timeout=5)
+            self._stderr.seek(0)
+            err = self._stderr.read()[-4000:].decode("utf-8", "replace")
+        except (subprocess.TimeoutExpired, OSError, ValueError):
+            code, err = None, ""
+        last = err.strip().splitlines()[-1] if err.strip() else f"exit code {code}"
+        return RnncliError(f"a worker process failed: {last}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+
+    def close(self) -> None:
+        """Reap the (killed) process and close its pipes."""
+        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+        self.proc.wait()
+        self._stderr.close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+
+class _Stopped(Exception):
+    """Raised inside a task run in this process once the pool no longer needs it."""
+
+
+class _ThreadWorker:
+    """A task run in a thread of this process: the parent works instead of waiting, with one
+    interpreter (and its memory) fewer. It is its own channel (the
+    :class:`WorkerChannel` methods a task calls); :meth:`stop` ends it at its next call."""
+
+    def __init__(self, index: int, name: str, args: dict[str, Any], put: Callable) -> None:
+        self._index = index
+        self._put = put
+        self._answers: queue.Queue[Optional[dict[str, Any]]] = queue.Queue()
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, args=(name, args), daemon=True, name=f"rnncli-{name}-{index}"
+        )
+        self._thread.start()
+
+    def _run(self, name: str, args: dict[str, Any]) -> None:
+        try:
+            meta, buffers = _task(name)(self, **args)
+        except _Stopped:
+            pass
+        except RnncliError as exc:
+            self._put((self._index, "error", exc))
+        except BaseException as exc:  # a bug: raised again in the thread that runs the pool
+            self._put((self._index, "crash", exc))
+        else:
+            self._put((self._index, "result", WorkerResult(meta, list(buffers))))
+        finally:
+            self._put((self._index, "exit", None))
+
+    # -- the channel, as the task sees it
+    def _check(self) -> None:
+        if self._stopping.is_set():
+            raise _Stopped
+
+    def progress(self, done: int) -> None:
+        self._check()
+        self._put((self._index, "progress", done))
+
+    def tell(self, message: dict[str, Any]) -> None:
+        self._check()
+        self._put((self._index, "message", message))
+
+    def answer(self) -> dict[str, Any]:
+        while True:
+            self._check()
+            try:
+                reply = self._answers.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            if reply is None:
+                raise _Stopped
+            return reply
+
+    # -- the pool's side
+    def reply(self, message: Optional[dict[str, Any]]) -> None:
+        self._answers.put(message)
+
+    def crash(self) -> RnncliError:  # pragma: no cover - a thread always reports why it ended
+        return RnncliError("a task in this process ended without a result")
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._answers.put(None)
+
+    def close(self) -> None:
+        """Wait a moment for the task to notice :meth:`stop` (it checks after every block)."""
+        self._thread.join(timeout=5)
+
+
+def _task(name: str) -> Callable[..., tuple[dict[str, Any], Sequence[bytes]]]:
+    module, function = TASKS[name].split(":")
+    return getattr(importlib.import_module(module), function)
+
+
+class WorkerPool:
+    """One worker per task; use as a context manager (leaving it ends every worker).
+
+    ``tasks`` are ``(name, args)`` pairs; worker ``i`` runs ``tasks[i]``, the first of them in a
+    thread of this process when ``first_here`` (so N tasks take N - 1 processes), the others
+    each in a process of its own. :meth:`events` yields what the workers report, in the order
+    it arrives.
+    """
+
+    def __init__(
+        self, tasks: Sequence[tuple[str, dict[str, Any]]], *, first_here: bool = False
+    ) -> None:
+        for name, _ in tasks:
+            if name not in TASKS:
+                raise ValueError(f"unknown worker task {name!r}")
+        self.tasks = list(tasks)
+        self.first_here = first_here
+        self.workers: list[_ProcessWorker | _ThreadWorker] = []
+        self._events: queue.Queue[Event] = queue.Queue()
+        self.waiting: set[int] = set()  #: workers whose message awaits an answer
+        self.stopped: set[int] = set()  #: workers ended by :meth:`stop`
+
+    @property
+    def processes(self) -> list[subprocess.Popen]:
+        """The worker processes started (the task run here has none)."""
+        return [w.proc for w in self.workers if isinstance(w, _ProcessWorker)]
+
+    def __enter__(self) -> WorkerPool:
+        # Processes first: they take a moment to start, the thread none.
+        order = list(range(len(self.tasks)))
+        if self.first_here:
+            order = order[1:] + order[:1]
+        started: dict[int, _ProcessWorker | _ThreadWorker] = {}
+        try:
+            for i in order:
+                name, args = self.tasks[i]
+                kind = _ThreadWorker if self.first_here and i == 0 else _ProcessWorker
+                started[i] = kind(i, name, args, self._events.put)
+        except BaseException:
+            self.workers = list(started.values())
+            self.close()
+            raise
+        self.workers = [started[i] for i in range(len(self.tasks))]
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def reply(self, index: int, message: dict[str, Any]) -> None:
+        """Answer worker ``index``'s last message."""
+        self.workers[index].reply(message)
+        self.waiting.discard(index)
+
     def events(self) -> Iterator[Event]:
         """Every worker's events until each has exited; a worker that ended without a result
-        or an error (a crash) becomes an ``error`` event with the last line of its stderr."""
-        running = len(self.procs)
+        or an error (a crash) becomes an ``error`` event with the last line of its stderr. A
+        task run here that raises anything but an RnncliError raises it here."""
+        running = len(self.workers)
         answered: set[int] = set()
         while running:
             try:
                 index, kind, value = self._events.get(timeout=0.2)
             except queue.Empty:
                 continue
+            if kind == "crash":
+                raise value
             if kind == "exit":
                 running -= 1
                 self.waiting.discard(index)
                 if index not in answered and index not in self.stopped:
                     answered.add(index)
-                    yield index, "error", self._crash(index)
+                    yield index, "error", self.workers[index].crash()
                 continue
             if kind in ("result", "error"):
                 answered.add(index)
@@ -271,39 +410,17 @@ class WorkerPool:
                 self.waiting.add(index)
             yield index, kind, value
 
-    def _crash(self, index: int) -> RnncliError:
-        proc = self.procs[index]
-        try:
-            code = proc.wait(timeout=5)
-            self._stderr[index].seek(0)
-            err = self._stderr[index].read()[-4000:].decode("utf-8", "replace")
-        except (subprocess.TimeoutExpired, OSError, ValueError):
-            code, err = None, ""
-        last = err.strip().splitlines()[-1] if err.strip() else f"exit code {code}"
-        return RnncliError(f"a worker process failed: {last}")
-
     def stop(self, index: int) -> None:
         """End worker ``index`` now (its result is no longer needed)."""
         self.stopped.add(index)
-        proc = self.procs[index]
-        if proc.poll() is None:
-            proc.kill()
+        self.workers[index].stop()
 
     def close(self) -> None:
-        """Kill every worker still running and reap them all: no process outlives the pool."""
-        for proc in self.procs:
-            if proc.poll() is None:
-                proc.kill()
-        for proc in self.procs:
-            for stream in (proc.stdin, proc.stdout, proc.stderr):
-                if stream is not None:
-                    with contextlib.suppress(OSError):
-                        stream.close()
-            proc.wait()
-        for handle in self._stderr:
-            handle.close()
-        for thread in self._threads:
-            thread.join(timeout=5)
+        """Stop every worker still running and reap them all: no process outlives the pool."""
+        for worker in self.workers:
+            worker.stop()
+        for worker in self.workers:
+            worker.close()
 
 
 def _decode_result(payload: bytes) -> WorkerResult:
@@ -323,8 +440,10 @@ def run_in_order(
     *,
     on_progress: Optional[Callable[[int], None]] = None,
     on_message: Optional[Callable[[WorkerPool, int, dict[str, Any]], None]] = None,
+    first_here: bool = True,
 ) -> list[WorkerResult]:
-    """Run ``tasks`` (one worker each) and return their results in task order.
+    """Run ``tasks`` (one worker each; the first in this process when ``first_here``) and
+    return their results in task order.
 
     ``on_progress(total_done)`` gets the bytes done summed over the workers. ``on_message`` gets
     each worker's messages (answer them with ``pool.reply``). When a task fails, the workers of
@@ -334,7 +453,7 @@ def run_in_order(
     results: list[Optional[WorkerResult]] = [None] * len(tasks)
     errors: dict[int, RnncliError] = {}
     done = [0] * len(tasks)
-    with WorkerPool(tasks) as pool:
+    with WorkerPool(tasks, first_here=first_here) as pool:
         for index, kind, value in pool.events():
             if kind == "progress":
                 done[index] = value

@@ -154,7 +154,7 @@ def test_ctrl_c_with_workers_leaves_no_process_and_no_file(tmp_path):
         handle.write(line * (60_000_000 // len(line)))
     out = tmp_path / "out" / "v.json"
     proc, workers, err = interrupt_with_workers(
-        [sys.executable, "-m", "rnncli", "vocab", "build", str(corpus), "--jobs=2", f"--out={out}"],
+        [sys.executable, "-m", "rnncli", "vocab", "build", str(corpus), "--jobs=3", f"--out={out}"],
         dict(os.environ),
     )
     assert proc.returncode == 130, err
@@ -175,6 +175,42 @@ def test_a_worker_that_crashes_is_an_error_with_its_last_words(tmp_path):
     args = {"path": str(tmp_path / "gone.txt"), "start": 0, "end": 10, "tokenizer": "basic"}
     args.update(lower=True, errors="strict", block_bytes=16, name="gone.txt")
     with pytest.raises(RnncliError, match=r"a worker process failed: FileNotFoundError"):
-        pool_module.run_in_order([("count_range", args)])
+        pool_module.run_in_order([("count_range", args)], first_here=False)
     with pytest.raises(ValueError, match="unknown worker task"):
         pool_module.WorkerPool([("os.system", {})])
+
+
+def _range_tasks(path: Path, parts: int) -> list[tuple[str, dict]]:
+    args = {"path": str(path), "tokenizer": "whitespace", "lower": False, "errors": "strict"}
+    args.update(block_bytes=64, name=path.name)
+    return [
+        ("count_range", {**args, "start": a, "end": b})
+        for a, b in split_ranges(path, parts, SEPARATORS)
+    ]
+
+
+def test_the_first_range_is_counted_in_this_process(tmp_path):
+    """N ranges take N - 1 worker processes; the parent counts the first instead of waiting."""
+    path = tmp_path / "c.txt"
+    path.write_bytes(b"one two three\n" * 200)
+    tasks = _range_tasks(path, 3)
+    assert len(tasks) == 3
+    with pool_module.WorkerPool(tasks, first_here=True) as pool:
+        results = {i: v for i, kind, v in pool.events() if kind == "result"}
+        assert len(pool.processes) == 2
+    assert sorted(results) == [0, 1, 2]
+    assert sum(r.meta["bytes"] for r in results.values()) == path.stat().st_size
+    with pool_module.WorkerPool(tasks, first_here=False) as pool:
+        list(pool.events())
+        assert len(pool.processes) == 3
+
+
+def test_a_bug_in_the_range_counted_here_is_raised_as_itself(tmp_path):
+    """Only a worker process's crash becomes "a worker process failed"; in this process the
+    exception itself goes up (a traceback under RNNCLI_DEBUG=1), and the workers are ended."""
+    path = tmp_path / "c.txt"
+    path.write_bytes(b"one two three\n" * 200)
+    tasks = _range_tasks(path, 2)
+    tasks[0][1]["path"] = str(tmp_path / "gone.txt")
+    with pytest.raises(FileNotFoundError):
+        pool_module.run_in_order(tasks)

@@ -135,7 +135,7 @@ def test_a_question_after_a_failure_ends_its_worker(monkeypatch):
     failure = RnncliError("range 2 failed")
 
     class ScriptedPool:
-        def __init__(self, tasks):
+        def __init__(self, tasks, **options):
             self.stopped: list[int] = []
             self.waiting: set[int] = set()
 
@@ -191,7 +191,7 @@ def test_ctrl_c_with_workers_leaves_no_process_and_no_set(tmp_path):
             handle.write(block)
     cache = tmp_path / "cache"
     proc, workers, err = interrupt_with_workers(
-        [sys.executable, "-m", "rnncli", "glove", "fetch", "840B.300d", f"--from={path}", "-j2"],
+        [sys.executable, "-m", "rnncli", "glove", "fetch", "840B.300d", f"--from={path}", "-j3"],
         {**os.environ, "RNNCLI_CACHE_DIR": str(cache)},
     )
     assert proc.returncode == 130, err

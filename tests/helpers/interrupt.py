@@ -29,8 +29,9 @@ def children(pid: int) -> set[int]:
 def interrupt_with_workers(
     argv: Sequence[str], env: dict[str, str], workers: int = 2
 ) -> tuple[subprocess.Popen, set[int], bytes]:
-    """Run ``argv`` in a session of its own, wait until ``workers`` children run, send SIGINT
-    to its process group; the process (finished), its workers' ids and its stderr."""
+    """Run ``argv`` in a session of its own, wait until ``workers`` children run (``--jobs N``
+    starts N - 1: the first range is counted in the process itself), send SIGINT to its
+    process group; the process (finished), its workers' ids and its stderr."""
     proc = subprocess.Popen(
         list(argv),
         cwd=REPO,
