@@ -60,11 +60,12 @@ def test_header_with_other_dim_is_an_error():
         parse(b"2 4\nthe 1 2 3\n")
 
 
-def test_duplicates_first_wins_and_are_counted():
+def test_the_parser_keeps_duplicates_for_the_writer_to_drop():
+    """Dropping later copies is the set writer's (tests/test_glove_store.py): a set of every
+    token here would cost more memory than a third of the matrix."""
     words, m, stats = parse(b"the 1 1 1\nof 2 2 2\nthe 3 3 3\n")
-    assert words == ["the", "of"]
-    assert m[0].tolist() == [1, 1, 1]
-    assert stats.duplicates == 1
+    assert words == ["the", "of", "the"] and m[2].tolist() == [3, 3, 3]
+    assert stats.duplicates == 0 and stats.rows == 3
 
 
 def test_invalid_utf8_token_is_skipped_and_counted():

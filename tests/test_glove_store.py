@@ -13,8 +13,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from rnncli.errors import RnncliError
+from rnncli.glove.integrity import checked_meta, verify_files
 from rnncli.glove.set_import import import_arrays, import_text
 from rnncli.glove.set_listing import cached_sets, list_sets
 from rnncli.glove.store import open_store
@@ -61,6 +64,62 @@ def test_rows_for_is_one_gather_with_missing_listed(tmp_path):
     assert missing == ["nope", "zzz"]
     idx = s.indices(words)
     assert np.array_equal(idx, np.arange(len(words)))
+
+
+def test_duplicates_first_wins_and_are_counted(tmp_path):
+    r = import_text("dup", io.BytesIO(b"the 1 1 1\nof 2 2 2\nthe 3 3 3\n"), tmp_path, dim=3)
+    assert r.count == 2 and r.stats.duplicates == 1 and r.stats.rows == 2
+    s = open_store("dup", tmp_path)
+    assert list(s.words) == ["the", "of"]
+    assert s.vector("the").tolist() == [1, 1, 1] and s.vector("of").tolist() == [2, 2, 2]
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    tokens=st.lists(
+        st.sampled_from(["a", "b", "ab", "ba", "é", "a\u00a0b", "zz", "q"]), max_size=60
+    ),
+    weak_hash=st.booleans(),
+)
+def test_the_first_copy_of_every_token_is_kept_whatever_the_hashes(
+    tmp_path_factory, monkeypatch, tokens, weak_hash
+):
+    """Row i holds the number i, so the matrix shows which copy was kept. A weak hash (the
+    token's length) makes different tokens share hashes: only equal bytes count as a copy."""
+    import rnncli.glove.set_writer as writer_module
+
+    if weak_hash:
+        monkeypatch.setattr(
+            writer_module,
+            "word_hashes",
+            lambda encoded: np.array([len(t) for t in encoded], dtype=np.uint32),
+        )
+    cache = tmp_path_factory.mktemp("c")
+    data = "".join(f"{t} {i} {-i}\n" for i, t in enumerate(tokens)).encode()
+    first = {}
+    for i, t in enumerate(tokens):
+        first.setdefault(t, i)
+    if not tokens:
+        with pytest.raises(RnncliError, match="no vectors"):
+            import_text("dup", io.BytesIO(data), cache, dim=2)
+        return
+    r = import_text("dup", io.BytesIO(data), cache, dim=2)
+    assert r.count == len(first) and r.stats.duplicates == len(tokens) - len(first)
+    assert r.stats.rows == len(first)
+    path = Path(r.path)
+    words = (path / "words.bin").read_bytes().decode().split("\n")[:-1]
+    assert words == list(first)
+    matrix = np.load(path / "vectors.npy")
+    assert matrix[:, 0].tolist() == [float(first[t]) for t in first]
+    assert matrix[:, 1].tolist() == [-float(first[t]) for t in first]
+    norms = np.load(path / "norms.npy")
+    assert np.allclose(norms, np.linalg.norm(matrix, axis=1))
+    offsets = np.load(path / "offsets.npy")
+    assert offsets[-1] == len((path / "words.bin").read_bytes()) and len(offsets) == len(first) + 1
+    meta, _ = checked_meta("dup", path)
+    verify_files("dup", path, meta)  # every CRC and size as meta.json says
 
 
 def test_import_arrays_keeps_first_duplicate(tmp_path):

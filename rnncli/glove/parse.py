@@ -12,7 +12,8 @@ rules are explicit:
 * A first line ``COUNT DIM`` (word2vec/fastText header) is skipped; its DIM must equal ``dim``.
 * A token that is not valid UTF-8 is skipped and counted.
 * The same token twice: the first wins (it is the more frequent one in GloVe's ordering, as in
-  gensim); later ones are dropped and counted. pytorch-nlp and torchtext keep the *last*.
+  gensim); later ones are dropped and counted, by the set's writer (below). pytorch-nlp and
+  torchtext keep the *last*.
 * Too few numbers, too many (the field before the vector is itself a decimal number such as
   ``0.25``), a number that does not parse or is not finite (NaN, infinities, and numbers
   beyond float32's range, which the float32 cast would turn into infinities), an empty token: an
@@ -22,8 +23,10 @@ rules are explicit:
 Speed: the input is read in blocks of a few hundred KB; per block, line and field boundaries
 are found with numpy on the raw bytes, and the numbers of all ordinary lines are parsed at once
 (:mod:`rnncli.glove.decimal_parse`). Lines that look odd in any way go through a slow, exact
-per-line path that produces the precise error. Memory: one block at a time, plus the set of
-words seen so far (for duplicates); rows are handed to the caller block by block.
+per-line path that produces the precise error. Memory: one block at a time; rows are handed to
+the caller block by block. Duplicates are the writer's to drop
+(:meth:`~rnncli.glove.set_writer.SetWriter.drop_duplicates`, by hash, once at the end): a set of
+every word seen would cost more memory than a third of the matrix.
 """
 
 from __future__ import annotations
@@ -141,7 +144,7 @@ def _blocks_from_source(source: LineSource, block_bytes: int) -> Iterator[tuple[
 
 
 class GloveParser:
-    """Streaming state: line numbers, words seen, statistics. Use :func:`parse_glove`."""
+    """Streaming state: line numbers and statistics. Use :func:`parse_glove`."""
 
     def __init__(
         self,
@@ -162,7 +165,6 @@ class GloveParser:
         self.source_name = source_name or "input"
         self.stats = ParseStats()
         self._line_base = first_line - 1
-        self._seen: set[str] = set()
         self._first_content = header_possible
 
     # -- errors ------------------------------------------------------------------------------
@@ -317,20 +319,20 @@ class GloveParser:
                 row += 1
             out_rows = out_rows[:row]
 
-        words, keep = self._decode_and_dedupe(tokens, order, first_lineno)
+        words, keep = self._decode(tokens, order, first_lineno)
         if keep is not None:
             out_rows = out_rows[keep]
             tokens = [tokens[k] for k in keep]
         stats.rows += len(words)
         return ParsedBlock(words=words, vectors=np.ascontiguousarray(out_rows), utf8=tokens)
 
-    def _decode_and_dedupe(
+    def _decode(
         self, tokens: list[bytes], order: list[int], first_lineno: int
     ) -> tuple[list[str], Optional[list[int]]]:
+        """The tokens as text; ``keep`` lists the ones that are UTF-8 when some are not."""
         stats = self.stats
-        keep: Optional[list[int]] = None
         try:
-            words = b"\n".join(tokens).decode("utf-8").split("\n") if tokens else []
+            return (b"\n".join(tokens).decode("utf-8").split("\n") if tokens else []), None
         except UnicodeDecodeError:
             words, keep = [], []
             for k, tok in enumerate(tokens):
@@ -340,23 +342,7 @@ class GloveParser:
                 except UnicodeDecodeError:
                     stats.bad_utf8 += 1
                     stats.note(f"line {first_lineno + order[k]}: token is not valid UTF-8")
-        seen = self._seen
-        if seen.isdisjoint(words):
-            before = len(seen)
-            seen.update(words)  # one pass: also tells whether the block repeats a word
-            if len(seen) == before + len(words):
-                return words, keep
-            seen.difference_update(words)  # back to the state before the block
-        positions = keep if keep is not None else list(range(len(words)))
-        kept_words, kept_pos = [], []
-        for w, p in zip(words, positions):
-            if w in seen:
-                stats.duplicates += 1
-                continue
-            seen.add(w)
-            kept_words.append(w)
-            kept_pos.append(p)
-        return kept_words, kept_pos
+            return words, keep
 
 
 def parse_glove(

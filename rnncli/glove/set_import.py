@@ -12,7 +12,7 @@ from rnncli.dataclass_dict import fields_dict
 from rnncli.errors import RnncliError
 from rnncli.glove.parse import ParseStats, parse_glove
 from rnncli.glove.range_parse import first_content_plan, merge_stats
-from rnncli.glove.set_writer import SetWriter, token_bounds
+from rnncli.glove.set_writer import SetWriter
 from rnncli.worker_pool import run_in_order
 
 
@@ -128,38 +128,19 @@ def import_text_file(
 def _adopt_ranges(
     writer: SetWriter, results: Sequence[Any], plans: Sequence[dict[str, Any]], stats: ParseStats
 ) -> None:
-    """The workers' rows join the set in range order; a token an earlier range had is dropped
-    (the first wins, as in one process), found by its hash and then compared."""
+    """The workers' rows join the set in range order (duplicates go at the end, as in one
+    process: :meth:`SetWriter.drop_duplicates`)."""
     import numpy as np
 
-    earlier: list[tuple[bytes, np.ndarray, np.ndarray, np.ndarray]] = []
     for result, plan in zip(results, plans):
         merge_stats(stats, result.meta["stats"])
-        rows = result.meta["rows"]
-        if not rows:
+        if not result.meta["rows"]:
             continue
-        joined = bytes(result.buffers[0])
         hashes = np.frombuffer(result.buffers[1], dtype="<u4")
         norms = np.frombuffer(result.buffers[2], dtype="<f8")
-        starts, ends = token_bounds(joined)
-        keep = None
-        seen_hashes = np.concatenate([e[1] for e in earlier]) if earlier else hashes[:0]
-        candidates = np.flatnonzero(np.isin(hashes, seen_hashes)).tolist()
-        if candidates:
-            wanted = hashes[candidates]
-            seen = set()
-            for blob, h, s, e in earlier:
-                for j in np.flatnonzero(np.isin(h, wanted)).tolist():
-                    seen.add(blob[s[j] : e[j]])
-            dropped = [i for i in candidates if joined[starts[i] : ends[i]] in seen]
-            if dropped:
-                stats.duplicates += len(dropped)
-                stats.rows -= len(dropped)
-                mask = np.ones(rows, dtype=bool)
-                mask[dropped] = False
-                keep = np.flatnonzero(mask)
-        writer.adopt(joined, hashes, norms, plan["first_row"], keep, result.meta["crc32"])
-        earlier.append((joined, hashes, starts, ends))
+        writer.adopt(
+            bytes(result.buffers[0]), hashes, norms, plan["first_row"], result.meta["crc32"]
+        )
 
 
 def import_arrays(
@@ -184,7 +165,6 @@ def import_arrays(
         )
     dim = int(matrix.shape[1])
     stats = ParseStats()
-    seen: set[str] = set()
 
     def fill(writer: SetWriter) -> None:
         step = 65536
@@ -193,17 +173,7 @@ def import_arrays(
             rows = np.asarray(matrix[lo : lo + step], dtype=np.float32)
             if not np.isfinite(rows).all():
                 raise RnncliError(f"{name}: the matrix holds NaN or infinite values")
-            keep = []
-            for i, w in enumerate(chunk_words):
-                if w in seen:
-                    stats.duplicates += 1
-                else:
-                    seen.add(w)
-                    keep.append(i)
-            if len(keep) != len(chunk_words):
-                chunk_words = [chunk_words[i] for i in keep]
-                rows = rows[keep]
-            stats.lines += len(keep)
+            stats.lines += len(chunk_words)
             stats.rows += len(chunk_words)
             writer.add(chunk_words, rows)
 
@@ -223,6 +193,9 @@ def _write_set(
     writer = SetWriter(name, Path(cache_dir), dim)
     try:
         fill(writer)
+        dropped = writer.drop_duplicates()
+        stats.duplicates += dropped
+        stats.rows -= dropped
         path = writer.finish({"source": source, "stats": stats.to_dict()})
     except BaseException:
         writer.abort()

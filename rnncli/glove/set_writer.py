@@ -76,51 +76,34 @@ class SetWriter:
         hashes: np.ndarray,
         norms: np.ndarray,
         first_row: int,
-        keep: Optional[np.ndarray] = None,
         crc: Optional[int] = None,
     ) -> None:
         """Rows already written from row ``first_row`` on (after :meth:`reserve`) join the set.
 
-        ``joined``: their tokens' UTF-8 bytes joined by newlines (none holds one). ``keep`` (row
-        indices, ascending) selects some of them; the kept rows move down to the end of the set
-        when they are not there already (after dropped lines or rows). ``crc``: the CRC-32 of
-        all the rows as written, which spares reading the matrix again when nothing moved.
+        ``joined``: their tokens' UTF-8 bytes joined by newlines (none holds one). The rows move
+        down to the end of the set when they are not there already (after dropped lines).
+        ``crc``: the CRC-32 of the rows as written, which spares reading the matrix again when
+        nothing moved.
         """
         import numpy as np
 
         n = len(hashes)
         if not n:
             return
-        in_place = keep is None and first_row == self.count
-        if in_place and crc is not None and self._rows_crc is not None:
+        if first_row == self.count and crc is not None and self._rows_crc is not None:
             self._rows_crc = crc32_combine(self._rows_crc, crc, n * self.dim * 4)
         else:
             self._rows_crc = None
+        if first_row != self.count:  # dst < src: a move in pieces never clobbers
+            _move(self._vec.fileno(), first_row, self.count, n, self.dim * 4)
         starts, ends = token_bounds(joined)
-        if keep is not None:
-            joined = b"\n".join([joined[starts[i] : ends[i]] for i in keep.tolist()])
-            hashes, norms = hashes[keep], norms[keep]
-            starts, ends = token_bounds(joined)
-        else:
-            keep = np.arange(n)
-        if not len(keep):
-            return
-        row_bytes = self.dim * 4
-        src = first_row + keep
-        dst = self.count + np.arange(len(keep))
-        if src[0] != dst[0] or src[-1] != dst[-1]:
-            fd = self._vec.fileno()
-            # Runs of consecutive rows, each copied down in pieces (dst <= src: never clobbers).
-            breaks = np.flatnonzero(np.diff(src) != 1) + 1
-            for a, b in zip([0, *breaks.tolist()], [*breaks.tolist(), len(src)]):
-                _move(fd, int(src[a]), int(dst[a]), b - a, row_bytes)
         for piece in (joined, b"\n"):
             self._words.write(piece)
             self._words_crc = zlib.crc32(piece, self._words_crc)
         self._lengths.append((ends - starts).astype(np.int64))
         self._hashes.append(np.asarray(hashes, dtype=np.uint32))
         self._norms.append(np.asarray(norms, dtype=np.float64))
-        self.count += len(keep)
+        self.count += n
 
     def add(
         self, words: Sequence[str], vectors: np.ndarray, utf8: Optional[Sequence[bytes]] = None
@@ -141,6 +124,78 @@ class SetWriter:
         self._vec.write(data)
         self._norms.append(np.sqrt(np.einsum("ij,ij->i", rows, rows, dtype=np.float64)))
         self.count += len(words)
+
+    def drop_duplicates(self) -> int:
+        """Drop every later copy of a token (the first row wins); return how many were dropped.
+
+        Run once, after the last rows. Equal tokens have equal hashes: the hashes are sorted
+        (not a set of every token, which would cost more memory than the matrix's third), and
+        only tokens whose hash is shared are read back from ``words.bin`` and compared. Kept
+        rows then move down in the matrix file and ``words.bin`` is rewritten; with no
+        duplicate (the common case) nothing is read or moved.
+        """
+        import mmap
+
+        import numpy as np
+
+        if self.count < 2:
+            return 0
+        hashes = np.concatenate(self._hashes)
+        order = np.argsort(hashes, kind="stable")
+        ranked = hashes[order]
+        shared = np.flatnonzero(ranked[1:] == ranked[:-1])
+        if not shared.size:
+            return 0
+        rows = np.unique(np.concatenate([order[shared], order[shared + 1]])).tolist()
+        lengths = np.concatenate(self._lengths)
+        offsets = np.zeros(self.count + 1, dtype=np.int64)
+        np.cumsum(lengths + 1, out=offsets[1:])
+        self._words.flush()
+        with (
+            open(self._words.name, "rb") as fh,
+            mmap.mmap(fh.fileno(), 0, prot=mmap.PROT_READ) as mm,
+        ):
+            seen: set[bytes] = set()
+            dropped = []
+            for r in rows:  # ascending: the first row of a token is met first
+                token = mm[offsets[r] : offsets[r + 1] - 1]
+                if token in seen:
+                    dropped.append(r)
+                else:
+                    seen.add(token)
+            if not dropped:
+                return 0
+            keep = np.ones(self.count, dtype=bool)
+            keep[dropped] = False
+            edges = np.diff(np.concatenate([[0], keep.view(np.int8), [0]]))
+            starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+            # Runs of kept rows, each moved down over the dropped ones (dst <= src).
+            self._vec.flush()
+            fd = self._vec.fileno()
+            row_bytes = self.dim * 4
+            dst = 0
+            crc = 0
+            tmp = Path(self._words.name).with_suffix(".dedup")
+            with open(tmp, "wb") as out:
+                for a, b in zip(starts.tolist(), ends.tolist()):
+                    if a != dst:
+                        _move(fd, a, dst, b - a, row_bytes)
+                    piece = mm[offsets[a] : offsets[b]]
+                    out.write(piece)
+                    crc = zlib.crc32(piece, crc)
+                    dst += b - a
+        self._words.close()
+        os.replace(tmp, self._words.name)
+        self._words = open(self._words.name, "ab")  # noqa: SIM115 - closed in finish/abort
+        self._words_crc = crc
+        os.ftruncate(fd, NPY_HEADER_BYTES + dst * row_bytes)
+        self._vec.seek(0, os.SEEK_END)
+        self._lengths = [lengths[keep]]
+        self._hashes = [hashes[keep]]
+        self._norms = [np.concatenate(self._norms)[keep]]
+        self._rows_crc = None  # rows moved: finish reads the matrix back for its CRC
+        self.count = dst
+        return len(dropped)
 
     def finish(self, meta_extra: dict[str, Any]) -> Path:
         """Write the indexes and ``meta.json``, then move the folder into place."""
