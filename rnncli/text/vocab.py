@@ -23,7 +23,6 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from operator import itemgetter
 from pathlib import Path
 from typing import Any, Optional, Union
 
@@ -228,16 +227,17 @@ class Vocab:
         special_set = set(specials)
         in_text = [t for t in specials if t in counts]  # a literal special in the text
         if min_freq <= 1 and not in_text:
-            kept = list(counts.items())
+            kept_tokens = sorted(counts)
         else:
-            kept = [(t, c) for t, c in counts.items() if c >= min_freq and t not in special_set]
-        # By token, then (stable) by descending count: ties stay in code-point order. Two sorts
-        # with C key functions beat one with a Python lambda several times over.
-        kept.sort(key=itemgetter(0))
-        kept.sort(key=itemgetter(1), reverse=True)
+            kept_tokens = sorted(
+                t for t, c in counts.items() if c >= min_freq and t not in special_set
+            )
+        # By token, then (stable, reverse keeps ties in order) by descending count: ties stay in
+        # code-point order. A list of tokens and a C key, no (token, count) pair per token.
+        kept_tokens.sort(key=counts.__getitem__, reverse=True)
         if max_size is not None:
-            del kept[max_size:]
-        if not kept and not specials and counts:
+            del kept_tokens[max_size:]
+        if not kept_tokens and not specials and counts:
             top = max(counts.values())
             raise UsageError(
                 f"no token reaches --min-freq {min_freq} (the most frequent appears {top} "
@@ -245,10 +245,7 @@ class Vocab:
                 "have no entry; lower --min-freq or keep a special token",
                 "--min-freq",
             )
-
-        kept_tokens = list(map(itemgetter(0), kept))
-        kept_counts = list(map(itemgetter(1), kept))
-        del kept
+        kept_counts = list(map(counts.__getitem__, kept_tokens))
         all_sorted = sorted(counts.values(), reverse=True)
         stats = VocabStats(
             files=list(corpus.files),
