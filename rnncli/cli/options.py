@@ -20,9 +20,9 @@ VECTORS_HELP = (
 )
 SEED_HELP = "torch.manual_seed(SEED) first: random weights and rows equal your notebook's."
 JOBS_HELP = (
-    "Worker processes for a big file (default: the cores available; 1: this process only). "
-    "The file is cut into ranges, one per worker; the result is the same for any value. "
-    "{whole}, and a file up to 16 MB, are read in one process."
+    "Ranges of a big file worked on at once (default: the cores available; 1: this process "
+    "only): this process takes the first, a worker process each of the others; the result is "
+    "the same for any value. {whole}, and a file up to 16 MB, are read in one process."
 )
 
 
@@ -56,7 +56,7 @@ def seed_option(panel: Optional[str] = None) -> Any:
 
 
 def jobs_option(whole: str, panel: Optional[str] = None) -> Any:
-    """``--jobs N`` / ``-j N``: worker processes; default ``None`` (the cores available).
+    """``--jobs N`` / ``-j N``: ranges at once; default ``None`` (the cores available).
     ``whole`` names the inputs that cannot be cut into ranges (stdin, an archive)."""
     return Annotated[
         Optional[int],
