@@ -10,7 +10,7 @@ TORCH_SPEC ?= torch==2.13.0
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: pyproject.toml | $(PY)
+$(VENV)/.installed: pyproject.toml rnncli/glove/_decimals.c | $(PY)
 	$(PY) -m pip install --quiet --disable-pip-version-check "$(TORCH_SPEC)"
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,glove-6b-50d,eval]'
 	touch $@

@@ -38,7 +38,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Optional, Union
 
 from rnncli.errors import RnncliError
-from rnncli.glove.decimal_parse import F32_MAX, finite32, parse_decimals
+from rnncli.glove.decimal_parse import F32_MAX, finite32, parse_line_numbers
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -272,9 +272,7 @@ class GloveParser:
         fast_ok = False
         vals = None
         if len(fast_idx):
-            s_list = (seps[fast_idx] + 1).tolist()
-            e_list = vends[fast_idx].tolist()
-            vals = parse_decimals([chunk[s:e] for s, e in zip(s_list, e_list)], len(fast_idx) * dim)
+            vals = parse_line_numbers(chunk, seps[fast_idx] + 1, vends[fast_idx], dim)
             fast_ok = vals is not None
         if not fast_ok:
             fast_idx = fast_idx[:0]

@@ -1,0 +1,174 @@
+"""The optional C parser of GloVe numbers: bit for bit float() then float32, or it declines.
+
+It is built at install time when a C compiler is at hand; without it the numpy paths do the
+work. Both give the same cache, byte for byte, which the last tests check on dirty files.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from helpers.cli import REPO
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import rnncli.glove.decimal_parse as decimal_module
+from rnncli.glove.set_import import import_text
+
+c_parser = decimal_module.accelerator()
+needs_c = pytest.mark.skipif(c_parser is None, reason="the C parser was not built here")
+
+
+def _exact(fields: list[bytes]):
+    """float() then float32; None where float() fails or the value is not finite in float32."""
+    try:
+        values = [float(f) for f in fields]
+    except ValueError:
+        return None
+    if not all(abs(v) < decimal_module.F32_OVERFLOW for v in values):
+        return None
+    return np.array(values, dtype=np.float64).astype(np.float32)
+
+
+def _c_lines(lines: list[list[bytes]], dim: int, prefix: bytes = b"tok "):
+    """``lines`` as a chunk of GloVe lines, parsed by the C parser: (ok, values)."""
+    chunk = b""
+    starts, ends = [], []
+    for fields in lines:
+        chunk += prefix
+        starts.append(len(chunk))
+        chunk += b" ".join(fields)
+        ends.append(len(chunk))
+        chunk += b"\n"
+    out = np.empty(len(lines) * dim, dtype=np.float32)
+    ok = c_parser.parse_lines(chunk, np.array(starts, np.int64), np.array(ends, np.int64), dim, out)
+    return ok, out
+
+
+_plain = st.builds(
+    lambda sign, whole, frac, dot, exp: sign + whole + (b"." + frac if dot else b"") + exp,
+    st.sampled_from([b"", b"-", b"+"]),
+    st.from_regex(rb"\A[0-9]{0,24}\Z"),
+    st.from_regex(rb"\A[0-9]{0,24}\Z"),
+    st.booleans(),
+    st.one_of(st.just(b""), st.from_regex(rb"\A[eE][+-]?[0-9]{1,3}\Z")),
+)
+_junk = st.from_regex(rb"\A[0-9.+\-eE]{0,12}\Z")
+_formatted = st.builds(
+    lambda v, fmt: (fmt % v).encode(),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.sampled_from(["%.5g", "%.6f", "%r", "%.9e", "%g", "%.17g", "%.40f"]),
+)
+_field = st.one_of(_plain, _junk, _formatted)
+
+
+@needs_c
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_field, min_size=1, max_size=12))
+def test_values_are_float_then_float32_or_the_parser_declines(fields):
+    """Fast path (short decimals), long digits and exponents (PyOS_string_to_double), junk,
+    values beyond float32: the same bits as float() then float32, or False, never a guess."""
+    expected = _exact(fields)
+    ok, out = _c_lines([fields], len(fields))
+    assert ok == (expected is not None)
+    if ok:
+        assert np.array_equal(out.view(np.uint32), expected.view(np.uint32))
+
+
+@needs_c
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(_formatted, min_size=3, max_size=3), min_size=1, max_size=30))
+def test_many_lines_fill_their_rows_in_order(rows):
+    ok, out = _c_lines(rows, 3)
+    expected = _exact([f for row in rows for f in row])
+    assert ok == (expected is not None)  # values beyond float32 are declined
+    if ok:
+        assert np.array_equal(out.view(np.uint32), expected.view(np.uint32))
+
+
+@needs_c
+@pytest.mark.parametrize(
+    "fields",
+    [
+        [b"1", b""],  # an empty field
+        [b"1 ", b"2"],  # two spaces
+        [b"1", b"2", b"3"],  # more fields than dim
+        [b"nan", b"1"],
+        [b"inf", b"1"],
+        [b"1_0", b"1"],  # float() takes underscores; a GloVe file does not hold them
+        [b"\xd9\xa1", b"1"],  # float() takes Arabic-Indic digits; not here
+        [b"1e39", b"1"],  # beyond float32
+        [b"3.4028235677973366e38", b"0"],  # rounds to float32's infinity
+        [b"1" * 500, b"1"],  # a field beyond the C parser's length
+    ],
+)
+def test_anything_else_is_declined(fields):
+    ok, _ = _c_lines([fields], 2)
+    assert not ok
+
+
+@needs_c
+def test_the_largest_float32_and_its_neighbours():
+    top = np.finfo(np.float32).max
+    ok, out = _c_lines([[repr(float(top)).encode(), b"-3.4028235e38"]], 2)
+    assert ok and out[0] == top and out[1] == -top
+
+
+@needs_c
+def test_bad_offsets_are_refused():
+    out = np.empty(2, np.float32)
+    assert not c_parser.parse_lines(
+        b"1 2", np.array([0], np.int64), np.array([9], np.int64), 2, out
+    )
+    with pytest.raises(ValueError):
+        c_parser.parse_lines(b"1 2", np.array([0], np.int64), np.array([3], np.int64), 4, out)
+
+
+_token = st.text(
+    alphabet=st.sampled_from(list("abcé.,-0123456789 \u00a0")), min_size=1, max_size=6
+).filter(lambda t: t.strip(" ") == t)
+_value = st.one_of(_formatted, _plain, st.sampled_from([b"nan", b"1e39", b"x"]))
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(st.tuples(_token, st.lists(_value, min_size=2, max_size=4)), min_size=1, max_size=40),
+    st.sampled_from([b"\n", b"\r\n"]),
+)
+def test_the_cache_is_the_same_with_or_without_the_c_parser(
+    tmp_path_factory, monkeypatch, lines, newline
+):
+    """Dirty lines (a token that is a number, spaces in tokens, too many or too few numbers,
+    junk, NaN, values beyond float32, CRLF), lenient: the same set, statistics and files."""
+    data = b"".join(t.encode() + b" " + b" ".join(values) + newline for t, values in lines)
+    results = []
+    for built in (c_parser, None):
+        monkeypatch.setattr(decimal_module, "_ACCELERATOR", [built])
+        cache = tmp_path_factory.mktemp("c")
+        try:
+            report = import_text("dirty", io.BytesIO(data), cache, dim=3, lenient=True)
+        except Exception as exc:  # no valid line at all: the same error both ways
+            results.append(("error", str(exc)))
+            continue
+        files = {
+            name: (Path(report.path) / name).read_bytes()
+            for name in ("vectors.npy", "words.bin", "offsets.npy", "norms.npy", "table.npy")
+        }
+        results.append((report.count, report.stats.to_dict(), files))
+    assert results[0] == results[1]
+
+
+def test_rnncli_pure_python_turns_the_c_parser_off(tmp_path):
+    """RNNCLI_PURE_PYTHON=1: the numpy paths, as on a machine without a compiler."""
+    code = "from rnncli.glove.decimal_parse import accelerator; print(accelerator() is None)"
+    env = {**os.environ, "PYTHONPATH": str(REPO), "RNNCLI_PURE_PYTHON": "1"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.stdout.strip() == "True"
