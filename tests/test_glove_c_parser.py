@@ -36,19 +36,26 @@ def _exact(fields: list[bytes]):
     return np.array(values, dtype=np.float64).astype(np.float32)
 
 
-def _c_lines(lines: list[list[bytes]], dim: int, prefix: bytes = b"tok "):
-    """``lines`` as a chunk of GloVe lines, parsed by the C parser: (ok, values)."""
+def _c_lines(lines: list[list[bytes]], dim: int, token: bytes = b"tok"):
+    """``lines`` of numbers after a token, as a chunk of GloVe lines through the C parser:
+    (which lines it took, their rows)."""
     chunk = b""
     starts, ends = [], []
     for fields in lines:
-        chunk += prefix
         starts.append(len(chunk))
-        chunk += b" ".join(fields)
+        chunk += token + b" " + b" ".join(fields)
         ends.append(len(chunk))
         chunk += b"\n"
-    out = np.empty(len(lines) * dim, dtype=np.float32)
-    ok = c_parser.parse_lines(chunk, np.array(starts, np.int64), np.array(ends, np.int64), dim, out)
-    return ok, out
+    n = len(lines)
+    rows = np.empty((n, dim), dtype=np.float32)
+    seps = np.empty(n, dtype=np.int64)
+    fast = np.empty(n, dtype=np.uint8)
+    taken = c_parser.scan_lines(
+        chunk, np.array(starts, np.int64), np.array(ends, np.int64), dim, rows, seps, fast
+    )
+    assert taken == int(fast.sum())
+    assert all(seps[i] == (starts[i] + len(token) if fast[i] else -1) for i in range(n))
+    return fast.astype(bool), rows
 
 
 _plain = st.builds(
@@ -73,23 +80,25 @@ _field = st.one_of(_plain, _junk, _formatted)
 @given(st.lists(_field, min_size=1, max_size=12))
 def test_values_are_float_then_float32_or_the_parser_declines(fields):
     """Fast path (short decimals), long digits and exponents (PyOS_string_to_double), junk,
-    values beyond float32: the same bits as float() then float32, or False, never a guess."""
+    values beyond float32: the same bits as float() then float32, or the line is left to the
+    exact per-line path, never a guess."""
     expected = _exact(fields)
-    ok, out = _c_lines([fields], len(fields))
-    assert ok == (expected is not None)
-    if ok:
-        assert np.array_equal(out.view(np.uint32), expected.view(np.uint32))
+    fast, rows = _c_lines([fields], len(fields))
+    assert fast[0] == (expected is not None)
+    if fast[0]:
+        assert np.array_equal(rows[0].view(np.uint32), expected.view(np.uint32))
 
 
 @needs_c
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.lists(_formatted, min_size=3, max_size=3), min_size=1, max_size=30))
-def test_many_lines_fill_their_rows_in_order(rows):
-    ok, out = _c_lines(rows, 3)
-    expected = _exact([f for row in rows for f in row])
-    assert ok == (expected is not None)  # values beyond float32 are declined
-    if ok:
-        assert np.array_equal(out.view(np.uint32), expected.view(np.uint32))
+@given(st.lists(st.lists(_field, min_size=3, max_size=3), min_size=1, max_size=30))
+def test_each_line_is_taken_or_left_on_its_own(rows):
+    fast, values = _c_lines(rows, 3)
+    for i, fields in enumerate(rows):
+        expected = _exact(fields)
+        assert fast[i] == (expected is not None)
+        if fast[i]:
+            assert np.array_equal(values[i].view(np.uint32), expected.view(np.uint32))
 
 
 @needs_c
@@ -98,7 +107,8 @@ def test_many_lines_fill_their_rows_in_order(rows):
     [
         [b"1", b""],  # an empty field
         [b"1 ", b"2"],  # two spaces
-        [b"1", b"2", b"3"],  # more fields than dim
+        [b"1", b"2", b"3"],  # more fields than dim: the token would hold a space
+        [b"1"],  # fewer
         [b"nan", b"1"],
         [b"inf", b"1"],
         [b"1_0", b"1"],  # float() takes underscores; a GloVe file does not hold them
@@ -108,26 +118,52 @@ def test_many_lines_fill_their_rows_in_order(rows):
         [b"1" * 500, b"1"],  # a field beyond the C parser's length
     ],
 )
-def test_anything_else_is_declined(fields):
-    ok, _ = _c_lines([fields], 2)
-    assert not ok
+def test_anything_else_is_left_to_the_exact_path(fields):
+    fast, _ = _c_lines([fields], 2)
+    assert not fast[0]
+
+
+@needs_c
+@pytest.mark.parametrize(
+    ("token", "tail", "taken"),
+    [
+        (b"tok", b"", True),
+        (b"tok", b" ", True),  # fastText's trailing space
+        (b"new york", b"", False),  # a space in the token: the exact path decides
+        (b"", b"", False),  # no token
+        (b".\xc2\xa0.", b"", True),  # a no-break space is part of the token
+    ],
+)
+def test_tokens_and_line_ends(token, tail, taken):
+    chunk = token + b" 1.5 -2" + tail
+    rows = np.empty((1, 2), np.float32)
+    seps = np.empty(1, np.int64)
+    fast = np.empty(1, np.uint8)
+    got = c_parser.scan_lines(
+        chunk, np.array([0], np.int64), np.array([len(chunk)], np.int64), 2, rows, seps, fast
+    )
+    assert bool(fast[0]) == taken == bool(got)
+    if taken:
+        assert seps[0] == len(token) and rows[0].tolist() == [1.5, -2.0]
 
 
 @needs_c
 def test_the_largest_float32_and_its_neighbours():
     top = np.finfo(np.float32).max
-    ok, out = _c_lines([[repr(float(top)).encode(), b"-3.4028235e38"]], 2)
-    assert ok and out[0] == top and out[1] == -top
+    fast, rows = _c_lines([[repr(float(top)).encode(), b"-3.4028235e38"]], 2)
+    assert fast[0] and rows[0, 0] == top and rows[0, 1] == -top
 
 
 @needs_c
-def test_bad_offsets_are_refused():
-    out = np.empty(2, np.float32)
-    assert not c_parser.parse_lines(
-        b"1 2", np.array([0], np.int64), np.array([9], np.int64), 2, out
-    )
+def test_bad_buffers_are_refused():
+    rows, seps, fast = np.empty((1, 2), np.float32), np.empty(1, np.int64), np.empty(1, np.uint8)
+    one, nine = np.array([0], np.int64), np.array([9], np.int64)
+    with pytest.raises(ValueError, match="outside"):
+        c_parser.scan_lines(b"t 1 2", one, nine, 2, rows, seps, fast)
     with pytest.raises(ValueError):
-        c_parser.parse_lines(b"1 2", np.array([0], np.int64), np.array([3], np.int64), 4, out)
+        c_parser.scan_lines(b"t 1 2", one, np.array([5, 5], np.int64), 2, rows, seps, fast)
+    with pytest.raises(ValueError):
+        c_parser.scan_lines(b"t 1 2 3", one, np.array([7], np.int64), 3, rows, seps, fast)
 
 
 _token = st.text(

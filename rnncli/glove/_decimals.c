@@ -115,45 +115,33 @@ static int parse_run(const unsigned char *base, const unsigned char *p, const un
     return p == end;
 }
 
-/* The fields off the fast path, through PyOS_string_to_double (with the GIL). */
-static int parse_slow(const unsigned char *base, float *values, const Slow *slow,
-                      Py_ssize_t nslow) {
-    char field[FIELD_MAX + 1];
-    for (Py_ssize_t i = 0; i < nslow; i++) {
-        memcpy(field, base + slow[i].offset, slow[i].length);
-        field[slow[i].length] = '\0';
-        char *tail = NULL;
-        double v = PyOS_string_to_double(field, &tail, NULL);
-        if (v == -1.0 && PyErr_Occurred()) {
-            PyErr_Clear();
-            return 0;
-        }
-        if (tail != field + slow[i].length || !(v > -F32_OVERFLOW && v < F32_OVERFLOW)) return 0;
-        values[slow[i].index] = (float)v;
+/* A line that is `TOKEN N1 ... Ndim` with single spaces and a token without one: the offset of
+   the space after the token, else -1 (the caller's exact per-line path takes the line). */
+static Py_ssize_t token_end(const unsigned char *s, const unsigned char *e, Py_ssize_t dim) {
+    if (e > s && e[-1] == ' ') e--; /* fastText .vec lines end with a space */
+    const unsigned char *p = e;
+    Py_ssize_t spaces = 0;
+    while (p > s) {
+        if (*--p == ' ' && ++spaces == dim) break;
     }
-    return 1;
+    if (spaces != dim || p == s || memchr(s, ' ', p - s)) return -1;
+    return p - s;
 }
 
-static int float32_out(Py_buffer *out, Py_ssize_t count) {
-    if (count < 0 || out->len < count * (Py_ssize_t)sizeof(float)) {
-        PyErr_SetString(PyExc_ValueError, "out must be a float32 buffer of the values' count");
-        return 0;
-    }
-    return 1;
-}
-
-static PyObject *parse_lines(PyObject *Py_UNUSED(module), PyObject *args) {
-    Py_buffer data, starts, ends, out;
+static PyObject *scan_lines(PyObject *Py_UNUSED(module), PyObject *args) {
+    Py_buffer data, starts, ends, out, seps, fast;
     Py_ssize_t dim;
-    if (!PyArg_ParseTuple(args, "y*y*y*nw*", &data, &starts, &ends, &dim, &out)) return NULL;
+    if (!PyArg_ParseTuple(args, "y*y*y*nw*w*w*", &data, &starts, &ends, &dim, &out, &seps, &fast))
+        return NULL;
     PyObject *result = NULL;
     Slow *slow = NULL;
     Py_ssize_t lines = starts.len / 8;
-    if (ends.len != starts.len || starts.len % 8 || dim < 1) {
-        PyErr_SetString(PyExc_ValueError, "starts and ends must be int64 buffers of one length");
+    if (ends.len != starts.len || starts.len % 8 || seps.len != starts.len ||
+        fast.len != lines || dim < 1 || out.len < lines * dim * (Py_ssize_t)sizeof(float)) {
+        PyErr_SetString(PyExc_ValueError,
+                        "starts, ends, seps: int64 of one length; fast: uint8; out: float32 rows");
         goto done;
     }
-    if (!float32_out(&out, lines * dim)) goto done;
     slow = PyMem_Malloc(sizeof(Slow) * (lines * dim > 0 ? lines * dim : 1));
     if (!slow) {
         PyErr_NoMemory();
@@ -161,32 +149,75 @@ static PyObject *parse_lines(PyObject *Py_UNUSED(module), PyObject *args) {
     }
     const unsigned char *base = data.buf;
     const int64_t *s = starts.buf, *e = ends.buf;
-    Py_ssize_t nslow = 0;
-    int ok = 1;
+    int64_t *sep = seps.buf;
+    unsigned char *ok = fast.buf;
+    float *values = out.buf;
+    Py_ssize_t nslow = 0, nfast = 0;
+    int bad_offsets = 0;
     Py_BEGIN_ALLOW_THREADS
-    for (Py_ssize_t i = 0; ok && i < lines; i++) {
-        if (s[i] < 0 || e[i] < s[i] || e[i] > data.len)
-            ok = 0;
-        else
-            ok = parse_run(base, base + s[i], base + e[i], dim, i * dim, out.buf, slow, &nslow);
+    for (Py_ssize_t i = 0; i < lines; i++) {
+        ok[i] = 0;
+        sep[i] = -1;
+        if (s[i] < 0 || e[i] < s[i] || e[i] > data.len) {
+            bad_offsets = 1;
+            break;
+        }
+        const unsigned char *ls = base + s[i], *le = base + e[i];
+        Py_ssize_t t = token_end(ls, le, dim);
+        if (t < 0) continue;
+        if (le[-1] == ' ') le--;
+        Py_ssize_t before = nslow;
+        if (!parse_run(base, ls + t + 1, le, dim, i * dim, values, slow, &nslow)) {
+            nslow = before; /* the line goes the exact way; its slow fields with it */
+            continue;
+        }
+        sep[i] = s[i] + t;
+        ok[i] = 1;
+        nfast++;
     }
     Py_END_ALLOW_THREADS
-    ok = ok && parse_slow(base, out.buf, slow, nslow);
-    result = PyBool_FromLong(ok);
+    if (bad_offsets) {
+        PyErr_SetString(PyExc_ValueError, "a line's offsets lie outside the data");
+        goto done;
+    }
+    /* Fields off the fast path; a line with one that float() refuses goes the exact way. */
+    char field[FIELD_MAX + 1];
+    for (Py_ssize_t k = 0; k < nslow; k++) {
+        Py_ssize_t line = slow[k].index / dim;
+        if (!ok[line]) continue;
+        memcpy(field, base + slow[k].offset, slow[k].length);
+        field[slow[k].length] = '\0';
+        char *tail = NULL;
+        double v = PyOS_string_to_double(field, &tail, NULL);
+        if (v == -1.0 && PyErr_Occurred()) PyErr_Clear();
+        else if (tail == field + slow[k].length && v > -F32_OVERFLOW && v < F32_OVERFLOW) {
+            values[slow[k].index] = (float)v;
+            continue;
+        }
+        ok[line] = 0;
+        sep[line] = -1;
+        nfast--;
+    }
+    result = PyLong_FromSsize_t(nfast);
 done:
     PyMem_Free(slow);
     PyBuffer_Release(&data);
     PyBuffer_Release(&starts);
     PyBuffer_Release(&ends);
     PyBuffer_Release(&out);
+    PyBuffer_Release(&seps);
+    PyBuffer_Release(&fast);
     return result;
 }
 
 static PyMethodDef methods[] = {
-    {"parse_lines", parse_lines, METH_VARARGS,
-     "parse_lines(data, starts, ends, dim, out) -> bool\n\n"
-     "dim decimals from each data[starts[i]:ends[i]] (int64 offsets) into row i of the\n"
-     "float32 buffer out; False when any line's bytes are not exactly that."},
+    {"scan_lines", scan_lines, METH_VARARGS,
+     "scan_lines(data, starts, ends, dim, out, seps, fast) -> int\n\n"
+     "For each line data[starts[i]:ends[i]] (int64 offsets, no newline): when it is a token\n"
+     "without a space, then dim plain decimals after single spaces (and maybe one trailing\n"
+     "space), sets fast[i] = 1 (uint8), seps[i] to the offset of the space after the token\n"
+     "(int64) and row i of out (float32, lines x dim) to the values, each float(x) then\n"
+     "float32; else fast[i] = 0 and seps[i] = -1. Returns the number of such lines."},
     {NULL, NULL, 0, NULL},
 };
 

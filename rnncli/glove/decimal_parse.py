@@ -275,34 +275,14 @@ def parse_decimals(fields: Sequence[bytes], count: int) -> Optional[np.ndarray]:
     return vals
 
 
-def parse_line_numbers(
-    chunk: bytes, starts: np.ndarray, ends: np.ndarray, dim: int
-) -> Optional[np.ndarray]:
-    """float32 values of ``dim`` space-separated decimals in each ``chunk[starts[i]:ends[i]]``.
-
-    The C parser when it was built (:func:`accelerator`), else :func:`parse_decimals`; both
-    bit for bit ``float(x)`` then float32, both None when anything is not a plain decimal.
-    """
-    import numpy as np
-
-    c_parser = accelerator()
-    if c_parser is not None:
-        out = np.empty(len(starts) * dim, dtype=np.float32)
-        lo = np.ascontiguousarray(starts, dtype=np.int64)
-        hi = np.ascontiguousarray(ends, dtype=np.int64)
-        if c_parser.parse_lines(chunk, lo, hi, dim, out):
-            return out
-    fields = [chunk[s:e] for s, e in zip(starts.tolist(), ends.tolist())]
-    return parse_decimals(fields, len(starts) * dim)
-
-
 _ACCELERATOR: list = []
 
 
 def accelerator() -> Any:
-    """The C parser :mod:`rnncli.glove._decimals`, or None where it was not built (no C
-    compiler when rnncli was installed, or ``RNNCLI_PURE_PYTHON=1``): the numpy paths then do
-    the same work, about twice as slowly."""
+    """The C parser :mod:`rnncli.glove._decimals` (``scan_lines``: a block's ordinary lines,
+    tokens and numbers, in one pass), or None where it was not built (no C compiler when rnncli
+    was installed) or ``RNNCLI_PURE_PYTHON=1``: the numpy paths then do the same work, bit for
+    bit, about half as fast."""
     if not _ACCELERATOR:
         module = None
         if os.environ.get("RNNCLI_PURE_PYTHON") != "1":

@@ -38,7 +38,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Optional, Union
 
 from rnncli.errors import RnncliError
-from rnncli.glove.decimal_parse import F32_MAX, finite32, parse_line_numbers
+from rnncli.glove.decimal_parse import F32_MAX, accelerator, finite32, parse_decimals
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -215,6 +215,38 @@ class GloveParser:
             raise _BadLine(f"too many numbers: expected {dim}, found more")
         return token, values
 
+    def _fast_lines(
+        self, arr: np.ndarray, chunk: bytes, starts: np.ndarray, ends: np.ndarray, blank: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, Optional[np.ndarray]]:
+        """Without the C parser: the lines that are ``TOKEN N1 ... Ndim`` with single spaces
+        and a token without one, the offset of the space after each token, their rows. When
+        any of their numbers is not a plain decimal, none (all take the exact per-line path)."""
+        import numpy as np
+
+        dim = self.dim
+        # fastText .vec lines end with a space: their numbers end before it (as in _slow_line).
+        vends = ends
+        trail = ~blank
+        trail[trail] = arr[ends[trail] - 1] == 32
+        if trail.any():
+            vends = ends - trail
+        sp = np.flatnonzero(arr == 32)
+        c_start = np.searchsorted(sp, starts)
+        c_end = np.searchsorted(sp, vends)
+        nsp = c_end - c_start
+        fast = ~blank & (nsp == dim)
+        seps = np.full(len(starts), -1, dtype=np.int64)
+        seps[fast] = sp[c_end[fast] - dim]
+        fast &= seps > starts  # non-empty token
+        fast_idx = np.flatnonzero(fast)
+        if not len(fast_idx):
+            return fast_idx, seps, None
+        lo, hi = (seps[fast_idx] + 1).tolist(), vends[fast_idx].tolist()
+        vals = parse_decimals([chunk[s:e] for s, e in zip(lo, hi)], len(fast_idx) * dim)
+        if vals is None:
+            return fast_idx[:0], seps, None
+        return fast_idx, seps, vals.reshape(-1, dim)
+
     # -- one block -------------------------------------------------------------------------------
     def parse_block(self, chunk: bytes, is_last: bool) -> ParsedBlock:
         import numpy as np
@@ -254,43 +286,36 @@ class GloveParser:
                 blank[i] = True
                 content = content[1:]
 
-        # fastText .vec lines end with a space: their numbers end before it (as in _slow_line).
-        vends = ends
-        trail = ~blank
-        trail[trail] = arr[ends[trail] - 1] == 32
-        if trail.any():
-            vends = ends - trail
-        sp = np.flatnonzero(arr == 32)
-        c_start = np.searchsorted(sp, starts)
-        c_end = np.searchsorted(sp, vends)
-        nsp = c_end - c_start
-        fast = ~blank & (nsp == dim)
-        seps = np.full(nlines, -1, dtype=np.int64)
-        seps[fast] = sp[c_end[fast] - dim]
-        fast &= seps > starts  # non-empty token
-        fast_idx = np.flatnonzero(fast)
-        fast_ok = False
-        vals = None
-        if len(fast_idx):
-            vals = parse_line_numbers(chunk, seps[fast_idx] + 1, vends[fast_idx], dim)
-            fast_ok = vals is not None
-        if not fast_ok:
-            fast_idx = fast_idx[:0]
-            fast[:] = False
+        c_parser = accelerator()
+        if c_parser is not None:
+            # Token, numbers and the checks below in one C pass; blank lines and the header
+            # are given as empty lines.
+            fast = np.empty(nlines, dtype=np.uint8)
+            seps = np.empty(nlines, dtype=np.int64)
+            rows = np.empty((nlines, dim), dtype=np.float32)
+            line_ends = np.where(blank, starts, ends).astype(np.int64, copy=False)
+            line_starts = starts.astype(np.int64, copy=False)
+            c_parser.scan_lines(chunk, line_starts, line_ends, dim, rows, seps, fast)
+            fast = fast.view(bool)
+            fast_idx = np.flatnonzero(fast)
+            vals = rows if len(fast_idx) == nlines else rows[fast_idx]
+        else:
+            fast_idx, seps, vals = self._fast_lines(arr, chunk, starts, ends, blank)
+            fast = np.zeros(nlines, dtype=bool)
+            fast[fast_idx] = True
         slow_idx = np.flatnonzero(~blank & ~fast)
 
         # Tokens and rows, in line order.
-        out_rows = np.empty((len(fast_idx) + len(slow_idx), dim), dtype=np.float32)
         tokens: list[bytes] = []
         order: list[int] = []  # line index of each token
         if len(slow_idx) == 0:
             t_starts = starts[fast_idx].tolist()
             t_ends = seps[fast_idx].tolist()
             tokens = [chunk[s:e] for s, e in zip(t_starts, t_ends)]
-            if vals is not None and len(fast_idx):
-                out_rows[:] = vals.reshape(-1, dim)
+            out_rows = vals if vals is not None else np.empty((0, dim), dtype=np.float32)
             order = fast_idx.tolist()
         else:
+            out_rows = np.empty((len(fast_idx) + len(slow_idx), dim), dtype=np.float32)
             fast_pos = {}
             if len(fast_idx):
                 fast_vals = vals.reshape(-1, dim)
