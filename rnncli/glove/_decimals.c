@@ -1,13 +1,14 @@
-/* GloVe numbers in C: the optional accelerator of rnncli.glove.decimal_parse.
+/* GloVe lines in C: the optional accelerator of rnncli.glove.parse (see decimal_parse.py).
 
-   Each number is parsed bit for bit as float(x) rounded to float32. A field whose digits
+   scan_lines takes a block's ordinary lines, `TOKEN N1 ... Ndim`, in one pass: where the token
+   ends and the numbers, each bit for bit float(x) rounded to float32. A field whose digits
    (without the dot) form an integer m <= 2**53 and whose decimal exponent q (the exponent
    minus the fraction digits) lies in [-22, 22] is m * 10**q or m / 10**-q: one correctly
    rounded IEEE operation on two exact doubles (Clinger's fast path), so the very double
    float(x) makes. Any other plain decimal goes to PyOS_string_to_double, the function float()
-   itself uses. Anything else (a sign inside a field, two dots, an empty field, two spaces,
-   letters, NaN or infinity, a value beyond float32) makes the call return False: the caller
-   then takes its exact, slower paths, which name the bad line. The loops run without the GIL.
+   itself uses. A line with anything else (a space in the token, too few or too many numbers,
+   two spaces, a sign inside a field, letters, NaN or infinity, a value beyond float32) is left
+   to the caller's exact per-line path, which keeps or names it. The loop runs without the GIL.
 */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -29,6 +30,21 @@ typedef struct {
     Py_ssize_t index, offset, length;
 } Slow;
 
+/* The run of digits at *p (up to `end`) folded into *m; returns how many. (Eight at a time
+   with SWAR was measured no faster here: the time goes to the loop's exit, not the digits.) */
+static inline Py_ssize_t take_digits(const unsigned char **pp, const unsigned char *end,
+                                     uint64_t *m) {
+    const unsigned char *p = *pp;
+    unsigned d;
+    while (p < end && (d = (unsigned)*p - '0') < 10) {
+        *m = *m * 10 + d;
+        p++;
+    }
+    Py_ssize_t taken = p - *pp;
+    *pp = p;
+    return taken;
+}
+
 /* Parse the field at *pp (it ends at `end` or at a space) into *value; *pp moves past it. */
 static inline int parse_field(const unsigned char **pp, const unsigned char *end,
                               double *value) {
@@ -40,19 +56,10 @@ static inline int parse_field(const unsigned char **pp, const unsigned char *end
     }
     uint64_t m = 0; /* wraps beyond 19 digits: such fields go the slow way */
     unsigned d;
-    const unsigned char *digits = p;
-    while (p < end && (d = (unsigned)*p - '0') < 10) {
-        m = m * 10 + d;
-        p++;
-    }
-    Py_ssize_t ndigits = p - digits, nfrac = 0;
+    Py_ssize_t ndigits = take_digits(&p, end, &m), nfrac = 0;
     if (p < end && *p == '.') {
-        const unsigned char *frac = ++p;
-        while (p < end && (d = (unsigned)*p - '0') < 10) {
-            m = m * 10 + d;
-            p++;
-        }
-        nfrac = p - frac;
+        p++;
+        nfrac = take_digits(&p, end, &m);
         ndigits += nfrac;
     }
     if (!ndigits) return FIELD_BAD;
@@ -115,17 +122,12 @@ static int parse_run(const unsigned char *base, const unsigned char *p, const un
     return p == end;
 }
 
-/* A line that is `TOKEN N1 ... Ndim` with single spaces and a token without one: the offset of
-   the space after the token, else -1 (the caller's exact per-line path takes the line). */
-static Py_ssize_t token_end(const unsigned char *s, const unsigned char *e, Py_ssize_t dim) {
-    if (e > s && e[-1] == ' ') e--; /* fastText .vec lines end with a space */
-    const unsigned char *p = e;
-    Py_ssize_t spaces = 0;
-    while (p > s) {
-        if (*--p == ' ' && ++spaces == dim) break;
-    }
-    if (spaces != dim || p == s || memchr(s, ' ', p - s)) return -1;
-    return p - s;
+/* Where the token of a line ends (the offset of the first space), or -1 when it has none or
+   is empty. The numbers after it are then checked field by field: exactly dim of them, single
+   spaces, so the token holds no space; any other line goes the caller's exact way. */
+static Py_ssize_t token_end(const unsigned char *s, const unsigned char *e) {
+    const unsigned char *p = e > s ? memchr(s, ' ', e - s) : NULL;
+    return p && p > s ? p - s : -1;
 }
 
 static PyObject *scan_lines(PyObject *Py_UNUSED(module), PyObject *args) {
@@ -163,9 +165,9 @@ static PyObject *scan_lines(PyObject *Py_UNUSED(module), PyObject *args) {
             break;
         }
         const unsigned char *ls = base + s[i], *le = base + e[i];
-        Py_ssize_t t = token_end(ls, le, dim);
+        if (le > ls && le[-1] == ' ') le--; /* fastText .vec lines end with a space */
+        Py_ssize_t t = token_end(ls, le);
         if (t < 0) continue;
-        if (le[-1] == ' ') le--;
         Py_ssize_t before = nslow;
         if (!parse_run(base, ls + t + 1, le, dim, i * dim, values, slow, &nslow)) {
             nslow = before; /* the line goes the exact way; its slow fields with it */
