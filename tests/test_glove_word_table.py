@@ -54,3 +54,30 @@ def test_table_invariants_and_lookups(tokens, spread, other):
         -1 if want is None else want,
         -1,
     ]
+
+
+def _rounds(hashes: list[int], size: int) -> list[int]:
+    """The table's rule, one row at a time: each round every pending row asks for slot
+    ``(hash + round) & mask``; a free slot goes to the least row asking, the others wait."""
+    table = [-1] * size
+    pending = list(range(len(hashes)))
+    probe = 0
+    while pending:
+        asked: dict[int, int] = {}
+        for row in pending:
+            slot = (hashes[row] + probe) & (size - 1)
+            if table[slot] == -1 and slot not in asked:
+                asked[slot] = row
+        for slot, row in asked.items():
+            table[slot] = row
+        pending = [row for row in pending if row not in set(asked.values())]
+        probe += 1
+    return table
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, 40), max_size=50))
+def test_the_layout_follows_the_rule_exactly(hashes):
+    """The same slots as the rule itself: a cache built by any version reads the same."""
+    array = np.array(hashes, dtype=np.uint32)
+    assert build_table(array).tolist() == _rounds(hashes, table_size(len(hashes)))

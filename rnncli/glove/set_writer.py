@@ -141,11 +141,12 @@ class SetWriter:
         if self.count < 2:
             return 0
         hashes = np.concatenate(self._hashes)
-        order = np.argsort(hashes, kind="stable")
+        ranked = np.sort(hashes)
+        if not (ranked[1:] == ranked[:-1]).any():  # the common case: no hash twice
+            return 0
+        order = np.argsort(hashes)
         ranked = hashes[order]
         shared = np.flatnonzero(ranked[1:] == ranked[:-1])
-        if not shared.size:
-            return 0
         rows = np.unique(np.concatenate([order[shared], order[shared + 1]])).tolist()
         lengths = np.concatenate(self._lengths)
         offsets = np.zeros(self.count + 1, dtype=np.int64)

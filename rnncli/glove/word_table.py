@@ -59,8 +59,9 @@ def build_table(hashes: np.ndarray) -> np.ndarray:
     """Open-addressing table (linear probing) of row numbers, built vectorised, round by round.
 
     Each round, every pending row tries slot ``(hash + probe) & mask``; free slots go to the
-    first row asking for them, the others probe one further. A row only ever skips occupied
-    slots, so invariant 3 holds. int32 rows while they fit, int64 beyond.
+    first row asking for them (the least row number, found by ``np.minimum.at``, which takes
+    repeated slots one by one: no sort), the others probe one further. A row only ever skips
+    occupied slots, so invariant 3 holds. int32 rows while they fit, int64 beyond.
     """
     import numpy as np
 
@@ -69,18 +70,21 @@ def build_table(hashes: np.ndarray) -> np.ndarray:
     mask = size - 1
     dtype = np.int32 if n < 2**31 - 1 else np.int64
     table = np.full(size, -1, dtype=dtype)
+    nobody = np.iinfo(np.int64).max
+    claim = np.full(size, nobody, dtype=np.int64)  # the least row asking for each slot
     h = hashes.astype(np.int64)
     pending = np.arange(n, dtype=np.int64)
     probe = 0
     while pending.size:
         slots = (h[pending] + probe) & mask
         free = table[slots] == -1
-        fslots = slots[free]
-        uniq, first = np.unique(fslots, return_index=True)
-        winners = pending[free][first]
-        table[uniq] = winners
+        fslots, frows = slots[free], pending[free]
+        np.minimum.at(claim, fslots, frows)
+        won = claim[fslots] == frows
+        table[fslots[won]] = frows[won]
+        claim[fslots] = nobody
         placed = np.zeros(pending.size, dtype=bool)
-        placed[np.flatnonzero(free)[first]] = True
+        placed[np.flatnonzero(free)[won]] = True
         pending = pending[~placed]
         probe += 1
     return table
