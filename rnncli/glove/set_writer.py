@@ -142,12 +142,10 @@ class SetWriter:
             return 0
         hashes = np.concatenate(self._hashes)
         ranked = np.sort(hashes)
-        if not (ranked[1:] == ranked[:-1]).any():  # the common case: no hash twice
+        repeated = np.unique(ranked[1:][ranked[1:] == ranked[:-1]])
+        if not repeated.size:  # no hash twice: no duplicate
             return 0
-        order = np.argsort(hashes)
-        ranked = hashes[order]
-        shared = np.flatnonzero(ranked[1:] == ranked[:-1])
-        rows = np.unique(np.concatenate([order[shared], order[shared + 1]])).tolist()
+        rows = np.flatnonzero(np.isin(hashes, repeated)).tolist()
         lengths = np.concatenate(self._lengths)
         offsets = np.zeros(self.count + 1, dtype=np.int64)
         np.cumsum(lengths + 1, out=offsets[1:])
