@@ -32,10 +32,13 @@ demo: $(VENV)/.installed
 	$(PY) -c "import torch; torch.save({'epoch': 3, 'model': torch.nn.LSTM(100, 64, num_layers=2).state_dict()}, '.demo-cache/lstm.pt')"
 	$(DEMO) inspect .demo-cache/lstm.pt --seq-len 3 --batch 1
 
+# The GloVe parser's tests run twice: with its C part, and as on a machine without a C
+# compiler (RNNCLI_PURE_PYTHON=1: numpy only).
 test: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest --hypothesis-profile=ci
+	RNNCLI_PURE_PYTHON=1 $(PY) -m pytest --hypothesis-profile=ci -q tests/test_glove_parse.py tests/test_glove_jobs.py tests/test_glove_store.py
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -20,13 +20,14 @@ rules are explicit:
   :class:`~rnncli.errors.RnncliError` naming the line, or, with ``lenient=True``, the line is
   skipped and counted. A last line cut short (a truncated file) is one of those errors.
 
-Speed: the input is read in blocks of a few hundred KB; per block, line and field boundaries
-are found with numpy on the raw bytes, and the numbers of all ordinary lines are parsed at once
-(:mod:`rnncli.glove.decimal_parse`). Lines that look odd in any way go through a slow, exact
-per-line path that produces the precise error. Memory: one block at a time; rows are handed to
-the caller block by block. Duplicates are the writer's to drop
-(:meth:`~rnncli.glove.set_writer.SetWriter.drop_duplicates`, by hash, once at the end): a set of
-every word seen would cost more memory than a third of the matrix.
+Speed: the input is read in blocks of a few hundred KB; per block, the ordinary lines are
+parsed in C in one pass when rnncli's C parser was built (``rnncli/glove/_decimals.c``), else
+their boundaries are found with numpy on the raw bytes and their numbers parsed all at once
+(:mod:`rnncli.glove.decimal_parse`); both give float() then float32, bit for bit. Lines that
+look odd in any way go through a slow, exact per-line path that produces the precise error.
+Memory: one block at a time; rows are handed to the caller block by block. Duplicates are the
+writer's to drop (:meth:`~rnncli.glove.set_writer.SetWriter.drop_duplicates`, by hash, once at
+the end): a set of every word seen would cost more memory than a third of the matrix.
 """
 
 from __future__ import annotations
@@ -218,10 +219,25 @@ class GloveParser:
     def _fast_lines(
         self, arr: np.ndarray, chunk: bytes, starts: np.ndarray, ends: np.ndarray, blank: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, Optional[np.ndarray]]:
-        """Without the C parser: the lines that are ``TOKEN N1 ... Ndim`` with single spaces
-        and a token without one, the offset of the space after each token, their rows. When
-        any of their numbers is not a plain decimal, none (all take the exact per-line path)."""
+        """The ordinary lines, ``TOKEN N1 ... Ndim`` with single spaces and a token without
+        one: their indices, the offset of the space after each line's token, their rows (None
+        when there is none). In C when it was built, one line at a time; else with numpy,
+        where one number that is not a plain decimal sends every line the exact way."""
         import numpy as np
+
+        c_parser = accelerator()
+        if c_parser is not None:
+            nlines = len(starts)
+            fast = np.empty(nlines, dtype=np.uint8)
+            seps = np.empty(nlines, dtype=np.int64)
+            rows = np.empty((nlines, self.dim), dtype=np.float32)
+            line_starts = starts.astype(np.int64, copy=False)
+            line_ends = np.where(blank, starts, ends).astype(np.int64, copy=False)  # blank: empty
+            c_parser.scan_lines(chunk, line_starts, line_ends, self.dim, rows, seps, fast)
+            fast_idx = np.flatnonzero(fast)
+            if not len(fast_idx):
+                return fast_idx, seps, None
+            return fast_idx, seps, rows if len(fast_idx) == nlines else rows[fast_idx]
 
         dim = self.dim
         # fastText .vec lines end with a space: their numbers end before it (as in _slow_line).
@@ -286,23 +302,9 @@ class GloveParser:
                 blank[i] = True
                 content = content[1:]
 
-        c_parser = accelerator()
-        if c_parser is not None:
-            # Token, numbers and the checks below in one C pass; blank lines and the header
-            # are given as empty lines.
-            fast = np.empty(nlines, dtype=np.uint8)
-            seps = np.empty(nlines, dtype=np.int64)
-            rows = np.empty((nlines, dim), dtype=np.float32)
-            line_ends = np.where(blank, starts, ends).astype(np.int64, copy=False)
-            line_starts = starts.astype(np.int64, copy=False)
-            c_parser.scan_lines(chunk, line_starts, line_ends, dim, rows, seps, fast)
-            fast = fast.view(bool)
-            fast_idx = np.flatnonzero(fast)
-            vals = rows if len(fast_idx) == nlines else rows[fast_idx]
-        else:
-            fast_idx, seps, vals = self._fast_lines(arr, chunk, starts, ends, blank)
-            fast = np.zeros(nlines, dtype=bool)
-            fast[fast_idx] = True
+        fast_idx, seps, vals = self._fast_lines(arr, chunk, starts, ends, blank)
+        fast = np.zeros(nlines, dtype=bool)
+        fast[fast_idx] = True
         slow_idx = np.flatnonzero(~blank & ~fast)
 
         # Tokens and rows, in line order.
