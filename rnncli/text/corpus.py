@@ -29,6 +29,7 @@ from rnncli.errors import RnncliError, UsageError
 from rnncli.text.range_count import (
     SEPARATORS,
     BlockCounts,
+    add_counts,
     count_blocks,
     decode_counts,
     token_counts,
@@ -233,11 +234,7 @@ def _count_in_workers(
     tasks = [("count_range", {**args, "start": a, "end": b}) for a, b in ranges]
     counted = BlockCounts()
     for done in run_in_order(tasks, on_progress=report):
-        counts = decode_counts(*done.buffers)
-        if result.counts:
-            result.counts.update(counts)
-        else:
-            result.counts = Counter(counts)
+        add_counts(result.counts, *decode_counts(*done.buffers))
         counted.newlines += done.meta["newlines"]
         counted.bytes += done.meta["bytes"]
         if done.meta["last_byte"] is not None:

@@ -20,9 +20,12 @@ interpreter.
 
 from __future__ import annotations
 
+import itertools
+import operator
 import re
 from array import array
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any, BinaryIO, Callable, Optional
 
 from rnncli.errors import RnncliError
@@ -178,12 +181,19 @@ def encode_counts(counts: Counter) -> list[bytes]:
     return ["\n".join(counts).encode("utf-8"), array("q", counts.values()).tobytes()]
 
 
-def decode_counts(tokens: Any, values: Any) -> dict[str, int]:
-    """The inverse of :func:`encode_counts`."""
+def decode_counts(tokens: Any, values: Any) -> tuple[list[str], array]:
+    """The inverse of :func:`encode_counts`: the tokens and their counts."""
     text = bytes(tokens).decode("utf-8")
     numbers = array("q")
     numbers.frombytes(bytes(values))
-    return dict(zip(text.split("\n"), numbers)) if text else {}
+    return (text.split("\n") if text else []), numbers
+
+
+def add_counts(into: Counter, tokens: list[str], values: Sequence[int]) -> None:
+    """``into[t] += n`` for each distinct token ``t`` and its count ``n``, with no Python loop
+    (``Counter.update`` runs one, about twice as slow)."""
+    summed = map(operator.add, map(into.get, tokens, itertools.repeat(0)), values)
+    dict.update(into, zip(tokens, summed))  # each key is read, then written, once
 
 
 def count_range_task(
