@@ -103,15 +103,15 @@ def render_trace(
     headers = [f"h_t {d}" if len(trace.directions) > 1 else "h_t" for d in trace.directions]
     shown_steps = [t for t in step_list if t is not None]
     labels = [t if t is not None else "<pad>" for s in shown_steps for t in trace.tokens[s]]
-    norms = [
-        f"{sum(v * v for d in trace.values[s][b] for v in d) ** 0.5:.2f}"
+    norms = {  # |h_t| of each step shown, computed once: for the column's width and its cells
+        (s, b): f"{sum(v * v for d in trace.values[s][b] for v in d) ** 0.5:.2f}"
         for s in shown_steps
         for b in range(sequences)
-    ]
+    }
     fixed = (
         max(len(str(len(trace.values) - 1)), 1)
         + max([cell_len("token"), *(cell_len(label) for label in labels)])
-        + max([len("|h_t|"), *(len(n) for n in norms)])
+        + max([len("|h_t|"), *(len(n) for n in norms.values())])
         + 6
     )
     least = len("(not computed)") if trace.packed else 0
@@ -171,7 +171,7 @@ def render_trace(
                 strip(step[b][d], scale, units) if computed else Text("(not computed)", style="dim")
                 for d in range(len(trace.directions))
             ]
-            norm = f"{sum(v * v for d in step[b] for v in d) ** 0.5:.2f}" if computed else ""
+            norm = norms[t, b] if computed else ""
             if stacked:
                 parts.append(Text.assemble(f"{t} ", label, f"  |h_t| {norm}" if norm else ""))
                 for header, one in zip(headers, strips):
