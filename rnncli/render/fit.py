@@ -158,21 +158,22 @@ def fit_table(
     looks = {"box": box, "pad_edge": pad_edge}
     edge = 0 if pad_edge else 2  # the two edge paddings a table without them saves
 
-    def natural(i: int) -> int:
-        column = columns[i]
+    def natural_width(column: Column, i: int) -> int:
         texts = [column.header, column.footer if show_footer else ""]
         found = max(cells(t) for t in texts + [row[i] for row in rows])
         return max(found, column.min_width or 0)
 
-    def floor(i: int) -> int:
-        column = columns[i]
+    def least_width(column: Column, i: int) -> int:
         if column.kind == "keep":
-            return natural(i)
+            return natural[i]
         found = max(longest_word(t) for t in [column.header] + [row[i] for row in rows])
         return max(found, column.min_width or 0)
 
+    # Each column's widths once: whole cells, and narrowest (its longest word, or whole).
+    natural = [natural_width(column, i) for i, column in enumerate(columns)]
+    least = [least_width(column, i) for i, column in enumerate(columns)]
     everything = list(range(len(columns)))
-    total = sum(natural(i) for i in everything) + 3 * len(columns) + 1 - edge
+    total = sum(natural) + 3 * len(columns) + 1 - edge
     if total <= width:
         return _captioned(
             _table(columns, rows, everything, None, title, caption, show_footer, **looks),
@@ -184,10 +185,10 @@ def fit_table(
         (i for i in everything if columns[i].kind == "explain"), key=lambda i: columns[i].drop
     )
     while True:
-        floors = [floor(i) for i in kept]
+        floors = [least[i] for i in kept]
         limit = width - 3 * len(kept) - 1 + edge
         if sum(floors) <= limit:
-            widths = [natural(i) for i in kept]
+            widths = [natural[i] for i in kept]
             for phase in _phases(columns, kept):
                 widths = _collapse(widths, floors, phase, limit)
             out = _captioned(
@@ -196,8 +197,7 @@ def fit_table(
                 width,
             )
             if len(kept) < len(columns):
-                floors = [floor(i) for i in everything]
-                out.append(_dropped_note(columns, kept, floors, edge))
+                out.append(_dropped_note(columns, kept, least, edge))
             return out
         if not droppable:
             return _stacked(columns, rows, width, title, caption, show_footer)
