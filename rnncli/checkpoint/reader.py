@@ -174,7 +174,8 @@ def _read_pickled(path: Path, fmt: str, mmap: bool) -> Checkpoint:
         obj, info = _restricted(path, fmt, mmap)
         notes.append(f"torch.load(weights_only=True) refused it ({refused})")
     size = path.stat().st_size
-    locations = sorted(_saved_locations(path, fmt) | (info.locations if info else set()))
+    # The restricted unpickler saw every storage's location; torch.load says nothing of them.
+    locations = sorted(info.locations if info is not None else _saved_locations(path, fmt))
     devices = [loc for loc in locations if _DEVICE.match(loc)]
     if devices:
         notes.append(f"tensors saved on {', '.join(devices)}; all mapped to the CPU")

@@ -83,7 +83,8 @@ def read_declarations(path: Path) -> tuple[dict[str, ClassDeclaration], list[str
     declarations: dict[str, ClassDeclaration] = {}
     skipped: list[str] = []
     with zipfile.ZipFile(path) as zf:
-        for info in zf.infolist():
+        records = zf.infolist()
+        for info in records:
             parts = info.filename.split("/")
             if len(parts) < 3 or parts[1] != "code" or not parts[-1].endswith(".py"):
                 continue
@@ -98,14 +99,13 @@ def read_declarations(path: Path) -> tuple[dict[str, ClassDeclaration], list[str
         if skipped
         else []
     )
-    return declarations, notes + _constant_notes(path)
+    return declarations, notes + _constant_notes(records)
 
 
-def _constant_notes(path: Path) -> list[str]:
+def _constant_notes(records: list[zipfile.ZipInfo]) -> list[str]:
     """Tensors the code itself holds (``constants/N``: weights folded in by ``torch.jit.freeze``
     or a trace): they have no ``state_dict`` name, and naming them would mean running the code."""
-    with zipfile.ZipFile(path) as zf:
-        records = [i for i in zf.infolist() if i.filename.split("/")[1:2] == ["constants"]]
+    records = [i for i in records if i.filename.split("/")[1:2] == ["constants"]]
     if not records:
         return []
     size = sum(i.file_size for i in records)
