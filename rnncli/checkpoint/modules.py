@@ -44,7 +44,6 @@ class FoundModule:
     name: str
     kind: str
     config: dict[str, Any] = field(default_factory=dict)
-    torch_call: str = ""
     parameters: list[str] = field(default_factory=list)
     loaded: bool = False
     reason: Optional[str] = None
@@ -53,6 +52,12 @@ class FoundModule:
     module: Any = field(default=None, repr=False, compare=False)
     class_name: Optional[str] = None
     tensors: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def torch_call(self) -> str:
+        """The constructor call that builds it (``nn.LSTM(10, 8, num_layers=2)``), from its
+        config as it stands; ``""`` unless torch loaded it."""
+        return torch_call(self.kind, self.config) if self.loaded else ""
 
     @property
     def is_recurrent(self) -> bool:
@@ -268,7 +273,6 @@ def _prove(
         result.notes = []
         result.reason = f"does not load as {call}: {one_line(error)}"
         return result
-    result.torch_call = torch_call(candidate.kind, candidate.config)
     result.loaded = True
     result.module = module
     return result

@@ -225,7 +225,6 @@ def _apply_stated(found: FoundModule, expect: dict[str, Any]) -> list[Mismatch]:
     module's note says where each value came from.
     """
     from rnncli.checkpoint.expectations import Mismatch
-    from rnncli.checkpoint.modules import torch_call
     from rnncli.rnn.request import MODEL_OPTIONS, UNRECORDED_IN_WEIGHTS
 
     mismatches = []
@@ -245,7 +244,6 @@ def _apply_stated(found: FoundModule, expect: dict[str, Any]) -> list[Mismatch]:
         found.config[name] = given
         applied.append(f"{name}={given!r} from {MODEL_OPTIONS[name]}")
     if applied:
-        found.torch_call = torch_call(found.kind, found.config)
         taken = {item.split("=")[0] for item in applied}
         found.notes = [n for n in found.notes if "not recorded in the file" not in n]
         rest = [
