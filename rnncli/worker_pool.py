@@ -181,11 +181,16 @@ class _ProcessWorker:
         except BaseException:
             self._stderr.close()
             raise
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(json.dumps({"task": name, "args": args}).encode() + b"\n")
-        self.proc.stdin.flush()
-        self._thread = threading.Thread(target=self._read, args=(index, put), daemon=True)
-        self._thread.start()
+        try:
+            assert self.proc.stdin is not None
+            self.proc.stdin.write(json.dumps({"task": name, "args": args}).encode() + b"\n")
+            self.proc.stdin.flush()
+            self._thread = threading.Thread(target=self._read, args=(index, put), daemon=True)
+            self._thread.start()
+        except BaseException:  # arguments that are not JSON, Ctrl-C: no process outlives this
+            self.stop()
+            self.close()
+            raise
 
     def reply(self, message: dict[str, Any]) -> None:
         stdin = self.proc.stdin

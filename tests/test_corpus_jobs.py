@@ -214,3 +214,18 @@ def test_a_bug_in_the_range_counted_here_is_raised_as_itself(tmp_path):
     tasks[0][1]["path"] = str(tmp_path / "gone.txt")
     with pytest.raises(FileNotFoundError):
         pool_module.run_in_order(tasks)
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_a_task_that_cannot_be_sent_leaves_no_process(tmp_path):
+    """Arguments that are not JSON fail once the second worker's process runs: it is ended and
+    reaped, and so is the first."""
+    path = tmp_path / "c.txt"
+    path.write_bytes(b"one two\n" * 10)
+    tasks = _range_tasks(path, 1) * 2
+    tasks[1] = ("count_range", {**tasks[1][1], "path": path})  # a Path is not JSON
+    mine = f"/proc/{os.getpid()}/task/{os.getpid()}/children"
+    before = set(Path(mine).read_text().split())
+    with pytest.raises(TypeError):
+        pool_module.run_in_order(tasks, first_here=False)
+    assert set(Path(mine).read_text().split()) <= before

@@ -154,6 +154,44 @@ def test_the_largest_float32_and_its_neighbours():
     assert fast[0] and rows[0, 0] == top and rows[0, 1] == -top
 
 
+@pytest.mark.parametrize("with_c", [True, False])
+def test_memory_follows_the_bytes_not_lines_times_dim(monkeypatch, with_c):
+    """Blank and short lines at a large dim, with the C parser or numpy: rows are asked only
+    for lines long enough to hold a token and dim numbers (before: lines x dim floats for
+    each block, gigabytes for a block of blank lines at dim 300)."""
+    import tracemalloc
+
+    from rnncli.glove.parse import parse_glove
+
+    if with_c and c_parser is None:
+        pytest.skip("the C parser was not built here")
+    monkeypatch.setattr(decimal_module, "_ACCELERATOR", [c_parser if with_c else None])
+    data = b"a " + b" ".join([b"0.1"] * 300) + b"\n" + b"\n" * (1 << 20) + b"x\n" * (1 << 18)
+    tracemalloc.start()
+    try:
+        blocks, stats = parse_glove(io.BytesIO(data), 300, lenient=True)
+        rows = sum(len(b.words) for b in blocks)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert rows == 1 and stats.bad_lines == 1 << 18
+    assert peak < 64 << 20, f"{peak / 2**20:.0f} MB"
+
+
+@needs_c
+def test_sizes_that_would_overflow_are_refused():
+    rows, seps, fast = np.empty((1, 2), np.float32), np.empty(1, np.int64), np.empty(1, np.uint8)
+    line = b"w " + b" ".join([b"1e30"] * 1000)
+    with pytest.raises(ValueError):
+        c_parser.scan_lines(
+            line, np.array([0], np.int64), np.array([len(line)], np.int64), 2**61, rows, seps, fast
+        )
+    with pytest.raises(ValueError):  # float64 rows of the right byte length
+        c_parser.scan_lines(
+            b"t 1", np.array([0], np.int64), np.array([3], np.int64), 2, np.empty(1), seps, fast
+        )
+
+
 @needs_c
 def test_bad_buffers_are_refused():
     rows, seps, fast = np.empty((1, 2), np.float32), np.empty(1, np.int64), np.empty(1, np.uint8)

@@ -12,6 +12,7 @@
 */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <float.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -29,6 +30,33 @@ enum { FIELD_OK, FIELD_SLOW, FIELD_BAD };
 typedef struct {
     Py_ssize_t index, offset, length;
 } Slow;
+
+/* The fields off the fast path, a list that grows without the GIL (PyMem_Raw*). */
+typedef struct {
+    Slow *items;
+    Py_ssize_t n, cap;
+    int failed; /* out of memory */
+} SlowList;
+
+static int push_slow(SlowList *list, Py_ssize_t index, Py_ssize_t offset, Py_ssize_t length) {
+    if (list->n == list->cap) {
+        Py_ssize_t cap = list->cap ? 2 * list->cap : 64;
+        Slow *grown = cap <= PY_SSIZE_T_MAX / (Py_ssize_t)sizeof(Slow)
+                          ? PyMem_RawRealloc(list->items, (size_t)cap * sizeof(Slow))
+                          : NULL;
+        if (!grown) {
+            list->failed = 1;
+            return 0;
+        }
+        list->items = grown;
+        list->cap = cap;
+    }
+    Slow *slow = &list->items[list->n++];
+    slow->index = index;
+    slow->offset = offset;
+    slow->length = length;
+    return 1;
+}
 
 /* The run of digits at *p (up to `end`) folded into *m; returns how many. (Eight at a time
    with SWAR was measured no faster here: the time goes to the loop's exit, not the digits.) */
@@ -99,8 +127,7 @@ static inline int parse_field(const unsigned char **pp, const unsigned char *end
 /* Exactly `count` fields separated by single spaces fill [p, end): values[first..], and the
    fields off the fast path are appended to slow. Returns 0 when the bytes are not that. */
 static int parse_run(const unsigned char *base, const unsigned char *p, const unsigned char *end,
-                     Py_ssize_t count, Py_ssize_t first, float *values, Slow *slow,
-                     Py_ssize_t *nslow) {
+                     Py_ssize_t count, Py_ssize_t first, float *values, SlowList *slow) {
     for (Py_ssize_t k = 0; k < count; k++) {
         if (k) {
             if (p >= end || *p != ' ') return 0;
@@ -111,10 +138,7 @@ static int parse_run(const unsigned char *base, const unsigned char *p, const un
         int kind = parse_field(&p, end, &v);
         if (kind == FIELD_BAD || p - start > FIELD_MAX) return 0;
         if (kind == FIELD_SLOW) {
-            Slow *s = &slow[(*nslow)++];
-            s->index = first + k;
-            s->offset = start - base;
-            s->length = p - start;
+            if (!push_slow(slow, first + k, start - base, p - start)) return 0;
             v = 0.0;
         }
         values[first + k] = (float)v;
@@ -136,17 +160,15 @@ static PyObject *scan_lines(PyObject *Py_UNUSED(module), PyObject *args) {
     if (!PyArg_ParseTuple(args, "y*y*y*nw*w*w*", &data, &starts, &ends, &dim, &out, &seps, &fast))
         return NULL;
     PyObject *result = NULL;
-    Slow *slow = NULL;
+    SlowList slow = {NULL, 0, 0, 0};
     Py_ssize_t lines = starts.len / 8;
-    if (ends.len != starts.len || starts.len % 8 || seps.len != starts.len ||
-        fast.len != lines || dim < 1 || out.len < lines * dim * (Py_ssize_t)sizeof(float)) {
+    if (starts.itemsize != 8 || ends.itemsize != 8 || seps.itemsize != 8 || fast.itemsize != 1 ||
+        out.itemsize != 4 || ends.len != starts.len || starts.len % 8 || seps.len != starts.len ||
+        fast.len != lines || dim < 1 ||
+        dim > PY_SSIZE_T_MAX / (Py_ssize_t)sizeof(float) / (lines > 0 ? lines : 1) ||
+        out.len < lines * dim * (Py_ssize_t)sizeof(float)) {
         PyErr_SetString(PyExc_ValueError,
                         "starts, ends, seps: int64 of one length; fast: uint8; out: float32 rows");
-        goto done;
-    }
-    slow = PyMem_Malloc(sizeof(Slow) * (lines * dim > 0 ? lines * dim : 1));
-    if (!slow) {
-        PyErr_NoMemory();
         goto done;
     }
     const unsigned char *base = data.buf;
@@ -154,7 +176,7 @@ static PyObject *scan_lines(PyObject *Py_UNUSED(module), PyObject *args) {
     int64_t *sep = seps.buf;
     unsigned char *ok = fast.buf;
     float *values = out.buf;
-    Py_ssize_t nslow = 0, nfast = 0;
+    Py_ssize_t nfast = 0;
     int bad_offsets = 0;
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t i = 0; i < lines; i++) {
@@ -168,9 +190,10 @@ static PyObject *scan_lines(PyObject *Py_UNUSED(module), PyObject *args) {
         if (le > ls && le[-1] == ' ') le--; /* fastText .vec lines end with a space */
         Py_ssize_t t = token_end(ls, le);
         if (t < 0) continue;
-        Py_ssize_t before = nslow;
-        if (!parse_run(base, ls + t + 1, le, dim, i * dim, values, slow, &nslow)) {
-            nslow = before; /* the line goes the exact way; its slow fields with it */
+        Py_ssize_t before = slow.n;
+        if (!parse_run(base, ls + t + 1, le, dim, i * dim, values, &slow)) {
+            slow.n = before; /* the line goes the exact way; its slow fields with it */
+            if (slow.failed) break;
             continue;
         }
         sep[i] = s[i] + t;
@@ -182,18 +205,23 @@ static PyObject *scan_lines(PyObject *Py_UNUSED(module), PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "a line's offsets lie outside the data");
         goto done;
     }
+    if (slow.failed) {
+        PyErr_NoMemory();
+        goto done;
+    }
     /* Fields off the fast path; a line with one that float() refuses goes the exact way. */
     char field[FIELD_MAX + 1];
-    for (Py_ssize_t k = 0; k < nslow; k++) {
-        Py_ssize_t line = slow[k].index / dim;
+    for (Py_ssize_t k = 0; k < slow.n; k++) {
+        const Slow *f = &slow.items[k];
+        Py_ssize_t line = f->index / dim;
         if (!ok[line]) continue;
-        memcpy(field, base + slow[k].offset, slow[k].length);
-        field[slow[k].length] = '\0';
+        memcpy(field, base + f->offset, f->length);
+        field[f->length] = '\0';
         char *tail = NULL;
         double v = PyOS_string_to_double(field, &tail, NULL);
         if (v == -1.0 && PyErr_Occurred()) PyErr_Clear();
-        else if (tail == field + slow[k].length && v > -F32_OVERFLOW && v < F32_OVERFLOW) {
-            values[slow[k].index] = (float)v;
+        else if (tail == field + f->length && v > -F32_OVERFLOW && v < F32_OVERFLOW) {
+            values[f->index] = (float)v;
             continue;
         }
         ok[line] = 0;
@@ -202,7 +230,7 @@ static PyObject *scan_lines(PyObject *Py_UNUSED(module), PyObject *args) {
     }
     result = PyLong_FromSsize_t(nfast);
 done:
-    PyMem_Free(slow);
+    PyMem_RawFree(slow.items);
     PyBuffer_Release(&data);
     PyBuffer_Release(&starts);
     PyBuffer_Release(&ends);
@@ -227,4 +255,13 @@ static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "_decimals", "GloVe numbers in C (see decimal_parse.py).", -1,
     methods,  NULL,        NULL,        NULL,                                          NULL};
 
-PyMODINIT_FUNC PyInit__decimals(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__decimals(void) {
+#if !defined(FLT_EVAL_METHOD) || FLT_EVAL_METHOD != 0
+    /* x87 arithmetic rounds twice (extended, then double): the fast path would not be exact.
+       Python then takes its numpy paths. */
+    PyErr_SetString(PyExc_ImportError, "rnncli's C parser needs FLT_EVAL_METHOD == 0");
+    return NULL;
+#else
+    return PyModule_Create(&module);
+#endif
+}

@@ -227,17 +227,22 @@ class GloveParser:
 
         c_parser = accelerator()
         if c_parser is not None:
-            nlines = len(starts)
-            fast = np.empty(nlines, dtype=np.uint8)
-            seps = np.empty(nlines, dtype=np.int64)
-            rows = np.empty((nlines, self.dim), dtype=np.float32)
-            line_starts = starts.astype(np.int64, copy=False)
-            line_ends = np.where(blank, starts, ends).astype(np.int64, copy=False)  # blank: empty
-            c_parser.scan_lines(chunk, line_starts, line_ends, self.dim, rows, seps, fast)
-            fast_idx = np.flatnonzero(fast)
-            if not len(fast_idx):
-                return fast_idx, seps, None
-            return fast_idx, seps, rows if len(fast_idx) == nlines else rows[fast_idx]
+            # Only lines long enough to be ordinary (a token, then dim spaces and digits): the
+            # rows asked for stay within twice the block's bytes, whatever its lines.
+            candidates = np.flatnonzero(~blank & (ends - starts >= 2 * self.dim + 1))
+            n = len(candidates)
+            fast = np.empty(n, dtype=np.uint8)
+            found = np.empty(n, dtype=np.int64)
+            rows = np.empty((n, self.dim), dtype=np.float32)
+            line_starts = starts[candidates].astype(np.int64, copy=False)
+            line_ends = ends[candidates].astype(np.int64, copy=False)
+            c_parser.scan_lines(chunk, line_starts, line_ends, self.dim, rows, found, fast)
+            taken = np.flatnonzero(fast)
+            seps = np.full(len(starts), -1, dtype=np.int64)
+            seps[candidates] = found
+            if not len(taken):
+                return taken, seps, None
+            return candidates[taken], seps, rows if len(taken) == n else rows[taken]
 
         dim = self.dim
         # fastText .vec lines end with a space: their numbers end before it (as in _slow_line).
@@ -317,7 +322,10 @@ class GloveParser:
             out_rows = vals if vals is not None else np.empty((0, dim), dtype=np.float32)
             order = fast_idx.tolist()
         else:
-            out_rows = np.empty((len(fast_idx) + len(slow_idx), dim), dtype=np.float32)
+            # A line holds a token and dim numbers, each after a space: shorter lines are bad,
+            # and get no row (a block of short lines would otherwise ask for lines x dim).
+            long_slow = int(np.count_nonzero(ends[slow_idx] - starts[slow_idx] >= 2 * dim + 1))
+            out_rows = np.empty((len(fast_idx) + long_slow, dim), dtype=np.float32)
             fast_pos = {}
             if len(fast_idx):
                 fast_vals = vals.reshape(-1, dim)

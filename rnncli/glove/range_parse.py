@@ -2,14 +2,14 @@
 
 Two steps, so that every row lands at its place in the final ``vectors.npy`` and every error
 names the right line: the worker counts its range's lines and tells the parent
-(:meth:`~rnncli.worker_pool.WorkerChannel.ask`); the parent answers with the line number the
+(:meth:`~rnncli.worker_pool.WorkerChannel.tell`); the parent answers with the line number the
 range starts at and the row it may write from (the lines before it: no range can hold more rows
 than lines). The worker then parses its range with the one parser
-(:class:`~rnncli.glove.parse.GloveParser`: duplicates within the range, bad lines, the header
-of a range that starts the content) and writes its rows with ``os.pwrite``, contiguous from
-that row: page cache, never this process's memory. Back to the parent go the tokens (UTF-8,
-joined by newlines), their hashes and norms; it drops tokens an earlier range already had and
-closes the gaps (:mod:`rnncli.glove.set_import`).
+(:class:`~rnncli.glove.parse.GloveParser`: bad lines, the header of a range that starts the
+content) and writes its rows with ``os.pwrite``, contiguous from that row: page cache, never
+this process's memory. Back to the parent go the tokens (UTF-8, joined by newlines), their
+hashes and norms; it closes the gaps left by dropped lines, and the set's writer drops
+duplicated tokens once all ranges are in (:mod:`rnncli.glove.set_import`).
 """
 
 from __future__ import annotations

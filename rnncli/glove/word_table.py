@@ -70,8 +70,8 @@ def build_table(hashes: np.ndarray) -> np.ndarray:
     mask = size - 1
     dtype = np.int32 if n < 2**31 - 1 else np.int64
     table = np.full(size, -1, dtype=dtype)
-    nobody = np.iinfo(np.int64).max
-    claim = np.full(size, nobody, dtype=np.int64)  # the least row asking for each slot
+    nobody = np.iinfo(dtype).max
+    claim = np.full(size, nobody, dtype=dtype)  # the least row asking for each slot
     h = hashes.astype(np.int64)
     pending = np.arange(n, dtype=np.int64)
     probe = 0
