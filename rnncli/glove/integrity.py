@@ -64,22 +64,16 @@ def crc32_combine(crc1: int, crc2: int, length2: int) -> int:
     and nobody reads the whole file again."""
     if length2 <= 0:
         return crc1
-    odd = [0xEDB88320] + [1 << n for n in range(31)]  # one zero bit
-    even = _gf2_square(odd)  # two
-    odd = _gf2_square(even)  # four
-    while True:
-        even = _gf2_square(odd)
+    operator = [0xEDB88320] + [1 << n for n in range(31)]  # appends one zero bit
+    for _ in range(3):
+        operator = _gf2_square(operator)  # 2, 4, then 8 bits: one zero byte
+    while True:  # square-and-multiply over the bits of length2 (bytes of zeros)
         if length2 & 1:
-            crc1 = _gf2_times(even, crc1)
+            crc1 = _gf2_times(operator, crc1)
         length2 >>= 1
         if not length2:
             break
-        odd = _gf2_square(even)
-        if length2 & 1:
-            crc1 = _gf2_times(odd, crc1)
-        length2 >>= 1
-        if not length2:
-            break
+        operator = _gf2_square(operator)
     return crc1 ^ crc2
 
 

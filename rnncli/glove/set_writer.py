@@ -147,8 +147,7 @@ class SetWriter:
             return 0
         rows = np.flatnonzero(np.isin(hashes, repeated)).tolist()
         lengths = np.concatenate(self._lengths)
-        offsets = np.zeros(self.count + 1, dtype=np.int64)
-        np.cumsum(lengths + 1, out=offsets[1:])
+        offsets = _offsets(lengths)
         self._words.flush()
         with (
             open(self._words.name, "rb") as fh,
@@ -218,8 +217,7 @@ class SetWriter:
             rows_bytes = self.count * self.dim * 4
             crcs["vectors.npy"] = crc32_combine(zlib.crc32(header), self._rows_crc, rows_bytes)
         lengths = np.concatenate(self._lengths)
-        offsets = np.zeros(self.count + 1, dtype=np.int64)
-        np.cumsum(lengths + 1, out=offsets[1:])
+        offsets = _offsets(lengths)
         norms = np.concatenate(self._norms).astype(np.float32)
         table = build_table(np.concatenate(self._hashes))
         for fname, arr in (("offsets.npy", offsets), ("norms.npy", norms), ("table.npy", table)):
@@ -260,6 +258,15 @@ class SetWriter:
 
 
 _MOVE_BYTES = 8 << 20
+
+
+def _offsets(lengths: np.ndarray) -> np.ndarray:
+    """Where each token starts in ``words.bin`` (each is followed by a newline), and its end."""
+    import numpy as np
+
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths + 1, out=offsets[1:])
+    return offsets
 
 
 def token_bounds(joined: bytes) -> tuple[np.ndarray, np.ndarray]:
