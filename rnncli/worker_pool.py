@@ -1,7 +1,9 @@
 """Library work in worker processes, one byte range of a file each; results come back in order.
 
 The first range can run in a thread of the parent instead (``first_here``): the parent would
-otherwise only wait, so N ranges take N - 1 extra processes and their memory.
+otherwise only wait, so N ranges take N - 1 extra processes and their memory. A task whose work
+runs in C without the GIL (corpus counting with the C chunk table) runs every range in a thread
+(``in_threads``): no process at all, one interpreter's memory.
 
 Why processes of our own (``python -c`` with this module, over pipes) rather than
 :mod:`multiprocessing`: a worker imports only the module of its task (never torch, typer or
@@ -331,6 +333,35 @@ class _ThreadWorker:
         self._thread.join(timeout=5)
 
 
+@contextlib.contextmanager
+def _ctrl_c_deferred() -> Iterator[None]:
+    """Hold a Ctrl-C back while workers start, then raise it: SIGINT is blocked, so a child
+    between fork and exec cannot die of it (its parent would then write to a dead pipe) and
+    a worker starts with it blocked (it ignores it anyway), and this process notes it instead
+    of raising inside ``subprocess.Popen``, which could leave a process no one owns. Only the
+    main thread gets Python's signals; elsewhere, or under a handler of the caller's own,
+    nothing changes."""
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
+        yield
+        return
+    caught: list[int] = []
+    signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    mask = getattr(signal, "pthread_sigmask", None)  # not on Windows
+    if mask is not None:
+        mask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        if mask is not None:
+            mask(signal.SIG_UNBLOCK, {signal.SIGINT})  # runs the handler of a pending one
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if caught:
+        raise KeyboardInterrupt
+
+
 def _task(name: str) -> Callable[..., tuple[dict[str, Any], Sequence[bytes]]]:
     module, function = TASKS[name].split(":")
     return getattr(importlib.import_module(module), function)
@@ -340,19 +371,24 @@ class WorkerPool:
     """One worker per task; use as a context manager (leaving it ends every worker).
 
     ``tasks`` are ``(name, args)`` pairs; worker ``i`` runs ``tasks[i]``, the first of them in a
-    thread of this process when ``first_here`` (so N tasks take N - 1 processes), the others
-    each in a process of its own. :meth:`events` yields what the workers report, in the order
-    it arrives.
+    thread of this process when ``first_here`` (so N tasks take N - 1 processes), every one in
+    a thread when ``in_threads``, the others each in a process of its own. :meth:`events`
+    yields what the workers report, in the order it arrives.
     """
 
     def __init__(
-        self, tasks: Sequence[tuple[str, dict[str, Any]]], *, first_here: bool = False
+        self,
+        tasks: Sequence[tuple[str, dict[str, Any]]],
+        *,
+        first_here: bool = False,
+        in_threads: bool = False,
     ) -> None:
         for name, _ in tasks:
             if name not in TASKS:
                 raise ValueError(f"unknown worker task {name!r}")
         self.tasks = list(tasks)
         self.first_here = first_here
+        self.in_threads = in_threads
         self.workers: list[_ProcessWorker | _ThreadWorker] = []
         self._events: queue.Queue[Event] = queue.Queue()
         self.waiting: set[int] = set()  #: workers whose message awaits an answer
@@ -370,10 +406,12 @@ class WorkerPool:
             order = order[1:] + order[:1]
         started: dict[int, _ProcessWorker | _ThreadWorker] = {}
         try:
-            for i in order:
-                name, args = self.tasks[i]
-                kind = _ThreadWorker if self.first_here and i == 0 else _ProcessWorker
-                started[i] = kind(i, name, args, self._events.put)
+            with _ctrl_c_deferred():
+                for i in order:
+                    name, args = self.tasks[i]
+                    here = self.in_threads or (self.first_here and i == 0)
+                    kind = _ThreadWorker if here else _ProcessWorker
+                    started[i] = kind(i, name, args, self._events.put)
         except BaseException:
             self.workers = list(started.values())
             self.close()
@@ -446,9 +484,10 @@ def run_in_order(
     on_progress: Optional[Callable[[int], None]] = None,
     on_message: Optional[Callable[[WorkerPool, int, dict[str, Any]], None]] = None,
     first_here: bool = True,
+    in_threads: bool = False,
 ) -> list[WorkerResult]:
-    """Run ``tasks`` (one worker each; the first in this process when ``first_here``) and
-    return their results in task order.
+    """Run ``tasks`` (one worker each; the first in this process when ``first_here``, all of
+    them when ``in_threads``) and return their results in task order.
 
     ``on_progress(total_done)`` gets the bytes done summed over the workers. ``on_message`` gets
     each worker's messages (answer them with ``pool.reply``). When a task fails, the workers of
@@ -458,7 +497,7 @@ def run_in_order(
     results: list[Optional[WorkerResult]] = [None] * len(tasks)
     errors: dict[int, RnncliError] = {}
     done = [0] * len(tasks)
-    with WorkerPool(tasks, first_here=first_here) as pool:
+    with WorkerPool(tasks, first_here=first_here, in_threads=in_threads) as pool:
         for index, kind, value in pool.events():
             if kind == "progress":
                 done[index] = value

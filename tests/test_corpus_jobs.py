@@ -1,8 +1,10 @@
-"""Counting with worker processes (``--jobs N``) gives exactly what one process gives.
+"""Counting with workers (``--jobs N``) gives exactly what one worker gives.
 
-Block and range sizes are made tiny here, so a few hundred bytes cross every boundary: blocks
-and ranges inside multi-byte characters' neighbourhoods, lines longer than a range, a last line
-without newline, CRLF, whitespace that ``bytes.split`` does not know.
+Workers are threads where the C chunk table was built, processes where it was not; the tests
+that matter run both ways (``with_c``). Block and range sizes are made tiny here, so a few
+hundred bytes cross every boundary: blocks and ranges inside multi-byte characters'
+neighbourhoods, lines longer than a range, a last line without newline, CRLF, whitespace that
+``bytes.split`` does not know.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from helpers.interrupt import interrupt_with_workers
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+import rnncli.text.chunk_table as chunk_table_module
 import rnncli.text.corpus as corpus_module
 import rnncli.worker_pool as pool_module
 from rnncli.byte_ranges import split_ranges
@@ -44,6 +47,17 @@ def _reference(data: bytes, tokenizer: str) -> Counter:
     return Counter(tokenize(data.decode("utf-8-sig"), tokenizer))
 
 
+C_TABLE = chunk_table_module.accelerator()
+needs_c = pytest.mark.skipif(C_TABLE is None, reason="the C chunk table was not built")
+
+
+@pytest.fixture(params=[pytest.param(True, marks=needs_c), False], ids=["c-threads", "python"])
+def with_c(request, monkeypatch):
+    """Both ways of counting: the C table in threads, or bytes.split/Counter in processes."""
+    monkeypatch.setattr(chunk_table_module, "_ACCELERATOR", [C_TABLE if request.param else None])
+    return request.param
+
+
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -59,7 +73,7 @@ def _reference(data: bytes, tokenizer: str) -> Counter:
     bom=st.booleans(),
 )
 def test_workers_count_what_one_process_counts(
-    tmp_path, monkeypatch, text, block, jobs, tokenizer, bom
+    tmp_path, monkeypatch, with_c, text, block, jobs, tokenizer, bom
 ):
     path = tmp_path / "c.txt"
     data = (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8")
@@ -94,7 +108,7 @@ def test_ranges_end_after_a_separator_and_cover_the_file(tmp_path):
     assert len(split_ranges(path, 1, SEPARATORS)) == 1
 
 
-def test_the_first_bad_byte_in_file_order_is_reported(tmp_path, monkeypatch):
+def test_the_first_bad_byte_in_file_order_is_reported(tmp_path, monkeypatch, with_c):
     """Two ranges hold bad bytes: the error names the earlier one, as one process does."""
     monkeypatch.setattr(corpus_module, "BLOCK_BYTES", 16)
     monkeypatch.setattr(corpus_module, "CHUNK_BYTES", 64)
@@ -131,7 +145,7 @@ def test_jobs_must_be_positive():
     assert result.exit_code == 2 and "--jobs" in result.stderr
 
 
-def test_several_files_mix_workers_and_this_process(tmp_path, monkeypatch):
+def test_several_files_mix_workers_and_this_process(tmp_path, monkeypatch, with_c):
     monkeypatch.setattr(corpus_module, "CHUNK_BYTES", 32)
     big = tmp_path / "big.txt"
     big.write_text("alpha beta gamma delta\n" * 20, encoding="utf-8")
@@ -146,22 +160,47 @@ def test_several_files_mix_workers_and_this_process(tmp_path, monkeypatch):
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
-def test_ctrl_c_with_workers_leaves_no_process_and_no_file(tmp_path):
-    """SIGINT to the process group, as a terminal's Ctrl-C: exit 130, workers gone, no output."""
+@pytest.mark.parametrize(
+    "threads", [pytest.param(True, marks=needs_c), False], ids=["c-threads", "processes"]
+)
+def test_ctrl_c_with_workers_leaves_no_process_and_no_file(tmp_path, threads):
+    """SIGINT to the process group, as a terminal's Ctrl-C: exit 130, workers gone, no output.
+    With the C table the workers are threads: no process is started at all."""
     corpus = tmp_path / "big.txt"
     line = ("lorem ipsum dolor sit amet consectetur adipiscing elit " * 4 + "\n").encode()
     with open(corpus, "wb") as handle:
-        handle.write(line * (60_000_000 // len(line)))
+        handle.write(line * ((200_000_000 if threads else 60_000_000) // len(line)))
     out = tmp_path / "out" / "v.json"
+    env = dict(os.environ)
+    if not threads:
+        env["RNNCLI_PURE_PYTHON"] = "1"
     proc, workers, err = interrupt_with_workers(
         [sys.executable, "-m", "rnncli", "vocab", "build", str(corpus), "--jobs=3", f"--out={out}"],
-        dict(os.environ),
+        env,
+        workers=0 if threads else 2,
+        threads=3 if threads else 0,
     )
     assert proc.returncode == 130, err
     assert b"Traceback" not in err
+    assert (not workers) == threads
     for pid in workers:
         assert not Path(f"/proc/{pid}").exists() or "Z" in _state(pid), f"worker {pid} is left"
     assert not out.exists() and not (out.parent.exists() and any(out.parent.iterdir()))
+
+
+@needs_c
+def test_with_the_c_table_every_range_is_a_thread(tmp_path, monkeypatch):
+    """No worker process is started: the C table counts without the GIL."""
+
+    def no_process(*args, **kwargs):
+        raise AssertionError("a worker process was started")
+
+    monkeypatch.setattr(pool_module, "_ProcessWorker", no_process)
+    monkeypatch.setattr(corpus_module, "CHUNK_BYTES", 64)
+    path = tmp_path / "c.txt"
+    path.write_bytes(b"One two three\n" * 200)
+    counted = count_tokens([path], jobs=4)
+    assert counted.counts == Counter({"one": 200, "two": 200, "three": 200})
 
 
 def _state(pid: int) -> str:
@@ -172,7 +211,7 @@ def _state(pid: int) -> str:
 
 
 def test_a_worker_that_crashes_is_an_error_with_its_last_words(tmp_path):
-    args = {"path": str(tmp_path / "gone.txt"), "start": 0, "end": 10, "tokenizer": "basic"}
+    args = {"path": str(tmp_path / "gone.txt"), "start": 0, "end": 10}
     args.update(lower=True, errors="strict", block_bytes=16, name="gone.txt")
     with pytest.raises(RnncliError, match=r"a worker process failed: FileNotFoundError"):
         pool_module.run_in_order([("count_range", args)], first_here=False)
@@ -181,7 +220,7 @@ def test_a_worker_that_crashes_is_an_error_with_its_last_words(tmp_path):
 
 
 def _range_tasks(path: Path, parts: int) -> list[tuple[str, dict]]:
-    args = {"path": str(path), "tokenizer": "whitespace", "lower": False, "errors": "strict"}
+    args = {"path": str(path), "lower": False, "errors": "strict"}
     args.update(block_bytes=64, name=path.name)
     return [
         ("count_range", {**args, "start": a, "end": b})
@@ -229,3 +268,28 @@ def test_a_task_that_cannot_be_sent_leaves_no_process(tmp_path):
     with pytest.raises(TypeError):
         pool_module.run_in_order(tasks, first_here=False)
     assert set(Path(mine).read_text().split()) <= before
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_ctrl_c_while_workers_start_is_raised_once_all_are_owned(tmp_path, monkeypatch):
+    """A Ctrl-C that lands while the processes start (here: right after the first) waits until
+    the last has started, then ends and reaps every one of them."""
+    import signal
+
+    path = tmp_path / "c.txt"
+    path.write_bytes(b"one two\n" * 10)
+    real = pool_module._ProcessWorker
+    made = []
+
+    def worker_then_ctrl_c(*args, **kwargs):
+        made.append(real(*args, **kwargs))
+        if len(made) == 1:
+            os.kill(os.getpid(), signal.SIGINT)
+        return made[-1]
+
+    monkeypatch.setattr(pool_module, "_ProcessWorker", worker_then_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        pool_module.run_in_order(_range_tasks(path, 1) * 3, first_here=False)
+    assert len(made) == 3  # the start went on to the end
+    assert all(worker.proc.returncode is not None for worker in made)  # reaped
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

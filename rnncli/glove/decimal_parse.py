@@ -12,7 +12,6 @@ per-line path, which names the bad line.
 from __future__ import annotations
 
 import itertools
-import os
 import warnings
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Optional
@@ -284,11 +283,7 @@ def accelerator() -> Any:
     was installed) or ``RNNCLI_PURE_PYTHON=1``: the numpy paths then do the same work, bit for
     bit, about half as fast."""
     if not _ACCELERATOR:
-        module = None
-        if os.environ.get("RNNCLI_PURE_PYTHON") != "1":
-            try:
-                from rnncli.glove import _decimals as module
-            except ImportError:
-                module = None
-        _ACCELERATOR.append(module)
+        from rnncli import accelerators
+
+        _ACCELERATOR.append(accelerators.load("rnncli.glove._decimals"))
     return _ACCELERATOR[0]

@@ -2,15 +2,16 @@
 
 Files are read as bytes in blocks of :data:`BLOCK_BYTES`, cut after the last ASCII whitespace
 byte (the rest waits for the next block): no token spans whitespace, so counting block by block
-equals counting the whole text, however long its lines. Each block is split with
-``bytes.split()`` and counted with ``Counter.update``, so the per-token work runs in C; each
-*distinct* chunk is then decoded, lowercased and split by the tokenizer once
-(:mod:`rnncli.text.range_count`). An ASCII byte never occurs inside a UTF-8 sequence, so every
-block decodes on its own, and a decoding error can name the file and the exact byte offset.
+equals counting the whole text, however long its lines. Each block is split at ASCII whitespace
+and its chunks counted in C (:mod:`rnncli.text.chunk_table`); each *distinct* chunk is then
+decoded, lowercased and split by the tokenizer once (:mod:`rnncli.text.range_count`). An ASCII
+byte never occurs inside a UTF-8 sequence, so every block decodes on its own, and a decoding
+error can name the file and the exact byte offset.
 
-A file bigger than :data:`CHUNK_BYTES` is cut into byte ranges between tokens and counted by
-worker processes (``jobs``), whose counts are summed: the result is the same for any ``jobs``.
-Memory grows with the number of distinct tokens, never with file size or line length.
+A file bigger than :data:`CHUNK_BYTES` is cut into byte ranges between tokens, counted by
+``jobs`` workers whose counts are summed: the result is the same for any ``jobs``. The workers
+are threads of this process where the C chunk table was built (it counts without the GIL), else
+processes. Memory grows with the number of distinct tokens, never with file size or line length.
 """
 
 from __future__ import annotations
@@ -26,14 +27,7 @@ from typing import IO, Callable, Optional, Union
 from rnncli import input_files
 from rnncli.byte_ranges import split_ranges
 from rnncli.errors import RnncliError, UsageError
-from rnncli.text.range_count import (
-    SEPARATORS,
-    BlockCounts,
-    add_counts,
-    count_blocks,
-    decode_counts,
-    token_counts,
-)
+from rnncli.text.range_count import SEPARATORS, BlockCounts, count_blocks, token_counts
 from rnncli.text.tokenize import TokenizerName, default_lower, splitter, tokenizer_name
 
 #: Bytes read at a time; a block ends between tokens, so memory is this plus the longest token.
@@ -124,9 +118,10 @@ def count_tokens(
 ) -> CorpusCounts:
     """Count the tokens of every source (paths, or ``-`` for stdin), streaming them in blocks.
 
-    ``jobs``: worker processes for a file bigger than :data:`CHUNK_BYTES` (None: the cores
-    available); the file is cut into ranges between tokens, one per worker, and their counts
-    are summed, so the result is the same for any ``jobs``. stdin is read as it comes, in this
+    ``jobs``: workers for a file bigger than :data:`CHUNK_BYTES` (None: the cores available;
+    threads where the C chunk table was built, else processes); the file is cut into ranges
+    between tokens, one per worker, and their counts are summed, so the result is the same for
+    any ``jobs``. stdin is read as it comes, in this
     process; so is a file that fits in one chunk (no worker is started for it).
     """
     from rnncli.worker_pool import check_jobs
@@ -146,8 +141,8 @@ def count_tokens(
     for source in sources:
         check_readable(source)
     result = CorpusCounts()
-    # Files read in this process add their chunks here, decoded and split once at the end;
-    # workers send token counts, summed into result.counts.
+    # Every chunk count ends up here (a worker's range is added when it is done), decoded and
+    # split into tokens once at the end.
     local = BlockCounts()
     for source in sources:
         name = source_name(source)
@@ -161,15 +156,12 @@ def count_tokens(
         parts = 1 if total is None else min(jobs, max(1, total // CHUNK_BYTES))
         ranges = split_ranges(source, parts, SEPARATORS) if parts > 1 else []
         if len(ranges) > 1:
-            counted = _count_in_workers(
-                source, name, ranges, tokenizer, lower, errors.value, report, result
-            )
+            counted = _count_in_workers(source, name, ranges, lower, errors.value, report, local)
         else:
             counted = _count_here(source, name, lower, errors, report, local)
         result.lines += counted.lines
         result.bytes += counted.bytes
-    if local.chunks:
-        result.counts.update(token_counts(local.chunks, tokenizer, lower, errors.value))
+    result.counts = token_counts(local.chunks, tokenizer, lower, errors.value)
     result.tokens = sum(result.counts.values())
     return result
 
@@ -214,18 +206,18 @@ def _count_in_workers(
     source: Source,
     name: str,
     ranges: list[tuple[int, int]],
-    tokenizer: TokenizerName,
     lower: bool,
     errors: str,
     report: Callable[[int], None],
-    result: CorpusCounts,
+    into: BlockCounts,
 ) -> BlockCounts:
-    """Count ``ranges`` of one file, a worker each; their token counts join ``result.counts``."""
+    """Count ``ranges`` of one file, a worker each; their chunks join ``into``'s (lines and
+    bytes: the file's own)."""
+    from rnncli.text.chunk_table import accelerator
     from rnncli.worker_pool import run_in_order
 
     args = {
         "path": str(Path(source).resolve()),
-        "tokenizer": tokenizer.value,
         "lower": lower,
         "errors": errors,
         "block_bytes": BLOCK_BYTES,
@@ -233,8 +225,9 @@ def _count_in_workers(
     }
     tasks = [("count_range", {**args, "start": a, "end": b}) for a, b in ranges]
     counted = BlockCounts()
-    for done in run_in_order(tasks, on_progress=report):
-        add_counts(result.counts, *decode_counts(*done.buffers))
+    threads = accelerator() is not None  # the C table counts without the GIL
+    for done in run_in_order(tasks, on_progress=report, in_threads=threads):
+        into.chunks.add_counts(*done.buffers)
         counted.newlines += done.meta["newlines"]
         counted.bytes += done.meta["bytes"]
         if done.meta["last_byte"] is not None:

@@ -1,7 +1,8 @@
 """Count the tokens of a stretch of a text file: the work of one worker, or of the one process.
 
-Counting runs on bytes, in blocks cut after an ASCII whitespace byte: ``bytes.split()`` and
-``Counter.update`` do the per-token work in C, without decoding every token. Then each
+Counting runs on bytes, in blocks cut after an ASCII whitespace byte: a chunk table
+(:mod:`rnncli.text.chunk_table`; in C where it was built) splits each block where
+``bytes.split()`` does and counts the chunks, without decoding every token. Then each
 *distinct* chunk is decoded, lowercased and split once (:func:`token_counts`): ``str.split()``
 also splits on whitespace that ``bytes.split()`` does not know (U+001C-U+001F, U+0085, U+00A0,
 U+2000-U+200A, U+3000...), and the ``basic`` tokenizer's regex runs on the distinct chunks
@@ -20,15 +21,12 @@ interpreter.
 
 from __future__ import annotations
 
-import itertools
-import operator
 import re
-from array import array
 from collections import Counter
-from collections.abc import Sequence
 from typing import Any, BinaryIO, Callable, Optional
 
 from rnncli.errors import RnncliError
+from rnncli.text.chunk_table import ChunkCounts, counts_array, new_table
 from rnncli.text.tokenize import TokenizerName, splitter
 
 #: What ``bytes.split()`` splits on; a block may end after any of them.
@@ -50,7 +48,7 @@ class BlockCounts:
     """Whitespace-separated chunks (bytes, ASCII-lowercased when asked) and what they came from."""
 
     def __init__(self) -> None:
-        self.chunks: Counter = Counter()
+        self.chunks: ChunkCounts = new_table()
         self.newlines = 0
         self.bytes = 0
         self.last_byte: Optional[int] = None  #: the stretch's last byte (None: it was empty)
@@ -84,7 +82,7 @@ def count_blocks(
     pending: list[bytes] = []  # the start of a token that goes on in the next block
     left = limit
     done = 0
-    update = into.chunks.update
+    add = into.chunks.add
     while True:
         want = block_bytes if left is None else min(block_bytes, left)
         data = read(want) if want > 0 else b""
@@ -118,7 +116,7 @@ def count_blocks(
                     f"(byte 0x{chunk[exc.start]:02x}); use --errors replace to read it anyway"
                 ) from None
         into.newlines += chunk.count(b"\n")
-        update((chunk.lower() if lower else chunk).split())
+        add(chunk, lower)
         done += len(chunk)
         into.bytes += size
         if progress is not None:
@@ -127,18 +125,18 @@ def count_blocks(
 
 
 def token_counts(
-    chunks: Counter, tokenizer: TokenizerName, lower: bool, errors: str = "strict"
+    chunks: ChunkCounts, tokenizer: TokenizerName, lower: bool, errors: str = "strict"
 ) -> Counter:
-    """Token counts (str keys) from whitespace-chunk counts (bytes keys); see the module doc.
+    """Token counts (str keys) from a table of whitespace-chunk counts; see the module doc.
 
     ``chunks`` is emptied, so that its memory is free before the token counts are built.
     """
-    if not chunks:
+    if not len(chunks):
         return Counter()
-    counts_of = list(chunks.values())
-    # Chunks hold no ASCII space: joined with one, decoded and lowered at once, split back.
-    joined = b" ".join(chunks)
-    chunks.clear()
+    # Chunks hold no ASCII space: exported joined with one, decoded and lowered at once, split.
+    joined, exported = chunks.export()
+    counts_of = counts_array(exported)
+    del exported
     text = joined.decode("utf-8", errors)
     del joined
     if lower:
@@ -175,40 +173,19 @@ def resplit_counts(chunks: Counter) -> Counter:
     return counts
 
 
-def encode_counts(counts: Counter) -> list[bytes]:
-    """Token counts as two buffers: the tokens joined by newlines (no token holds one), and
-    their counts as int64."""
-    return ["\n".join(counts).encode("utf-8"), array("q", counts.values()).tobytes()]
-
-
-def decode_counts(tokens: Any, values: Any) -> tuple[list[str], array]:
-    """The inverse of :func:`encode_counts`: the tokens and their counts."""
-    text = bytes(tokens).decode("utf-8")
-    numbers = array("q")
-    numbers.frombytes(bytes(values))
-    return (text.split("\n") if text else []), numbers
-
-
-def add_counts(into: Counter, tokens: list[str], values: Sequence[int]) -> None:
-    """``into[t] += n`` for each distinct token ``t`` and its count ``n``, with no Python loop
-    (``Counter.update`` runs one, about twice as slow)."""
-    summed = map(operator.add, map(into.get, tokens, itertools.repeat(0)), values)
-    dict.update(into, zip(tokens, summed))  # each key is read, then written, once
-
-
 def count_range_task(
     channel: Any,
     *,
     path: str,
     start: int,
     end: int,
-    tokenizer: str,
     lower: bool,
     errors: str,
     block_bytes: int,
     name: str,
-) -> tuple[dict[str, Any], list[bytes]]:
-    """A worker's task: count bytes ``start``..``end`` of ``path``; token counts come back."""
+) -> tuple[dict[str, Any], list[Any]]:
+    """A worker's task: count bytes ``start``..``end`` of ``path``; its chunk table's export
+    comes back (the caller adds it to the table of the whole with ``add_counts``)."""
     counted = BlockCounts()
     handle: BinaryIO
     with open(path, "rb") as handle:
@@ -225,6 +202,6 @@ def count_range_task(
             name=name,
             progress=channel.progress,
         )
-    counts = token_counts(counted.chunks, TokenizerName(tokenizer), lower, errors)
     meta = {"newlines": counted.newlines, "bytes": counted.bytes, "last_byte": counted.last_byte}
-    return meta, encode_counts(counts)
+    joined, counts = counted.chunks.export()
+    return meta, [joined, counts]

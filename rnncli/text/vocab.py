@@ -19,6 +19,7 @@ and ``min_freq`` above every count) is a UsageError, and an empty file is refuse
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -111,8 +112,10 @@ class Vocab:
     max_size: Optional[int] = None
     stats: VocabStats = field(default_factory=VocabStats)
 
-    def __post_init__(self) -> None:
-        self.stoi: dict[str, int] = dict(zip(self.itos, range(len(self.itos))))
+    @functools.cached_property
+    def stoi(self) -> dict[str, int]:
+        """Token to index, built on first use (``vocab build`` writes a vocabulary without it)."""
+        return dict(zip(self.itos, range(len(self.itos))))
 
     def __len__(self) -> int:
         return len(self.itos)

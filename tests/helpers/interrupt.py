@@ -26,12 +26,21 @@ def children(pid: int) -> set[int]:
         return set()
 
 
+def _threads(pid: int) -> int:
+    """How many threads ``pid`` runs (Linux ``/proc``)."""
+    try:
+        return len(list(Path(f"/proc/{pid}/task").iterdir()))
+    except OSError:
+        return 0
+
+
 def interrupt_with_workers(
-    argv: Sequence[str], env: dict[str, str], workers: int = 2
+    argv: Sequence[str], env: dict[str, str], workers: int = 2, threads: int = 0
 ) -> tuple[subprocess.Popen, set[int], bytes]:
     """Run ``argv`` in a session of its own, wait until ``workers`` children run (``--jobs N``
-    starts N - 1: the first range is counted in the process itself), send SIGINT to its
-    process group; the process (finished), its workers' ids and its stderr."""
+    starts N - 1: the first range is counted in the process itself) and it has ``threads``
+    threads besides its main one, send SIGINT to its process group; the process (finished),
+    its workers' ids and its stderr."""
     proc = subprocess.Popen(
         list(argv),
         cwd=REPO,
@@ -43,10 +52,13 @@ def interrupt_with_workers(
     )
     seen: set[int] = set()
     deadline = time.monotonic() + 60
-    while len(seen) < workers and time.monotonic() < deadline and proc.poll() is None:
+    while time.monotonic() < deadline and proc.poll() is None:
         seen |= children(proc.pid)
+        if len(seen) >= workers and _threads(proc.pid) > threads:
+            break
         time.sleep(0.01)
     assert len(seen) == workers, "the workers did not start"
+    assert _threads(proc.pid) > threads, "the worker threads did not start"
     os.killpg(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     return proc, seen, err

@@ -1,0 +1,82 @@
+"""Counts of whitespace-separated byte chunks: the per-token work of counting a corpus.
+
+A block of bytes is split where ``bytes.split()`` splits it (ASCII whitespace), its ASCII
+letters lowercased first when asked, and every chunk counted. The C table
+(:mod:`rnncli.text._chunk_table`, built by ``pip install`` where a C compiler is at hand) does
+this without the GIL, so threads count the byte ranges of a file on every core in one process;
+:class:`PyChunkTable` does the same with ``bytes.split`` and ``Counter.update`` where it was not
+built (or ``RNNCLI_PURE_PYTHON=1``), and then worker processes count the ranges. Both export
+the same thing: the distinct chunks in the order first seen, joined by single spaces, and their
+counts; a range's export is added to the table of the whole with ``add_counts``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import operator
+from array import array
+from collections import Counter
+from typing import Any, Protocol
+
+from rnncli import accelerators
+
+
+class ChunkCounts(Protocol):
+    """What :func:`new_table` returns, C or Python."""
+
+    def add(self, data: bytes, lower: bool) -> None: ...
+
+    def export(self) -> tuple[bytes, bytes]: ...
+
+    def add_counts(self, joined: Any, counts: Any) -> None: ...
+
+    def __len__(self) -> int: ...
+
+
+class PyChunkTable(Counter):
+    """The C table's work with ``bytes.split`` and ``Counter.update`` (both in C, with the GIL)."""
+
+    def add(self, data: bytes, lower: bool) -> None:
+        """Count the chunks of ``data``."""
+        self.update((data.lower() if lower else data).split())
+
+    def export(self) -> tuple[bytes, bytes]:
+        """(the chunks joined by single spaces, their counts as native int64 bytes), as the C
+        table gives them; the table is emptied."""
+        counts = array("q", self.values()).tobytes()
+        joined = b" ".join(self)
+        self.clear()
+        return joined, counts
+
+    def add_counts(self, joined: Any, counts: Any) -> None:
+        """Add an export's chunks and counts (a ValueError when they are not one)."""
+        chunks = bytes(joined).split(b" ") if len(joined) else []
+        numbers = counts_array(counts)
+        if len(chunks) != len(numbers) or b"" in chunks or (numbers and min(numbers) < 1):
+            raise ValueError("add_counts: not an export (chunks and counts)")
+        # self[c] += n for each pair, with no Python loop (Counter.update runs one).
+        summed = map(operator.add, map(self.get, chunks, itertools.repeat(0)), numbers)
+        dict.update(self, zip(chunks, summed))
+
+
+_ACCELERATOR: list = []
+
+
+def accelerator() -> Any:
+    """The C module (its ``ChunkTable``), or None where it was not built or is turned off."""
+    if not _ACCELERATOR:
+        _ACCELERATOR.append(accelerators.load("rnncli.text._chunk_table"))
+    return _ACCELERATOR[0]
+
+
+def new_table() -> ChunkCounts:
+    """An empty chunk table: the C one where it was built, else :class:`PyChunkTable`."""
+    module = accelerator()
+    return module.ChunkTable() if module is not None else PyChunkTable()
+
+
+def counts_array(counts: Any) -> array:
+    """An export's counts (raw int64 bytes) as ``array('q')``."""
+    numbers = array("q")
+    numbers.frombytes(bytes(counts))
+    return numbers
