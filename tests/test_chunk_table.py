@@ -124,3 +124,31 @@ def test_pure_python_switch_turns_the_c_table_off():
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
     assert out.stdout.split() == ["True", "PyChunkTable"]
+
+
+@pytest.mark.parametrize("make", [PyChunkTable, pytest.param("c", marks=needs_c)])
+def test_a_refused_export_changes_nothing(make):
+    table = C.ChunkTable() if make == "c" else make()
+    table.add(b"x", False)
+    with pytest.raises(ValueError, match="not an export"):
+        table.add_counts(b"a b  c", array("q", [1, 1, 1]).tobytes())
+    with pytest.raises(ValueError, match="not an export"):
+        table.add_counts(b"a b c", array("q", [1, 1, 0]).tobytes())
+    assert table.export() == (b"x", array("q", [1]).tobytes())
+
+
+@pytest.mark.parametrize("make", [PyChunkTable, pytest.param("c", marks=needs_c)])
+def test_a_count_past_int64_is_refused(make):
+    table = C.ChunkTable() if make == "c" else make()
+    big = array("q", [2**63 - 1]).tobytes()
+    table.add_counts(b"a", big)
+    with pytest.raises(OverflowError):
+        table.add_counts(b"a", big)
+        table.export()  # the Python table finds out when its counts become int64
+
+
+def test_the_python_table_takes_any_bytes_like():
+    table = PyChunkTable()
+    table.add(memoryview(b"xx ab")[1:], True)
+    table.add(bytearray(b"AB"), True)
+    assert table.export() == (b"x ab", array("q", [1, 2]).tobytes())

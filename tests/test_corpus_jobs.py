@@ -53,8 +53,11 @@ needs_c = pytest.mark.skipif(C_TABLE is None, reason="the C chunk table was not 
 
 @pytest.fixture(params=[pytest.param(True, marks=needs_c), False], ids=["c-threads", "python"])
 def with_c(request, monkeypatch):
-    """Both ways of counting: the C table in threads, or bytes.split/Counter in processes."""
+    """Both ways of counting: the C table in threads, or bytes.split/Counter in processes (the
+    worker processes see ``RNNCLI_PURE_PYTHON=1`` too)."""
     monkeypatch.setattr(chunk_table_module, "_ACCELERATOR", [C_TABLE if request.param else None])
+    if not request.param:
+        monkeypatch.setenv("RNNCLI_PURE_PYTHON", "1")
     return request.param
 
 

@@ -10,7 +10,9 @@ import typer
 from rnncli.cli.options import CacheDir, Json, jobs_option
 from rnncli.cli.output import emit, environment
 
-Jobs = jobs_option("A .zip or .gz")
+Jobs = jobs_option(
+    "A .zip or .gz", "this process takes the first, a worker process each of the others"
+)
 
 
 def fetch(

@@ -20,9 +20,9 @@ VECTORS_HELP = (
 )
 SEED_HELP = "torch.manual_seed(SEED) first: random weights and rows equal your notebook's."
 JOBS_HELP = (
-    "Ranges of a big file worked on at once (default: the cores available; 1: this process "
-    "only): this process takes the first, a worker process each of the others; the result is "
-    "the same for any value. {whole}, and a file up to 16 MB, are read in one process."
+    "Ranges of a big file worked on at once (default: the cores available; 1: one at a "
+    "time): {how}; the result is the same for any value. {whole}, and a file up to 16 MB, "
+    "are read in one piece."
 )
 
 
@@ -55,15 +55,16 @@ def seed_option(panel: Optional[str] = None) -> Any:
     return option(int, "--seed", SEED_HELP, panel, metavar="SEED")
 
 
-def jobs_option(whole: str, panel: Optional[str] = None) -> Any:
+def jobs_option(whole: str, how: str, panel: Optional[str] = None) -> Any:
     """``--jobs N`` / ``-j N``: ranges at once; default ``None`` (the cores available).
-    ``whole`` names the inputs that cannot be cut into ranges (stdin, an archive)."""
+    ``whole`` names the inputs that cannot be cut into ranges (stdin, an archive), ``how`` who
+    works on the ranges."""
     return Annotated[
         Optional[int],
         typer.Option(
             "--jobs",
             "-j",
-            help=JOBS_HELP.format(whole=whole),
+            help=JOBS_HELP.format(whole=whole, how=how),
             rich_help_panel=panel,
             show_default=False,
             metavar="N",

@@ -20,7 +20,9 @@ from rnncli.terminal import Environment
 from rnncli.text.corpus import DecodeErrors
 from rnncli.text.tokenize import TokenizerName
 
-Jobs = jobs_option("stdin")
+Jobs = jobs_option(
+    "stdin", "a thread each (a worker process each where rnncli's C part was not built)"
+)
 
 app = typer.Typer(
     help="Build and show vocabularies.", no_args_is_help=True, cls=HelpGroup, rich_markup_mode=None

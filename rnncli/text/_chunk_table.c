@@ -4,7 +4,7 @@
    ChunkTable.add(data, lower) splits a block of bytes where bytes.split() splits it (the ASCII
    whitespace bytes space, \t, \n, \v, \f, \r), lowercases ASCII letters first when asked (what
    bytes.lower() does) and counts every chunk in an open-addressing hash table, all without the
-   GIL: a thread per byte range of a file keeps every core busy. export() hands back the distinct
+   GIL: a thread per byte range of a file puts every core to work. export() hands back the distinct
    chunks, in the order first seen, joined by single spaces (no chunk holds one), and their
    counts as native int64, and empties the table; add_counts(joined, counts) adds such an export
    (another range's) to a table. One table serves one thread at a time.
@@ -126,7 +126,8 @@ static int grow_slots(ChunkTable *t) {
     return 1;
 }
 
-/* count += add for the chunk p[0:n]; a new chunk gets an entry. 0 when out of memory. */
+/* count += add (add >= 1) for the chunk p[0:n]; a new chunk gets an entry. 0 when out of
+   memory, -1 when the count would pass INT64_MAX (the table is unchanged then). */
 static int count_chunk(ChunkTable *t, const unsigned char *p, Py_ssize_t n, int64_t add) {
     if ((size_t)t->n >= t->slot_count / 2) {
         if (t->n >= (Py_ssize_t)UINT32_MAX - 1 || !grow_slots(t)) return 0;
@@ -137,6 +138,7 @@ static int count_chunk(ChunkTable *t, const unsigned char *p, Py_ssize_t n, int6
     while ((s = t->slots[i]) != 0) {
         Entry *e = &t->entries[s - 1];
         if (e->hash == h && e->length == n && memcmp(t->arena + e->offset, p, (size_t)n) == 0) {
+            if (add > INT64_MAX - e->count) return -1;
             e->count += add;
             return 1;
         }
@@ -170,7 +172,7 @@ static int add_block(ChunkTable *t, const unsigned char *data, Py_ssize_t len, i
         if (p == end) break;
         const unsigned char *start = p;
         while (p < end && !SPACE[*p]) p++;
-        if (!count_chunk(t, start, p - start, 1)) return 0;
+        if (count_chunk(t, start, p - start, 1) != 1) return 0; /* 2**63 chunks: never */
     }
     return 1;
 }
@@ -213,14 +215,30 @@ static PyObject *table_add(ChunkTable *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+/* The i-th chunk of an export: where it starts and ends; 0 when the bytes are not an export. */
+static int check_export(const unsigned char *p, const unsigned char *end, const char *counts,
+                        Py_ssize_t n) {
+    for (Py_ssize_t k = 0; k < n; k++) {
+        const unsigned char *stop = memchr(p, ' ', (size_t)(end - p));
+        if (!stop) stop = end;
+        int64_t count;
+        memcpy(&count, counts + 8 * k, 8);
+        if (stop == p || (k + 1 < n) != (stop < end) || count < 1) return 0;
+        p = stop + 1;
+    }
+    return 1;
+}
+
 static PyObject *table_add_counts(ChunkTable *self, PyObject *args) {
     Py_buffer joined, counts;
     if (!PyArg_ParseTuple(args, "y*y*:add_counts", &joined, &counts)) return NULL;
     PyObject *result = NULL;
     Py_ssize_t n = counts.len / 8;
     const unsigned char *p = joined.buf, *end = p + joined.len;
-    if (counts.len % 8 || (n == 0) != (joined.len == 0)) {
-        PyErr_SetString(PyExc_ValueError, "add_counts: not an export (sizes disagree)");
+    /* Checked whole first: a refused export changes nothing. */
+    if (counts.len % 8 || (n == 0) != (joined.len == 0) ||
+        !check_export(p, end, counts.buf, n)) {
+        PyErr_SetString(PyExc_ValueError, "add_counts: not an export (chunks and counts)");
         goto done;
     }
     if (!check_idle(self)) goto done;
@@ -229,12 +247,13 @@ static PyObject *table_add_counts(ChunkTable *self, PyObject *args) {
         if (!stop) stop = end;
         int64_t count;
         memcpy(&count, (const char *)counts.buf + 8 * k, 8);
-        if (stop == p || (k + 1 < n) != (stop < end) || count < 1) {
-            PyErr_SetString(PyExc_ValueError, "add_counts: not an export (chunks and counts)");
+        int added = count_chunk(self, p, stop - p, count);
+        if (added == 0) {
+            PyErr_NoMemory();
             goto done;
         }
-        if (!count_chunk(self, p, stop - p, count)) {
-            PyErr_NoMemory();
+        if (added < 0) {
+            PyErr_SetString(PyExc_OverflowError, "add_counts: a count passes 2**63 - 1");
             goto done;
         }
         p = stop + 1;
@@ -271,7 +290,7 @@ static PyObject *table_export(ChunkTable *self, PyObject *Py_UNUSED(ignored)) {
     return Py_BuildValue("(NN)", joined, counts);
 }
 
-static Py_ssize_t table_len(ChunkTable *self) { return self->n; }
+static Py_ssize_t table_len(ChunkTable *self) { return check_idle(self) ? self->n : -1; }
 
 static void table_dealloc(ChunkTable *self) {
     release(self);

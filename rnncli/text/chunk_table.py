@@ -24,7 +24,7 @@ from rnncli import accelerators
 class ChunkCounts(Protocol):
     """What :func:`new_table` returns, C or Python."""
 
-    def add(self, data: bytes, lower: bool) -> None: ...
+    def add(self, data: Any, lower: bool) -> None: ...
 
     def export(self) -> tuple[bytes, bytes]: ...
 
@@ -36,8 +36,9 @@ class ChunkCounts(Protocol):
 class PyChunkTable(Counter):
     """The C table's work with ``bytes.split`` and ``Counter.update`` (both in C, with the GIL)."""
 
-    def add(self, data: bytes, lower: bool) -> None:
-        """Count the chunks of ``data``."""
+    def add(self, data: Any, lower: bool) -> None:
+        """Count the chunks of ``data`` (bytes-like)."""
+        data = data if isinstance(data, bytes) else bytes(data)
         self.update((data.lower() if lower else data).split())
 
     def export(self) -> tuple[bytes, bytes]:

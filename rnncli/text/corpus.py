@@ -141,8 +141,8 @@ def count_tokens(
     for source in sources:
         check_readable(source)
     result = CorpusCounts()
-    # Every chunk count ends up here (a worker's range is added when it is done), decoded and
-    # split into tokens once at the end.
+    # Every chunk count ends up here (the workers' exports are added once all are done: a few
+    # MB each), decoded and split into tokens once at the end.
     local = BlockCounts()
     for source in sources:
         name = source_name(source)

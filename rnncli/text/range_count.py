@@ -1,4 +1,5 @@
-"""Count the tokens of a stretch of a text file: the work of one worker, or of the one process.
+"""Count the whitespace chunks of a stretch of a text file (the work of one worker, or of the one
+process), and turn chunk counts into token counts.
 
 Counting runs on bytes, in blocks cut after an ASCII whitespace byte: a chunk table
 (:mod:`rnncli.text.chunk_table`; in C where it was built) splits each block where
