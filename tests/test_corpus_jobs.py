@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 import rnncli.text.chunk_table as chunk_table_module
 import rnncli.text.corpus as corpus_module
+import rnncli.text.range_count as range_count_module
 import rnncli.worker_pool as pool_module
 from rnncli.byte_ranges import split_ranges
 from rnncli.errors import RnncliError, UsageError
@@ -83,6 +84,7 @@ def test_workers_count_what_one_process_counts(
     path.write_bytes(data)
     monkeypatch.setattr(corpus_module, "BLOCK_BYTES", block)
     monkeypatch.setattr(corpus_module, "CHUNK_BYTES", 8)
+    monkeypatch.setattr(range_count_module, "DECODE_BYTES", block)  # the export in pieces too
     pools = []
     real_enter = pool_module.WorkerPool.__enter__
     monkeypatch.setattr(

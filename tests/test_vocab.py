@@ -340,3 +340,14 @@ def test_cut_tokens_counts_the_rare_tokens_without_specials():
     assert Vocab.from_counts(counts, max_size=1).cut_tokens == 3  # b, c, d
     assert Vocab.from_counts(counts, max_size=3).cut_tokens == 1  # d
     assert Vocab.from_counts(counts, max_size=4).cut_tokens == 0
+
+
+@given(
+    itos=st.lists(st.text(max_size=6), min_size=1, max_size=40, unique=True),
+    slice_size=st.integers(1, 7),
+)
+def test_json_pieces_join_to_the_whole_object(itos, slice_size):
+    """The file is written a slice at a time; joined, it is json.dumps of to_dict exactly."""
+    vocab = Vocab(itos=itos, counts=list(range(len(itos))), specials=[])
+    whole = json.dumps(vocab.to_dict(), ensure_ascii=False, separators=(",", ":"))
+    assert "".join(vocab.json_pieces(slice_size)) == whole == vocab.to_json()

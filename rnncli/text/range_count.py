@@ -22,8 +22,13 @@ interpreter.
 
 from __future__ import annotations
 
+import itertools
+import operator
 import re
+from array import array
 from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import compress
 from typing import Any, BinaryIO, Callable, Optional
 
 from rnncli.errors import RnncliError
@@ -125,52 +130,88 @@ def count_blocks(
     return into
 
 
+#: Bytes of the exported chunks decoded at a time: their text is never all in memory at once.
+DECODE_BYTES = 1 << 18
+
+
 def token_counts(
     chunks: ChunkCounts, tokenizer: TokenizerName, lower: bool, errors: str = "strict"
 ) -> Counter:
     """Token counts (str keys) from a table of whitespace-chunk counts; see the module doc.
 
-    ``chunks`` is emptied, so that its memory is free before the token counts are built.
+    ``chunks`` is emptied, so that its memory is free before the token counts are built; its
+    export is decoded a piece at a time, so only the tokens themselves stay.
     """
+    counts: Counter = Counter()
     if not len(chunks):
-        return Counter()
-    # Chunks hold no ASCII space: exported joined with one, decoded and lowered at once, split.
+        return counts
     joined, exported = chunks.export()
     counts_of = counts_array(exported)
     del exported
-    text = joined.decode("utf-8", errors)
-    del joined
-    if lower:
-        text = text.lower()
-    parts = text.split(" ")
-    if tokenizer is TokenizerName.whitespace and _OTHER_SPACE(text) is not None:
-        counts: Counter = Counter()
-        for part, n in zip(parts, counts_of):
-            for token in part.split():
-                counts[token] += n
-        return counts
-    counts = Counter()
-    dict.update(counts, zip(parts, counts_of))  # in C, no copy
-    if len(counts) != len(parts):  # chunks that differ as bytes, not as text (case, bad bytes)
-        counts = Counter()
-        for part, n in zip(parts, counts_of):
-            counts[part] += n
-    return resplit_counts(counts) if tokenizer is TokenizerName.basic else counts
+    basic = tokenizer is TokenizerName.basic
+    for piece, numbers in _pieces(joined, counts_of):
+        # Chunks hold no ASCII space: a piece is decoded and lowered at once, then split there.
+        text = piece.decode("utf-8", errors)
+        if lower:
+            text = text.lower()
+        parts = text.split(" ")
+        if basic:
+            add_basic_counts(counts, parts, numbers)
+        elif _OTHER_SPACE(text) is None:
+            add_counts(counts, parts, numbers)
+        else:  # whitespace that bytes.split() does not know (U+00A0, U+3000...)
+            for part, n in zip(parts, numbers):
+                for token in part.split():
+                    counts[token] += n
+    return counts
+
+
+def _pieces(joined: bytes, counts: array) -> Iterator[tuple[bytes, array]]:
+    """The export cut into pieces of about :data:`DECODE_BYTES` between chunks, each with its
+    chunks' counts. A cut at an ASCII space decodes each piece as the whole would be decoded."""
+    start = first = 0
+    size = len(joined)
+    while start < size:
+        end = (
+            size
+            if size - start <= DECODE_BYTES
+            else joined.rfind(b" ", start, start + DECODE_BYTES)
+        )
+        if end <= start:  # one chunk longer than a piece
+            end = joined.find(b" ", start + DECODE_BYTES)
+            end = size if end < 0 else end
+        piece = joined[start:end]
+        n = piece.count(b" ") + 1
+        yield piece, counts[first : first + n]
+        first += n
+        start = end + 1
+
+
+def add_counts(into: Counter, tokens: list[str], values: Iterable[int]) -> None:
+    """``into[t] += n`` for each token ``t`` and its count ``n``, with no Python loop
+    (``Counter.update`` runs one). A token may repeat: each pair is read, then written, in turn."""
+    summed = map(operator.add, map(into.get, tokens, itertools.repeat(0)), values)
+    dict.update(into, zip(tokens, summed))
+
+
+def add_basic_counts(into: Counter, chunks: list[str], values: Sequence[int]) -> None:
+    """Add the basic tokens of whitespace chunks, chunk ``i`` seen ``values[i]`` times
+    (``"world!": 3`` -> ``world``, ``!``): equal to counting the basic tokens of the whole text,
+    at the cost of one regex call per distinct chunk that is not a plain word."""
+    # The common case, a chunk that is one \\w+ token, with no Python loop.
+    plain = list(map(str.isalnum, chunks))
+    add_counts(into, list(compress(chunks, plain)), compress(values, plain))
+    split = splitter(TokenizerName.basic)
+    for chunk, n, is_plain in zip(chunks, values, plain):
+        if not is_plain:
+            for token in split(chunk):
+                into[token] += n
 
 
 def resplit_counts(chunks: Counter) -> Counter:
-    """Basic-token counts from whitespace-chunk counts (``"world!": 3`` -> ``world``, ``!``).
-
-    Equal to counting the basic tokens of the whole text, at the cost of one regex call per
-    distinct chunk that is not a plain word.
-    """
-    split = splitter(TokenizerName.basic)
-    # The common case, a chunk that is one \\w+ token, in one comprehension (no per-item +=).
-    counts = Counter({chunk: n for chunk, n in chunks.items() if chunk.isalnum()})
-    for chunk, n in chunks.items():
-        if not chunk.isalnum():
-            for token in split(chunk):
-                counts[token] += n
+    """Basic-token counts from whitespace-chunk counts (str keys)."""
+    counts: Counter = Counter()
+    add_basic_counts(counts, list(chunks), list(chunks.values()))
     return counts
 
 

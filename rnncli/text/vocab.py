@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import json
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Union
@@ -292,6 +292,10 @@ class Vocab:
 
     def to_dict(self) -> dict[str, Any]:
         """The file's content: one JSON-able object."""
+        return {**self._header(), "itos": list(self.itos), "counts": list(self.counts)}
+
+    def _header(self) -> dict[str, Any]:
+        """Every field of the file but the two long lists, which come last."""
         return {
             "format": FORMAT,
             "version": VERSION,
@@ -302,14 +306,28 @@ class Vocab:
             "min_freq": self.min_freq,
             "max_size": self.max_size,
             "stats": self.stats.to_dict(),
-            "itos": list(self.itos),
-            "counts": list(self.counts),
         }
 
     def to_json(self) -> str:
         """The file's text (one line, no newline): what :meth:`save` writes and
-        ``vocab build --out -`` prints. ``json.dumps``, not ``json.dump``: the C encoder."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
+        ``vocab build --out -`` prints."""
+        return "".join(self.json_pieces())
+
+    def json_pieces(self, slice_size: int = 1 << 14) -> Iterator[str]:
+        """:meth:`to_json`'s text in pieces, the long lists a slice at a time, so the whole text
+        is never in memory at once; joined, exactly ``json.dumps`` of :meth:`to_dict`.
+        ``json.dumps`` of each piece, not ``json.dump``: the C encoder."""
+
+        def dumps(value: Any) -> str:
+            return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+        yield dumps(self._header())[:-1]
+        for name, items in (("itos", self.itos), ("counts", self.counts)):
+            yield f',"{name}":['
+            for at in range(0, len(items), slice_size):
+                yield ("," if at else "") + dumps(items[at : at + slice_size])[1:-1]
+            yield "]"
+        yield "}"
 
     def save(self, path: PathLike) -> Path:
         """Write the vocabulary atomically: an interrupted save leaves the old file in place.
@@ -323,7 +341,7 @@ class Vocab:
             raise UsageError(f"{path} is a directory; give a file name", "--out")
         try:
             with atomic_write(path) as handle:
-                handle.write(self.to_json())
+                handle.writelines(self.json_pieces())
                 handle.write("\n")
         except OSError as exc:
             raise RnncliError(f"cannot write {path}: {exc.strerror or exc}") from None
