@@ -152,3 +152,48 @@ def test_the_python_table_takes_any_bytes_like():
     table.add(memoryview(b"xx ab")[1:], True)
     table.add(bytearray(b"AB"), True)
     assert table.export() == (b"x ab", array("q", [1, 2]).tobytes())
+
+
+def _utf8_ok(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+# Near-UTF-8: characters of every length (surrogates too), cut, joined to stray bytes and ASCII.
+_NEAR_UTF8 = st.lists(
+    st.characters(codec=None).map(lambda c: c.encode("utf-8", "surrogatepass"))
+    | st.sampled_from([b"\xc0\x80", b"\xc1\xbf", b"\xe0\x9f\xbf", b"\xed\xa0\x80", b"\xed\x9f\xbf"])
+    | st.sampled_from([b"\xf0\x8f\xbf\xbf", b"\xf4\x90\x80\x80", b"\xf4\x8f\xbf\xbf", b"\xf5"])
+    | st.sampled_from([b"\x80", b"\xbf", b"\xff", b"\xc2", b"\xe2\x82", b"\xf0\x9f\x98"])
+    | st.sampled_from([b"abcdefgh", b"\n", b" ", b"x"]),
+    max_size=40,
+).map(b"".join)
+
+
+@needs_c
+@settings(max_examples=500, deadline=None)
+@given(data=_NEAR_UTF8 | st.binary(max_size=64))
+def test_c_checks_utf8_as_python_decodes_it(data):
+    """add(data, lower, utf8=True): the newlines when bytes.decode takes data, else -1 and
+    nothing counted; without the check, always the newlines."""
+    table = C.ChunkTable()
+    got = table.add(data, False, True)
+    if _utf8_ok(data):
+        assert got == data.count(b"\n")
+    else:
+        assert got == -1 and len(table) == 0
+    assert table.add(data, True) == data.count(b"\n")
+
+
+@pytest.mark.parametrize("make", [PyChunkTable, pytest.param("c", marks=needs_c)])
+def test_add_returns_the_newlines_or_refuses_what_is_not_utf8(make):
+    table = C.ChunkTable() if make == "c" else make()
+    assert table.add(b"a\nb\r\n\nc", False, True) == 3
+    assert table.add(b"caf\xe9 au lait\n", False, True) == -1
+    assert table.add(b"\xed\xa0\x80", False, True) == -1  # a surrogate
+    assert table.add(b"caf\xc3\xa9\n", False, True) == 1
+    joined, counts = table.export()
+    assert joined == "a b c café".encode() and list(counts_array(counts)) == [1, 1, 1, 1]

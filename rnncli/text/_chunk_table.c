@@ -1,10 +1,11 @@
 /* Whitespace-separated chunks counted in C: the optional accelerator of rnncli.text.chunk_table
    (see there for the Python class that does the same work where this was not built).
 
-   ChunkTable.add(data, lower) splits a block of bytes where bytes.split() splits it (the ASCII
-   whitespace bytes space, \t, \n, \v, \f, \r), lowercases ASCII letters first when asked (what
-   bytes.lower() does) and counts every chunk in an open-addressing hash table, all without the
-   GIL: a thread per byte range of a file puts every core to work. export() hands back the distinct
+   ChunkTable.add(data, lower, utf8) splits a block of bytes where bytes.split() splits it (the
+   ASCII whitespace bytes space, \t, \n, \v, \f, \r), lowercases ASCII letters first when asked
+   (what bytes.lower() does) and counts every chunk in an open-addressing hash table, and its
+   newlines; with utf8, only once the block is found to be UTF-8 as Python's strict decoder
+   takes it (else it returns -1 and counts nothing). All of it without the GIL: a thread per byte range of a file puts every core to work. export() hands back the distinct
    chunks, in the order first seen, joined by single spaces (no chunk holds one), and their
    counts as native int64, and empties the table; add_counts(joined, counts) adds such an export
    (another range's) to a table. One table serves one thread at a time.
@@ -17,9 +18,10 @@
 #include <sys/mman.h>
 #endif
 
+/* 16 bytes a distinct chunk: its bytes end where the next entry's begin (the arena holds them in
+   entry order), and its hash is computed again when the slots grow. */
 typedef struct {
-    Py_ssize_t offset, length; /* the chunk's bytes in the arena */
-    uint64_t hash;
+    Py_ssize_t offset; /* the chunk's bytes in the arena */
     int64_t count;
 } Entry;
 
@@ -108,7 +110,11 @@ static int grow(void **items, Py_ssize_t *cap, Py_ssize_t need, size_t size) {
     return 1;
 }
 
-/* Twice the slots, every entry placed again by its stored hash. */
+static inline Py_ssize_t entry_length(const ChunkTable *t, Py_ssize_t k) {
+    return (k + 1 < t->n ? t->entries[k + 1].offset : t->arena_used) - t->entries[k].offset;
+}
+
+/* Twice the slots, every entry placed again by its hash. */
 static int grow_slots(ChunkTable *t) {
     size_t count = t->slot_count ? t->slot_count * 2 : 4096;
     if (count > ((size_t)1 << 33) || count > SIZE_MAX / sizeof(uint32_t)) return 0;
@@ -116,7 +122,7 @@ static int grow_slots(ChunkTable *t) {
     if (!slots) return 0;
     size_t mask = count - 1;
     for (Py_ssize_t k = 0; k < t->n; k++) {
-        size_t i = (size_t)t->entries[k].hash & mask;
+        size_t i = (size_t)hash_chunk(t->arena + t->entries[k].offset, entry_length(t, k)) & mask;
         while (slots[i]) i = (i + 1) & mask;
         slots[i] = (uint32_t)(k + 1);
     }
@@ -137,7 +143,7 @@ static int count_chunk(ChunkTable *t, const unsigned char *p, Py_ssize_t n, int6
     uint32_t s;
     while ((s = t->slots[i]) != 0) {
         Entry *e = &t->entries[s - 1];
-        if (e->hash == h && e->length == n && memcmp(t->arena + e->offset, p, (size_t)n) == 0) {
+        if (entry_length(t, s - 1) == n && memcmp(t->arena + e->offset, p, (size_t)n) == 0) {
             if (add > INT64_MAX - e->count) return -1;
             e->count += add;
             return 1;
@@ -151,16 +157,58 @@ static int count_chunk(ChunkTable *t, const unsigned char *p, Py_ssize_t n, int6
     memcpy(t->arena + t->arena_used, p, (size_t)n);
     Entry *e = &t->entries[t->n];
     e->offset = t->arena_used;
-    e->length = n;
-    e->hash = h;
     e->count = add;
     t->arena_used += n;
     t->slots[i] = (uint32_t)(++t->n);
     return 1;
 }
 
-/* Count every chunk of data[0:len]. Runs without the GIL. 0 when out of memory. */
-static int add_block(ChunkTable *t, const unsigned char *data, Py_ssize_t len, int lower) {
+/* Whether data[0:len] is UTF-8 as Python's strict decoder takes it: no stray continuation
+   byte, no overlong form, no surrogate (ED A0-BF), nothing past U+10FFFF, nothing cut short. */
+static int valid_utf8(const unsigned char *p, Py_ssize_t len) {
+    const unsigned char *end = p + len;
+    while (p < end) {
+        uint64_t w;
+        if (end - p >= 8 && (memcpy(&w, p, 8), !(w & 0x8080808080808080ull))) {
+            p += 8; /* eight ASCII bytes */
+            continue;
+        }
+        unsigned c = *p;
+        if (c < 0x80) {
+            p++;
+            continue;
+        }
+        Py_ssize_t need;
+        unsigned lo = 0x80, hi = 0xBF; /* the second byte's range */
+        if (c >= 0xC2 && c <= 0xDF)
+            need = 1;
+        else if (c == 0xE0)
+            need = 2, lo = 0xA0;
+        else if (c == 0xED)
+            need = 2, hi = 0x9F;
+        else if (c >= 0xE1 && c <= 0xEF)
+            need = 2;
+        else if (c == 0xF0)
+            need = 3, lo = 0x90;
+        else if (c == 0xF4)
+            need = 3, hi = 0x8F;
+        else if (c >= 0xF1 && c <= 0xF3)
+            need = 3;
+        else
+            return 0;
+        if (end - p <= need || p[1] < lo || p[1] > hi) return 0;
+        for (Py_ssize_t k = 2; k <= need; k++)
+            if ((p[k] & 0xC0) != 0x80) return 0;
+        p += need + 1;
+    }
+    return 1;
+}
+
+/* Count every chunk of data[0:len] and its newlines (*newlines). Runs without the GIL.
+   0 when out of memory. */
+static int add_block(ChunkTable *t, const unsigned char *data, Py_ssize_t len, int lower,
+                     Py_ssize_t *newlines) {
+    Py_ssize_t lines = 0;
     if (lower) {
         if (!grow((void **)&t->scratch, &t->scratch_cap, len, 1)) return 0;
         for (Py_ssize_t k = 0; k < len; k++) t->scratch[k] = LOWER[data[k]];
@@ -168,12 +216,13 @@ static int add_block(ChunkTable *t, const unsigned char *data, Py_ssize_t len, i
     }
     const unsigned char *p = data, *end = data + len;
     while (p < end) {
-        while (p < end && SPACE[*p]) p++;
+        while (p < end && SPACE[*p]) lines += *p++ == '\n';
         if (p == end) break;
         const unsigned char *start = p;
         while (p < end && !SPACE[*p]) p++;
         if (count_chunk(t, start, p - start, 1) != 1) return 0; /* 2**63 chunks: never */
     }
+    *newlines = lines;
     return 1;
 }
 
@@ -199,20 +248,22 @@ static int check_idle(ChunkTable *t) {
 
 static PyObject *table_add(ChunkTable *self, PyObject *args) {
     Py_buffer buf;
-    int lower, ok;
-    if (!PyArg_ParseTuple(args, "y*p:add", &buf, &lower)) return NULL;
+    int lower, utf8 = 0, ok = 1;
+    Py_ssize_t newlines = -1;
+    if (!PyArg_ParseTuple(args, "y*p|p:add", &buf, &lower, &utf8)) return NULL;
     if (!check_idle(self)) {
         PyBuffer_Release(&buf);
         return NULL;
     }
     self->busy = 1;
     Py_BEGIN_ALLOW_THREADS
-    ok = add_block(self, (const unsigned char *)buf.buf, buf.len, lower);
+    if (!utf8 || valid_utf8((const unsigned char *)buf.buf, buf.len))
+        ok = add_block(self, (const unsigned char *)buf.buf, buf.len, lower, &newlines);
     Py_END_ALLOW_THREADS
     self->busy = 0;
     PyBuffer_Release(&buf);
     if (!ok) return PyErr_NoMemory();
-    Py_RETURN_NONE;
+    return PyLong_FromSsize_t(newlines);
 }
 
 /* The i-th chunk of an export: where it starts and ends; 0 when the bytes are not an export. */
@@ -282,8 +333,9 @@ static PyObject *table_export(ChunkTable *self, PyObject *Py_UNUSED(ignored)) {
     for (Py_ssize_t k = 0; k < n; k++) {
         const Entry *e = &self->entries[k];
         if (k) *out++ = ' ';
-        memcpy(out, self->arena + e->offset, (size_t)e->length);
-        out += e->length;
+        Py_ssize_t length = entry_length(self, k);
+        memcpy(out, self->arena + e->offset, (size_t)length);
+        out += length;
         memcpy(numbers + 8 * k, &e->count, 8);
     }
     release(self);
@@ -299,8 +351,10 @@ static void table_dealloc(ChunkTable *self) {
 
 static PyMethodDef table_methods[] = {
     {"add", (PyCFunction)table_add, METH_VARARGS,
-     "add(data, lower) -> None\n\nCount the chunks of the bytes-like data, split at ASCII\n"
-     "whitespace as bytes.split() splits, ASCII letters lowercased first when lower is true."},
+     "add(data, lower, utf8=False) -> int\n\nCount the chunks of the bytes-like data, split at\n"
+     "ASCII whitespace as bytes.split() splits, ASCII letters lowercased first when lower is\n"
+     "true; return its newlines, or -1 (counting nothing) when utf8 is true and data is not\n"
+     "UTF-8 as bytes.decode('utf-8') takes it."},
     {"add_counts", (PyCFunction)table_add_counts, METH_VARARGS,
      "add_counts(joined, counts) -> None\n\nAdd the chunks and counts of an export() to this\n"
      "table (ValueError when they are not one)."},

@@ -1,7 +1,8 @@
 """Counts of whitespace-separated byte chunks: the per-token work of counting a corpus.
 
 A block of bytes is split where ``bytes.split()`` splits it (ASCII whitespace), its ASCII
-letters lowercased first when asked, and every chunk counted. The C table
+letters lowercased first when asked, and every chunk counted; the same pass counts its newlines
+and, when asked, checks that it is UTF-8 (as ``bytes.decode`` would, strict). The C table
 (:mod:`rnncli.text._chunk_table`, built by ``pip install`` where a C compiler is at hand) does
 this without the GIL, so threads count the byte ranges of a file on every core in one process;
 :class:`PyChunkTable` does the same with ``bytes.split`` and ``Counter.update`` where it was not
@@ -24,7 +25,7 @@ from rnncli import accelerators
 class ChunkCounts(Protocol):
     """What :func:`new_table` returns, C or Python."""
 
-    def add(self, data: Any, lower: bool) -> None: ...
+    def add(self, data: Any, lower: bool, utf8: bool = False) -> int: ...
 
     def export(self) -> tuple[bytes, bytes]: ...
 
@@ -36,10 +37,17 @@ class ChunkCounts(Protocol):
 class PyChunkTable(Counter):
     """The C table's work with ``bytes.split`` and ``Counter.update`` (both in C, with the GIL)."""
 
-    def add(self, data: Any, lower: bool) -> None:
-        """Count the chunks of ``data`` (bytes-like)."""
+    def add(self, data: Any, lower: bool, utf8: bool = False) -> int:
+        """Count the chunks of ``data`` (bytes-like); its newlines, or -1 (and nothing counted)
+        when ``utf8`` and it is not UTF-8."""
         data = data if isinstance(data, bytes) else bytes(data)
+        if utf8:
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError:
+                return -1
         self.update((data.lower() if lower else data).split())
+        return data.count(b"\n")
 
     def export(self) -> tuple[bytes, bytes]:
         """(the chunks joined by single spaces, their counts as native int64 bytes), as the C

@@ -89,6 +89,7 @@ def count_blocks(
     left = limit
     done = 0
     add = into.chunks.add
+    chunk: Any
     while True:
         want = block_bytes if left is None else min(block_bytes, left)
         data = read(want) if want > 0 else b""
@@ -99,7 +100,8 @@ def count_blocks(
             if cut < 0:
                 pending.append(data)
                 continue
-            chunk = b"".join([*pending, data[:cut]]) if pending else data[:cut]
+            # A view, not a copy, unless a token began in the block before.
+            chunk = b"".join([*pending, data[:cut]]) if pending else memoryview(data)[:cut]
             pending = [data[cut:]] if cut < len(data) else []
         elif pending:
             chunk, pending = b"".join(pending), []
@@ -109,25 +111,31 @@ def count_blocks(
         into.last_byte = chunk[-1]
         if at_start:
             at_start = False
-            if chunk.startswith(UTF8_BOM):
+            if bytes(chunk[: len(UTF8_BOM)]) == UTF8_BOM:
                 chunk = chunk[len(UTF8_BOM) :]
                 done += len(UTF8_BOM)
-        if strict:
-            try:
-                chunk.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                at = offset + done + exc.start
-                raise RnncliError(
-                    f"{name}: not valid UTF-8 at byte offset {at} "
-                    f"(byte 0x{chunk[exc.start]:02x}); use --errors replace to read it anyway"
-                ) from None
-        into.newlines += chunk.count(b"\n")
-        add(chunk, lower)
+        newlines = add(chunk, lower, strict)  # -1: not UTF-8, nothing counted
+        if newlines < 0:
+            _not_utf8(bytes(chunk), name, offset + done)
+            newlines = add(chunk, lower, False)  # pragma: no cover - the checks agree
+        into.newlines += newlines
         done += len(chunk)
         into.bytes += size
         if progress is not None:
             progress(done)
     return into
+
+
+def _not_utf8(chunk: bytes, name: str, at: int) -> None:
+    """The RnncliError naming ``name`` and the byte offset of the first byte of ``chunk`` (which
+    starts at byte ``at`` of the file) that is not UTF-8."""
+    try:
+        chunk.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RnncliError(
+            f"{name}: not valid UTF-8 at byte offset {at + exc.start} "
+            f"(byte 0x{chunk[exc.start]:02x}); use --errors replace to read it anyway"
+        ) from None
 
 
 #: Bytes of the exported chunks decoded at a time: their text is never all in memory at once.
