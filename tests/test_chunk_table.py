@@ -197,3 +197,26 @@ def test_add_returns_the_newlines_or_refuses_what_is_not_utf8(make):
     assert table.add(b"caf\xc3\xa9\n", False, True) == 1
     joined, counts = table.export()
     assert joined == "a b c café".encode() and list(counts_array(counts)) == [1, 1, 1, 1]
+
+
+@needs_c
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.lists(
+        st.sampled_from([*"aZé_9 \n,.!'-#*()[]\"$@~`\\", "\u20e3", "\ufe0f", "\u200d", "👍"]),
+        max_size=60,
+    ).map("".join),
+    lower=st.booleans(),
+)
+def test_punctuation_cut_off_in_c_gives_the_same_basic_tokens(text, lower):
+    """For the basic tokenizer the C table cuts chunks at ASCII punctuation (# and * aside: they
+    start keycaps); the tokens are those of the Python table, which keeps it."""
+    from rnncli.text.range_count import token_counts
+    from rnncli.text.tokenize import TokenizerName
+
+    data = text.encode("utf-8")
+    c_table, py_table = C.ChunkTable(), PyChunkTable()
+    c_table.add(data, lower, False, True)
+    py_table.add(data, lower, False, True)
+    basic = TokenizerName.basic
+    assert token_counts(c_table, basic, lower) == token_counts(py_table, basic, lower)

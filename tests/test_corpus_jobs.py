@@ -31,10 +31,10 @@ from rnncli.text.range_count import SEPARATORS
 from rnncli.text.tokenize import tokenize
 
 _ALPHABET = (
-    list("aZé€𝔘ΣσΑİ_9,.!'-")
+    list("aZé€𝔘ΣσΑİ_9,.!'-#*()\"$@~")
     + list(" \t\r\n\x0b\x0c\x1c\x1d\x1e\x1f")
     + ["\u0085", "\u00a0", "\u2000", "\u2028", "\u3000", "\r\n"]
-    + ["\u200d", "\ufe0f", "\ufeff", "\u00ad", "👍", "🏽", "🇫", "❤", "\u20e3"]
+    + ["\u200d", "\ufe0f", "\ufeff", "\u00ad", "👍", "🏽", "🇫", "❤", "\u20e3", "#\ufe0f\u20e3"]
 )
 _texts = st.lists(st.sampled_from(_ALPHABET), min_size=20, max_size=400).map("".join)
 

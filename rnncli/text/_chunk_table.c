@@ -39,6 +39,13 @@ typedef struct {
 } ChunkTable;
 
 static unsigned char SPACE[256];
+/* Where a chunk ends: at whitespace; with punct, also before and after each ASCII punctuation
+   byte but # and * (see PUNCTUATION), which is a chunk of its own. */
+static unsigned char STOP_PUNCT[256];
+/* ASCII punctuation and symbols that the basic tokenizer always makes one token of their own,
+   whatever surrounds them: not word characters, not whitespace, never inside a multi-byte
+   UTF-8 sequence, never part of an emoji sequence (# and * start keycaps: left out). */
+static const char PUNCTUATION[] = "!\"$%&'()+,-./:;<=>?@[\\]^`{|}~";
 static unsigned char LOWER[256];
 
 /* 64-bit words mixed by multiplication; the last partial word zero-padded, the length mixed in. */
@@ -207,7 +214,8 @@ static int valid_utf8(const unsigned char *p, Py_ssize_t len) {
 /* Count every chunk of data[0:len] and its newlines (*newlines). Runs without the GIL.
    0 when out of memory. */
 static int add_block(ChunkTable *t, const unsigned char *data, Py_ssize_t len, int lower,
-                     Py_ssize_t *newlines) {
+                     int punct, Py_ssize_t *newlines) {
+    const unsigned char *stop = punct ? STOP_PUNCT : SPACE;
     Py_ssize_t lines = 0;
     if (lower) {
         if (!grow((void **)&t->scratch, &t->scratch_cap, len, 1)) return 0;
@@ -219,7 +227,10 @@ static int add_block(ChunkTable *t, const unsigned char *data, Py_ssize_t len, i
         while (p < end && SPACE[*p]) lines += *p++ == '\n';
         if (p == end) break;
         const unsigned char *start = p;
-        while (p < end && !SPACE[*p]) p++;
+        if (stop[*p]) /* a punctuation byte */
+            p++;
+        else
+            while (p < end && !stop[*p]) p++;
         if (count_chunk(t, start, p - start, 1) != 1) return 0; /* 2**63 chunks: never */
     }
     *newlines = lines;
@@ -248,9 +259,9 @@ static int check_idle(ChunkTable *t) {
 
 static PyObject *table_add(ChunkTable *self, PyObject *args) {
     Py_buffer buf;
-    int lower, utf8 = 0, ok = 1;
+    int lower, utf8 = 0, punct = 0, ok = 1;
     Py_ssize_t newlines = -1;
-    if (!PyArg_ParseTuple(args, "y*p|p:add", &buf, &lower, &utf8)) return NULL;
+    if (!PyArg_ParseTuple(args, "y*p|pp:add", &buf, &lower, &utf8, &punct)) return NULL;
     if (!check_idle(self)) {
         PyBuffer_Release(&buf);
         return NULL;
@@ -258,7 +269,7 @@ static PyObject *table_add(ChunkTable *self, PyObject *args) {
     self->busy = 1;
     Py_BEGIN_ALLOW_THREADS
     if (!utf8 || valid_utf8((const unsigned char *)buf.buf, buf.len))
-        ok = add_block(self, (const unsigned char *)buf.buf, buf.len, lower, &newlines);
+        ok = add_block(self, (const unsigned char *)buf.buf, buf.len, lower, punct, &newlines);
     Py_END_ALLOW_THREADS
     self->busy = 0;
     PyBuffer_Release(&buf);
@@ -351,9 +362,10 @@ static void table_dealloc(ChunkTable *self) {
 
 static PyMethodDef table_methods[] = {
     {"add", (PyCFunction)table_add, METH_VARARGS,
-     "add(data, lower, utf8=False) -> int\n\nCount the chunks of the bytes-like data, split at\n"
-     "ASCII whitespace as bytes.split() splits, ASCII letters lowercased first when lower is\n"
-     "true; return its newlines, or -1 (counting nothing) when utf8 is true and data is not\n"
+     "add(data, lower, utf8=False, punct=False) -> int\n\nCount the chunks of the bytes-like\n"
+     "data, split at ASCII whitespace as bytes.split() splits, ASCII letters lowercased first\n"
+     "when lower is true, each ASCII punctuation byte but # and * a chunk of its own when punct\n"
+     "is true; return its newlines, or -1 (counting nothing) when utf8 is true and data is not\n"
      "UTF-8 as bytes.decode('utf-8') takes it."},
     {"add_counts", (PyCFunction)table_add_counts, METH_VARARGS,
      "add_counts(joined, counts) -> None\n\nAdd the chunks and counts of an export() to this\n"
@@ -383,6 +395,8 @@ static struct PyModuleDef module = {
 PyMODINIT_FUNC PyInit__chunk_table(void) {
     for (int c = 0; c < 256; c++) LOWER[c] = (unsigned char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
     SPACE[' '] = SPACE['\t'] = SPACE['\n'] = SPACE['\v'] = SPACE['\f'] = SPACE['\r'] = 1;
+    memcpy(STOP_PUNCT, SPACE, sizeof SPACE);
+    for (const char *c = PUNCTUATION; *c; c++) STOP_PUNCT[(unsigned char)*c] = 1;
     if (PyType_Ready(&ChunkTableType) < 0) return NULL;
     PyObject *m = PyModule_Create(&module);
     if (!m) return NULL;

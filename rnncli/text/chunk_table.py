@@ -2,7 +2,9 @@
 
 A block of bytes is split where ``bytes.split()`` splits it (ASCII whitespace), its ASCII
 letters lowercased first when asked, and every chunk counted; the same pass counts its newlines
-and, when asked, checks that it is UTF-8 (as ``bytes.decode`` would, strict). The C table
+and, when asked, checks that it is UTF-8 (as ``bytes.decode`` would, strict). For the basic
+tokenizer the C table also cuts chunks at ASCII punctuation (``world!`` is ``world`` and ``!``):
+fewer distinct chunks, the same tokens in the end. The C table
 (:mod:`rnncli.text._chunk_table`, built by ``pip install`` where a C compiler is at hand) does
 this without the GIL, so threads count the byte ranges of a file on every core in one process;
 :class:`PyChunkTable` does the same with ``bytes.split`` and ``Counter.update`` where it was not
@@ -25,7 +27,7 @@ from rnncli import accelerators
 class ChunkCounts(Protocol):
     """What :func:`new_table` returns, C or Python."""
 
-    def add(self, data: Any, lower: bool, utf8: bool = False) -> int: ...
+    def add(self, data: Any, lower: bool, utf8: bool = False, punct: bool = False) -> int: ...
 
     def export(self) -> tuple[bytes, bytes]: ...
 
@@ -37,9 +39,10 @@ class ChunkCounts(Protocol):
 class PyChunkTable(Counter):
     """The C table's work with ``bytes.split`` and ``Counter.update`` (both in C, with the GIL)."""
 
-    def add(self, data: Any, lower: bool, utf8: bool = False) -> int:
+    def add(self, data: Any, lower: bool, utf8: bool = False, punct: bool = False) -> int:
         """Count the chunks of ``data`` (bytes-like); its newlines, or -1 (and nothing counted)
-        when ``utf8`` and it is not UTF-8."""
+        when ``utf8`` and it is not UTF-8. ``punct`` is ignored: chunks keep their punctuation
+        here (the C table cuts it off for the basic tokenizer; the tokens come out the same)."""
         data = data if isinstance(data, bytes) else bytes(data)
         if utf8:
             try:

@@ -31,7 +31,7 @@ from rnncli.text.range_count import SEPARATORS, BlockCounts, count_blocks, token
 from rnncli.text.tokenize import TokenizerName, default_lower, splitter, tokenizer_name
 
 #: Bytes read at a time; a block ends between tokens, so memory is this plus the longest token.
-BLOCK_BYTES = 1 << 20
+BLOCK_BYTES = 1 << 18
 #: The least a worker gets: a file up to this size is counted in this process, with no pool.
 CHUNK_BYTES = 16 << 20
 
@@ -138,6 +138,7 @@ def count_tokens(
     if lower is None:
         lower = default_lower(tokenizer)
     jobs = check_jobs(jobs)
+    punct = tokenizer is TokenizerName.basic  # punctuation is a token of its own there
     for source in sources:
         check_readable(source)
     result = CorpusCounts()
@@ -156,9 +157,11 @@ def count_tokens(
         parts = 1 if total is None else min(jobs, max(1, total // CHUNK_BYTES))
         ranges = split_ranges(source, parts, SEPARATORS) if parts > 1 else []
         if len(ranges) > 1:
-            counted = _count_in_workers(source, name, ranges, lower, errors.value, report, local)
+            counted = _count_in_workers(
+                source, name, ranges, lower, punct, errors.value, report, local
+            )
         else:
-            counted = _count_here(source, name, lower, errors, report, local)
+            counted = _count_here(source, name, lower, punct, errors, report, local)
         result.lines += counted.lines
         result.bytes += counted.bytes
     result.counts = token_counts(local.chunks, tokenizer, lower, errors.value)
@@ -170,6 +173,7 @@ def _count_here(
     source: Source,
     name: str,
     lower: bool,
+    punct: bool,
     errors: DecodeErrors,
     report: Callable[[int], None],
     into: BlockCounts,
@@ -190,6 +194,7 @@ def _count_here(
             read,
             counted,
             lower=lower,
+            punct=punct,
             strict=errors is DecodeErrors.strict,
             block_bytes=BLOCK_BYTES,
             at_start=True,
@@ -207,6 +212,7 @@ def _count_in_workers(
     name: str,
     ranges: list[tuple[int, int]],
     lower: bool,
+    punct: bool,
     errors: str,
     report: Callable[[int], None],
     into: BlockCounts,
@@ -219,6 +225,7 @@ def _count_in_workers(
     args = {
         "path": str(Path(source).resolve()),
         "lower": lower,
+        "punct": punct,
         "errors": errors,
         "block_bytes": BLOCK_BYTES,
         "name": name,

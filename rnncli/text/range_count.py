@@ -71,6 +71,7 @@ def count_blocks(
     *,
     limit: Optional[int] = None,
     lower: bool,
+    punct: bool = False,
     strict: bool,
     block_bytes: int,
     at_start: bool,
@@ -80,7 +81,9 @@ def count_blocks(
 ) -> BlockCounts:
     """Count the chunks of ``limit`` bytes (None: to the end) from ``read`` into ``into``.
 
-    ``at_start``: the bytes begin the file, so a UTF-8 byte-order mark there is skipped.
+    ``punct``: ASCII punctuation may be cut off the chunks (the basic tokenizer's counts; see
+    :mod:`rnncli.text.chunk_table`). ``at_start``: the bytes begin the file, so a UTF-8
+    byte-order mark there is skipped.
     ``strict``: a byte sequence that is not UTF-8 raises an RnncliError naming ``name`` and its
     byte offset (``offset`` is where the stretch starts in the file). ``progress`` gets the
     bytes done so far after every block.
@@ -114,10 +117,10 @@ def count_blocks(
             if bytes(chunk[: len(UTF8_BOM)]) == UTF8_BOM:
                 chunk = chunk[len(UTF8_BOM) :]
                 done += len(UTF8_BOM)
-        newlines = add(chunk, lower, strict)  # -1: not UTF-8, nothing counted
+        newlines = add(chunk, lower, strict, punct)  # -1: not UTF-8, nothing counted
         if newlines < 0:
             _not_utf8(bytes(chunk), name, offset + done)
-            newlines = add(chunk, lower, False)  # pragma: no cover - the checks agree
+            newlines = add(chunk, lower, False, punct)  # pragma: no cover - the checks agree
         into.newlines += newlines
         done += len(chunk)
         into.bytes += size
@@ -233,6 +236,7 @@ def count_range_task(
     errors: str,
     block_bytes: int,
     name: str,
+    punct: bool = False,
 ) -> tuple[dict[str, Any], list[Any]]:
     """A worker's task: count bytes ``start``..``end`` of ``path``; its chunk table's export
     comes back (the caller adds it to the table of the whole with ``add_counts``)."""
@@ -245,6 +249,7 @@ def count_range_task(
             counted,
             limit=end - start,
             lower=lower,
+            punct=punct,
             strict=errors == "strict",
             block_bytes=block_bytes,
             at_start=start == 0,
