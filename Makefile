@@ -10,7 +10,7 @@ TORCH_SPEC ?= torch==2.13.0
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: pyproject.toml rnncli/glove/_decimals.c rnncli/text/_chunk_table.c | $(PY)
+$(VENV)/.installed: pyproject.toml $(wildcard rnncli/*/_*.c) | $(PY)
 	$(PY) -m pip install --quiet --disable-pip-version-check "$(TORCH_SPEC)"
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,glove-6b-50d,eval]'
 	touch $@
@@ -32,14 +32,16 @@ demo: $(VENV)/.installed
 	$(PY) -c "import torch; torch.save({'epoch': 3, 'model': torch.nn.LSTM(100, 64, num_layers=2).state_dict()}, '.demo-cache/lstm.pt')"
 	$(DEMO) inspect .demo-cache/lstm.pt --seq-len 3 --batch 1
 
-# The tests of the C parts (the GloVe parser, the corpus chunk table) run twice: with them, and
-# as on a machine without a C compiler (RNNCLI_PURE_PYTHON=1: numpy and the standard library).
+# The tests of the C parts (the GloVe parser and word table, the corpus chunk table) run twice:
+# with them, and as on a machine without a C compiler (RNNCLI_PURE_PYTHON=1: numpy and the
+# standard library).
 test: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest --hypothesis-profile=ci
 	RNNCLI_PURE_PYTHON=1 $(PY) -m pytest --hypothesis-profile=ci -q \
 		tests/test_glove_parse.py tests/test_glove_jobs.py tests/test_glove_store.py \
+		tests/test_glove_word_table.py \
 		tests/test_chunk_table.py tests/test_corpus_jobs.py tests/test_corpus_blocks.py
 
 lint: $(VENV)/.installed

@@ -5,9 +5,11 @@ from __future__ import annotations
 import zlib
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rnncli.glove import word_table
 from rnncli.glove.word_table import build_table, find_row, find_rows, table_size
 
 _token = st.binary(min_size=1, max_size=6).filter(lambda b: b"\n" not in b)
@@ -81,3 +83,43 @@ def test_the_layout_follows_the_rule_exactly(hashes):
     """The same slots as the rule itself: a cache built by any version reads the same."""
     array = np.array(hashes, dtype=np.uint32)
     assert build_table(array).tolist() == _rounds(hashes, table_size(len(hashes)))
+
+
+_C = word_table.accelerator()
+_needs_c = pytest.mark.skipif(_C is None, reason="the C word table was not built")
+
+
+@_needs_c
+@settings(max_examples=200, deadline=None)
+@given(
+    hashes=st.lists(st.integers(0, 40), max_size=300)
+    | st.lists(st.integers(0, 2**32 - 1), max_size=300)
+)
+def test_c_builds_the_table_numpy_builds(hashes):
+    """Slot for slot the table of the numpy path and of the rule written out."""
+    array = np.array(hashes, dtype=np.uint32)
+    with_c = build_table(array)
+    saved = word_table._ACCELERATOR[:]
+    word_table._ACCELERATOR[:] = [None]
+    try:
+        with_numpy = build_table(array)
+    finally:
+        word_table._ACCELERATOR[:] = saved
+    assert with_c.dtype == with_numpy.dtype
+    assert with_c.tolist() == with_numpy.tolist() == _rounds(hashes, table_size(len(hashes)))
+
+
+@_needs_c
+def test_c_builder_refuses_what_is_not_an_empty_table():
+    hashes = np.arange(10, dtype=np.uint32)
+    with pytest.raises(ValueError, match="power of two"):
+        _C.build_table(hashes, np.full(24, -1, dtype=np.int32))  # not a power of two
+    with pytest.raises(ValueError, match="at least twice"):
+        _C.build_table(hashes, np.full(16, -1, dtype=np.int32))  # fewer than 2 x 10
+    with pytest.raises(ValueError, match="every slot -1"):
+        _C.build_table(hashes, np.zeros(32, dtype=np.int32))
+    with pytest.raises(ValueError, match="uint32 hashes"):
+        _C.build_table(hashes.astype(np.uint64), np.full(32, -1, dtype=np.int32))
+    wide = np.full(32, -1, dtype=np.int64)
+    _C.build_table(hashes, wide)
+    assert sorted(wide[wide >= 0].tolist()) == list(range(10))

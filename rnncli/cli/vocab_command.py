@@ -162,7 +162,8 @@ def build(
     saved_to = None if out is None else ("<stdout>" if to_stdout else str(out))
     summary = VocabSummary(vocab, top_n=top, path=saved_to, glove=_coverage(vocab, store, top))
     if to_stdout:  # the vocabulary is the output; the summary is a diagnostic
-        env.stdout.write(vocab.to_json() + "\n")
+        env.stdout.writelines(vocab.json_pieces())
+        env.stdout.write("\n")
         env.stdout.flush()
         resolve(_RENDER)(summary, env.stderr_console(), written=saved_to)
         return

@@ -105,15 +105,22 @@ def import_text_file(
         args["vectors_path"] = str(writer.vectors_path)
         tasks = [("parse_range", {**args, "start": a, "end": b}) for a, b in ranges]
         counted: dict[int, tuple[int, bool]] = {}
-        plans: list[dict[str, Any]] = []
+        plans: list[dict[str, Any]] = []  # the ranges answered so far, in order
 
         def on_message(pool: Any, index: int, message: dict[str, Any]) -> None:
+            # A range's plan needs only the ranges before it: each is answered as soon as they
+            # are counted (the first at once), its rows' room made first (the file only grows).
             counted[index] = (message["lines"], message["content"])
-            if len(counted) == len(ranges):
-                plans.extend(first_content_plan([counted[i] for i in range(len(ranges))]))
-                writer.reserve(sum(lines for lines, _ in counted.values()))
-                for i, plan in enumerate(plans):
-                    pool.reply(i, plan)
+            ready = len(plans)
+            while ready in counted:
+                ready += 1
+            if ready == len(plans):
+                return
+            prefix = [counted[i] for i in range(ready)]
+            writer.reserve(sum(lines for lines, _ in prefix))
+            for i, plan in enumerate(first_content_plan(prefix)[len(plans) :], len(plans)):
+                plans.append(plan)
+                pool.reply(i, plan)
 
         def on_progress(done: int) -> None:
             if progress is not None:

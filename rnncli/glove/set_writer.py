@@ -64,7 +64,9 @@ class SetWriter:
         return self.tmp / "vectors.npy"
 
     def reserve(self, rows: int) -> None:
-        """Make room for ``rows`` rows that others write in place (:meth:`adopt` them after)."""
+        """Make room for ``rows`` rows that others write in place (:meth:`adopt` them after).
+        Called again as more ranges are counted, with more rows: the file only grows, so rows
+        already written stay."""
         self._vec.flush()
         os.ftruncate(self._vec.fileno(), NPY_HEADER_BYTES + rows * self.dim * 4)
         self._reserved = True

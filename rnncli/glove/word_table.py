@@ -29,7 +29,7 @@ from __future__ import annotations
 import mmap
 import zlib
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -55,13 +55,27 @@ def word_hashes(encoded: Sequence[bytes]) -> np.ndarray:
     return np.fromiter(map(zlib.crc32, encoded), dtype=np.uint32, count=len(encoded))
 
 
+_ACCELERATOR: list = []
+
+
+def accelerator() -> Any:
+    """The C builder (:mod:`rnncli.glove._word_table`), or None where it was not built or
+    ``RNNCLI_PURE_PYTHON=1``: numpy then builds the same table, slot for slot."""
+    if not _ACCELERATOR:
+        from rnncli import accelerators
+
+        _ACCELERATOR.append(accelerators.load("rnncli.glove._word_table"))
+    return _ACCELERATOR[0]
+
+
 def build_table(hashes: np.ndarray) -> np.ndarray:
-    """Open-addressing table (linear probing) of row numbers, built vectorised, round by round.
+    """Open-addressing table (linear probing) of row numbers, built round by round.
 
     Each round, every pending row tries slot ``(hash + probe) & mask``; free slots go to the
-    first row asking for them (the least row number, found by ``np.minimum.at``, which takes
-    repeated slots one by one: no sort), the others probe one further. A row only ever skips
-    occupied slots, so invariant 3 holds. int32 rows while they fit, int64 beyond.
+    first row asking for them (the least row number), the others probe one further. A row only
+    ever skips occupied slots, so invariant 3 holds. int32 rows while they fit, int64 beyond.
+    In C where it was built (the rows in order, each placed as it comes: the same rule), else
+    vectorised with numpy (``np.minimum.at`` finds the least row asking for each slot).
     """
     import numpy as np
 
@@ -70,6 +84,10 @@ def build_table(hashes: np.ndarray) -> np.ndarray:
     mask = size - 1
     dtype = np.int32 if n < 2**31 - 1 else np.int64
     table = np.full(size, -1, dtype=dtype)
+    module = accelerator()
+    if module is not None:
+        module.build_table(np.ascontiguousarray(hashes, dtype=np.uint32), table)
+        return table
     nobody = np.iinfo(dtype).max
     claim = np.full(size, nobody, dtype=dtype)  # the least row asking for each slot
     h = hashes.astype(np.int64)

@@ -1,14 +1,16 @@
 /* Whitespace-separated chunks counted in C: the optional accelerator of rnncli.text.chunk_table
    (see there for the Python class that does the same work where this was not built).
 
-   ChunkTable.add(data, lower, utf8) splits a block of bytes where bytes.split() splits it (the
-   ASCII whitespace bytes space, \t, \n, \v, \f, \r), lowercases ASCII letters first when asked
-   (what bytes.lower() does) and counts every chunk in an open-addressing hash table, and its
+   ChunkTable.add(data, lower, utf8, punct) splits a block of bytes where bytes.split() splits
+   it (the ASCII whitespace bytes space, \t, \n, \v, \f, \r; with punct, also at ASCII
+   punctuation, for the basic tokenizer), lowercases ASCII letters first when asked (what
+   bytes.lower() does) and counts every chunk in an open-addressing hash table, and its
    newlines; with utf8, only once the block is found to be UTF-8 as Python's strict decoder
-   takes it (else it returns -1 and counts nothing). All of it without the GIL: a thread per byte range of a file puts every core to work. export() hands back the distinct
-   chunks, in the order first seen, joined by single spaces (no chunk holds one), and their
-   counts as native int64, and empties the table; add_counts(joined, counts) adds such an export
-   (another range's) to a table. One table serves one thread at a time.
+   takes it (else it returns -1 and counts nothing). All of it without the GIL: a thread per byte
+   range of a file puts every core to work. export() hands back the distinct chunks, in the order
+   first seen, joined by single spaces (no chunk holds one), and their counts as native int64, and
+   empties the table; add_counts(joined, counts) adds such an export (another range's) to a table.
+   One table serves one thread at a time.
 */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -40,12 +42,19 @@ typedef struct {
 
 static unsigned char SPACE[256];
 /* Where a chunk ends: at whitespace; with punct, also before and after each ASCII punctuation
-   byte but # and * (see PUNCTUATION), which is a chunk of its own. */
-static unsigned char STOP_PUNCT[256];
+   byte of PUNCTUATION, which is a chunk of its own (STOP_PUNCT); in a chunk that holds a
+   non-ASCII byte and is lowercased, only at those of them that are not case-ignorable
+   (STOP_PUNCT_CASED; see CASE_IGNORABLE). */
+static unsigned char STOP_PUNCT[256], STOP_PUNCT_CASED[256];
 /* ASCII punctuation and symbols that the basic tokenizer always makes one token of their own,
    whatever surrounds them: not word characters, not whitespace, never inside a multi-byte
    UTF-8 sequence, never part of an emoji sequence (# and * start keycaps: left out). */
 static const char PUNCTUATION[] = "!\"$%&'()+,-./:;<=>?@[\\]^`{|}~";
+/* Those of them that str.lower() looks through when it decides whether a capital sigma ends a
+   word (Unicode's Case_Ignorable): "\u0391\u03a3.\u0391" lowers to a medial sigma, but
+   "\u0391\u03a3" alone to a final one. A chunk with a non-ASCII byte is not cut there when
+   lowercased. */
+static const char CASE_IGNORABLE[] = ".':^`";
 static unsigned char LOWER[256];
 
 /* 64-bit words mixed by multiplication; the last partial word zero-padded, the length mixed in. */
@@ -215,7 +224,6 @@ static int valid_utf8(const unsigned char *p, Py_ssize_t len) {
    0 when out of memory. */
 static int add_block(ChunkTable *t, const unsigned char *data, Py_ssize_t len, int lower,
                      int punct, Py_ssize_t *newlines) {
-    const unsigned char *stop = punct ? STOP_PUNCT : SPACE;
     Py_ssize_t lines = 0;
     if (lower) {
         if (!grow((void **)&t->scratch, &t->scratch_cap, len, 1)) return 0;
@@ -226,12 +234,23 @@ static int add_block(ChunkTable *t, const unsigned char *data, Py_ssize_t len, i
     while (p < end) {
         while (p < end && SPACE[*p]) lines += *p++ == '\n';
         if (p == end) break;
-        const unsigned char *start = p;
-        if (stop[*p]) /* a punctuation byte */
-            p++;
-        else
-            while (p < end && !stop[*p]) p++;
-        if (count_chunk(t, start, p - start, 1) != 1) return 0; /* 2**63 chunks: never */
+        const unsigned char *last = p; /* the whitespace-separated chunk is [p, last) */
+        unsigned char high = 0;
+        while (last < end && !SPACE[*last]) high |= *last++;
+        if (!punct) {
+            if (count_chunk(t, p, last - p, 1) != 1) return 0; /* 2**63 chunks: never */
+            p = last;
+            continue;
+        }
+        const unsigned char *stop = lower && (high & 0x80) ? STOP_PUNCT_CASED : STOP_PUNCT;
+        while (p < last) {
+            const unsigned char *start = p;
+            if (stop[*p]) /* a punctuation byte */
+                p++;
+            else
+                while (p < last && !stop[*p]) p++;
+            if (count_chunk(t, start, p - start, 1) != 1) return 0;
+        }
     }
     *newlines = lines;
     return 1;
@@ -397,6 +416,8 @@ PyMODINIT_FUNC PyInit__chunk_table(void) {
     SPACE[' '] = SPACE['\t'] = SPACE['\n'] = SPACE['\v'] = SPACE['\f'] = SPACE['\r'] = 1;
     memcpy(STOP_PUNCT, SPACE, sizeof SPACE);
     for (const char *c = PUNCTUATION; *c; c++) STOP_PUNCT[(unsigned char)*c] = 1;
+    memcpy(STOP_PUNCT_CASED, STOP_PUNCT, sizeof STOP_PUNCT);
+    for (const char *c = CASE_IGNORABLE; *c; c++) STOP_PUNCT_CASED[(unsigned char)*c] = 0;
     if (PyType_Ready(&ChunkTableType) < 0) return NULL;
     PyObject *m = PyModule_Create(&module);
     if (!m) return NULL;

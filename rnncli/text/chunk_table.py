@@ -3,8 +3,10 @@
 A block of bytes is split where ``bytes.split()`` splits it (ASCII whitespace), its ASCII
 letters lowercased first when asked, and every chunk counted; the same pass counts its newlines
 and, when asked, checks that it is UTF-8 (as ``bytes.decode`` would, strict). For the basic
-tokenizer the C table also cuts chunks at ASCII punctuation (``world!`` is ``world`` and ``!``):
-fewer distinct chunks, the same tokens in the end. The C table
+tokenizer the C table also cuts chunks at ASCII punctuation (``world!`` is ``world`` and ``!``;
+``#`` and ``*`` start keycaps and stay; in a lowercased chunk with non-ASCII bytes, so do the
+case-ignorable ``.`` ``'`` ``:`` ``^`` and backquote, through which ``str.lower`` decides a final
+sigma): fewer distinct chunks, the same tokens in the end. The C table
 (:mod:`rnncli.text._chunk_table`, built by ``pip install`` where a C compiler is at hand) does
 this without the GIL, so threads count the byte ranges of a file on every core in one process;
 :class:`PyChunkTable` does the same with ``bytes.split`` and ``Counter.update`` where it was not

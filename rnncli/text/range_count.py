@@ -14,7 +14,12 @@ only. The result equals counting the decoded, lowercased text as a whole, becaus
 * ``bytes.lower()`` changes ASCII letters only, exactly as ``str.lower()`` does, and no
   whitespace character is cased or case-ignorable, so lowercasing chunk by chunk equals
   lowercasing the whole text (the final-sigma rule looks at no character past a whitespace);
-* no lowercased character is whitespace unless it was (tests check all of Unicode).
+* no lowercased character is whitespace unless it was (tests check all of Unicode);
+* for the basic tokenizer the C table also cuts at ASCII punctuation that the tokenizer always
+  makes a token of its own; none of it is cased, and where it is case-ignorable (``.`` ``'``
+  ``:`` ``^`` and backquote, which ``str.lower`` looks through to decide a final sigma) it is
+  not cut in a lowercased chunk with non-ASCII letters (a property test checks the tokens
+  against the tokenizer's).
 
 Nothing here imports more than the standard library: a worker starts in the time of a bare
 interpreter.

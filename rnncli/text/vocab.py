@@ -314,8 +314,9 @@ class Vocab:
         return "".join(self.json_pieces())
 
     def json_pieces(self, slice_size: int = 1 << 14) -> Iterator[str]:
-        """:meth:`to_json`'s text in pieces, the long lists a slice at a time, so the whole text
-        is never in memory at once; joined, exactly ``json.dumps`` of :meth:`to_dict`.
+        """:meth:`to_json`'s text in pieces, the long lists a slice at a time, so that
+        :meth:`save` and ``vocab build --out -`` never hold the whole text; joined, exactly
+        ``json.dumps`` of :meth:`to_dict`.
         ``json.dumps`` of each piece, not ``json.dump``: the C encoder."""
 
         def dumps(value: Any) -> str:
