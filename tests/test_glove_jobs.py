@@ -33,6 +33,7 @@ _LINES = [
     b"the 9 9 9",  # a duplicate: the first wins, wherever it falls
     b"",
     b"\r",
+    b"\r\r",  # not blank: one \r is dropped, the other is a (bad) line
     b"new york 4 5 6",
     "\u0085 1 2 3".encode(),
     ".\u00a0. 7 8 9".encode(),
@@ -111,6 +112,18 @@ def test_workers_build_the_set_one_process_builds(
     if one is not None and many is not None:
         assert files_many == files_one
         assert many.stats == one.stats and many.count == one.count
+
+
+def test_a_line_of_two_cr_is_content_whichever_range_holds_it(tmp_path, monkeypatch):
+    """Review: a range that held only b"\r\r" and blank lines was taken for one without
+    content, so a later range skipped a header that one process reads as a bad line."""
+    monkeypatch.setattr(set_import, "CHUNK_BYTES", 16)
+    data = b"\r\r\n" + b"\n" * 40 + b"2 3\n" + b"a 1 2 3\nb 4 5 6\n"
+    one = _import(tmp_path, data, 1, True, "one")
+    many = _import(tmp_path, data, 3, True, "many")
+    assert len(split_ranges(tmp_path / "vectors.txt", 3, b"\n")) == 3
+    assert one[1] is not None and not one[1].stats.header_skipped
+    assert many[0] == one[0] and many[1].stats == one[1].stats and many[2] == one[2]
 
 
 def test_the_fixture_file_in_ranges(tmp_path, monkeypatch):

@@ -15,12 +15,15 @@ duplicated tokens once all ranges are in (:mod:`rnncli.glove.set_import`).
 from __future__ import annotations
 
 import os
+import re
 from typing import Any, Optional
 
 from rnncli.glove.npy_file import NPY_HEADER_BYTES
 from rnncli.glove.parse import BLOCK_BYTES, GloveParser, ParseStats, _blocks_from_source
 
 _COUNT_BLOCK = 4 << 20
+#: A byte that makes its line a content line (see :func:`count_lines`).
+_CONTENT = re.compile(rb"[^\r\n]|\r\r").search
 
 
 class _RangeReader:
@@ -47,8 +50,11 @@ def count_lines(path: str, start: int, end: int) -> tuple[int, bool]:
         reader = _RangeReader(handle, start, end)
         while data := reader.read(_COUNT_BLOCK):
             lines += data.count(b"\n")
-            if not content and data.strip(b"\r\n"):
-                content = True
+            if not content:
+                # The parser's blank line is empty once one trailing \r is dropped: a line
+                # holds content when it has a byte other than \r, or two \r (perhaps across
+                # two blocks).
+                content = _CONTENT(data) is not None or (last == b"\r" and data[:1] == b"\r")
             last = data[-1:]
     return lines + (last not in (b"", b"\n")), content
 
