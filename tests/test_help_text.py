@@ -203,3 +203,11 @@ def test_defaults_and_short_commands_stay_on_one_line(rendered):
         lines = shown.splitlines()
         assert any("[default: 20]" in line for line in lines), width
         assert any("`rnncli vocab build`" in line for line in lines), width
+
+
+def test_a_size_stays_on_one_line(rendered):
+    """``16 MB`` in ``--jobs``'s help is never split into ``16`` and ``MB``."""
+    for width in WIDTHS:
+        for command in (("vocab", "build"), ("glove", "fetch")):
+            lines = _help_at(command, width, rendered).splitlines()
+            assert any("16 MB" in line for line in lines), (command, width)

@@ -42,8 +42,8 @@ def choices(enum: type[Enum]) -> str:
     return "[" + "|".join(str(member.value) for member in enum) + "]"
 
 
-#: Short spans kept on one line: ``[default: 10]``, a command in backticks.
-_KEEP_TOGETHER = re.compile(r"\[[^\[\]\n]{1,28}\]|`[^`\n]{1,28}`")
+#: Short spans kept on one line: ``[default: 10]``, a command in backticks, a size (``16 MB``).
+_KEEP_TOGETHER = re.compile(r"\[[^\[\]\n]{1,28}\]|`[^`\n]{1,28}`|\b\d[\d,.]* [KMGT]B\b")
 _GLUE = "\ue000"  # a private-use character: joins the words of such a span while wrapping
 
 
@@ -51,7 +51,8 @@ def reflow(text: str, width: int, indent: str = "") -> list[str]:
     """``text`` as lines of at most ``width`` (indent included) wherever words allow: paragraphs
     (blank-line separated) reflowed, words never broken, not even at a hyphen, so
     ``--min-freq`` or ``clip_grad_norm_(max_norm=N)`` stays whole (a word longer than the line
-    overflows it rather than being cut); ``[default: 10]`` and short `code` stay on one line."""
+    overflows it rather than being cut); ``[default: 10]``, short `code` and a size such as
+    ``16 MB`` stay on one line."""
     lines: list[str] = []
     for paragraph in text.split("\n\n"):
         words = " ".join(paragraph.split())
