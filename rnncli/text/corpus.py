@@ -121,8 +121,8 @@ def count_tokens(
     ``jobs``: workers for a file bigger than :data:`CHUNK_BYTES` (None: the cores available;
     threads where the C chunk table was built, else processes); the file is cut into ranges
     between tokens, one per worker, and their counts are summed, so the result is the same for
-    any ``jobs``. stdin is read as it comes, in this
-    process; so is a file that fits in one chunk (no worker is started for it).
+    any ``jobs``. stdin is read as it comes, in this process; so is a file that fits in one
+    chunk (no worker is started for it).
     """
     from rnncli.worker_pool import check_jobs
 

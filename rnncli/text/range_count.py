@@ -135,8 +135,8 @@ def count_blocks(
 
 
 def _not_utf8(chunk: bytes, name: str, at: int) -> None:
-    """The RnncliError naming ``name`` and the byte offset of the first byte of ``chunk`` (which
-    starts at byte ``at`` of the file) that is not UTF-8."""
+    """Raise the RnncliError naming ``name`` and the byte offset of the first byte of ``chunk``
+    (which starts at byte ``at`` of the file) that is not UTF-8."""
     try:
         chunk.decode("utf-8")
     except UnicodeDecodeError as exc:
