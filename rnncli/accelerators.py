@@ -14,6 +14,14 @@ from types import ModuleType
 from typing import Optional
 
 
+def cached(cache: list, name: str) -> Optional[ModuleType]:
+    """:func:`load` ``name`` once: ``cache`` is the calling module's one-item list (its
+    ``_ACCELERATOR``, which tests replace to choose a path)."""
+    if not cache:
+        cache.append(load(name))
+    return cache[0]
+
+
 def load(name: str) -> Optional[ModuleType]:
     """The C module ``name``, or None when it was not built or ``RNNCLI_PURE_PYTHON=1``."""
     if os.environ.get("RNNCLI_PURE_PYTHON") == "1":

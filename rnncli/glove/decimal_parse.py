@@ -282,8 +282,6 @@ def accelerator() -> Any:
     tokens and numbers, in one pass), or None where it was not built (no C compiler when rnncli
     was installed) or ``RNNCLI_PURE_PYTHON=1``: the numpy paths then do the same work, bit for
     bit, about half as fast."""
-    if not _ACCELERATOR:
-        from rnncli import accelerators
+    from rnncli import accelerators
 
-        _ACCELERATOR.append(accelerators.load("rnncli.glove._decimals"))
-    return _ACCELERATOR[0]
+    return accelerators.cached(_ACCELERATOR, "rnncli.glove._decimals")

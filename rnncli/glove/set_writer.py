@@ -143,6 +143,7 @@ class SetWriter:
         if self.count < 2:
             return 0
         hashes = np.concatenate(self._hashes)
+        self._hashes = [hashes]  # finish needs them whole too: joined once
         ranked = np.sort(hashes)
         repeated = np.unique(ranked[1:][ranked[1:] == ranked[:-1]])
         if not repeated.size:  # no hash twice: no duplicate

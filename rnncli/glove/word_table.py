@@ -61,11 +61,9 @@ _ACCELERATOR: list = []
 def accelerator() -> Any:
     """The C builder (:mod:`rnncli.glove._word_table`), or None where it was not built or
     ``RNNCLI_PURE_PYTHON=1``: numpy then builds the same table, slot for slot."""
-    if not _ACCELERATOR:
-        from rnncli import accelerators
+    from rnncli import accelerators
 
-        _ACCELERATOR.append(accelerators.load("rnncli.glove._word_table"))
-    return _ACCELERATOR[0]
+    return accelerators.cached(_ACCELERATOR, "rnncli.glove._word_table")
 
 
 def build_table(hashes: np.ndarray) -> np.ndarray:

@@ -78,9 +78,7 @@ _ACCELERATOR: list = []
 
 def accelerator() -> Any:
     """The C module (its ``ChunkTable``), or None where it was not built or is turned off."""
-    if not _ACCELERATOR:
-        _ACCELERATOR.append(accelerators.load("rnncli.text._chunk_table"))
-    return _ACCELERATOR[0]
+    return accelerators.cached(_ACCELERATOR, "rnncli.text._chunk_table")
 
 
 def new_table() -> ChunkCounts:
