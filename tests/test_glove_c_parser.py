@@ -246,3 +246,127 @@ def test_rnncli_pure_python_turns_the_c_parser_off(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(REPO), "RNNCLI_PURE_PYTHON": "1"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.stdout.strip() == "True"
+
+
+# --- whole blocks: scan_block -------------------------------------------------------------------
+
+_clean_token = st.text(
+    alphabet=st.characters(blacklist_characters=" \n\r", blacklist_categories=("Cs",)),
+    min_size=1,
+    max_size=8,
+)
+_clean_value = st.one_of(_formatted, st.sampled_from([b"0", b"-0.5", b"1e-3", b"12345678.9"]))
+
+
+@needs_c
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.tuples(_clean_token, st.lists(_clean_value, min_size=3, max_size=3)),
+            st.just(None),  # a blank line
+        ),
+        max_size=30,
+    ),
+    st.sampled_from([b"\n", b"\r\n"]),
+    st.booleans(),
+    st.booleans(),
+)
+def test_a_clean_block_in_one_pass(lines, newline, trailing_space, final_newline):
+    """Ordinary and blank lines only: scan_block's rows and tokens are scan_lines' (line by
+    line), its hashes zlib's CRC-32, its counts the lines and blanks; a block ending without a
+    newline too."""
+    import zlib
+
+    tail = b" " if trailing_space else b""
+    body = [
+        b"" if line is None else line[0].encode() + b" " + b" ".join(line[1]) + tail
+        for line in lines
+    ]
+    data = newline.join(body) + (newline if final_newline and body else b"")
+    expected_values = [_exact(line[1]) for line in lines if line is not None]
+    rows = np.empty((len(data) // 7 + 1, 3), np.float32)
+    found = c_parser.scan_block(data, 3, rows)
+    if any(v is None for v in expected_values):
+        assert found is None  # a value off the fast path: the block goes line by line
+        return
+    assert found is not None
+    n_lines, blank, joined, hashes = found
+    tokens = [line[0].encode() for line in lines if line is not None]
+    assert joined == b"\n".join(tokens)
+    assert np.frombuffer(hashes, np.uint32).tolist() == [zlib.crc32(t) for t in tokens]
+    physical = data.split(b"\n")
+    if physical and physical[-1] == b"":
+        physical.pop()
+    assert n_lines == len(physical)
+    assert blank == sum(1 for p in physical if p in (b"", b"\r"))
+    for i, expected in enumerate(expected_values):
+        assert np.array_equal(rows[i].view(np.uint32), expected.view(np.uint32))
+
+
+@needs_c
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"a 1 2\nnew york 1 2\n",  # a space in a token
+        b"a 1 2\nb 1\n",  # too few numbers
+        b"a 1 2\nb 1 2 3\n",  # too many
+        b"a 1 2\n \n",  # a line of one space
+        b"a 1 2\n\r\r\n",  # two \r: not blank
+        b"a 1 2\nb nan 2\n",
+        b"a 1 2\nb 1  2\n",
+    ],
+)
+def test_a_block_with_any_other_line_is_declined(data):
+    rows = np.empty((8, 2), np.float32)
+    assert c_parser.scan_block(data, 2, rows) is None
+
+
+@needs_c
+def test_scan_block_refuses_too_few_rows_and_bad_buffers():
+    data = b"a 1 2\nb 3 4\n"
+    assert c_parser.scan_block(data, 2, np.empty((1, 2), np.float32)) is None
+    assert c_parser.scan_block(data, 2, np.empty((2, 2), np.float32)) is not None
+    with pytest.raises(ValueError):
+        c_parser.scan_block(data, 2, np.empty((2, 2), np.float64))
+    with pytest.raises(ValueError):
+        c_parser.scan_block(data, 0, np.empty((2, 2), np.float32))
+
+
+@needs_c
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(_clean_token, _token),
+            st.lists(st.one_of(_clean_value, _clean_value, _value), min_size=2, max_size=3),
+        ),
+        min_size=1,
+        max_size=60,
+    ),
+    st.integers(min_value=16, max_value=400),
+    st.booleans(),
+)
+def test_blocks_clean_or_not_parse_the_same_with_or_without_c(
+    monkeypatch, lines, block_bytes, header
+):
+    """Mostly clean lines in small blocks (some clean, some not, a header or not), lenient:
+    the same tokens, rows, hashes and statistics through the C block pass, the C line pass and
+    numpy."""
+    from rnncli.glove.parse import parse_glove
+    from rnncli.glove.word_table import word_hashes
+
+    data = b"".join(t.encode() + b" " + b" ".join(values) + b"\n" for t, values in lines)
+    if header:
+        data = b"%d 2\n" % len(lines) + data
+    results = []
+    for built in (c_parser, None):
+        monkeypatch.setattr(decimal_module, "_ACCELERATOR", [built])
+        blocks, stats = parse_glove(io.BytesIO(data), 2, lenient=True, block_bytes=block_bytes)
+        got = [(b.joined, b.vectors.tobytes(), b.token_hashes().tolist()) for b in blocks]
+        for joined, _, hashes in got:
+            assert hashes == word_hashes(joined.split(b"\n")).tolist()
+        results.append((got, stats.to_dict()))
+    assert results[0] == results[1]

@@ -14,7 +14,8 @@ import pytest
 from helpers.glove_files import glove_zip, sha1
 from helpers.glove_server import closed_port_url, serve
 
-from rnncli.glove.download import DownloadError, download, downloads_dir
+from rnncli.glove.download import DownloadError, download
+from rnncli.glove.set_layout import downloads_dir
 from rnncli.glove.sources import DEFAULT_BASE_URLS, MIRRORS_ENV, source_urls
 
 # --- sources ------------------------------------------------------------------------------

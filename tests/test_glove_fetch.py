@@ -37,8 +37,8 @@ from rnncli.errors import RnncliError, UsageError
 from rnncli.glove import catalog
 from rnncli.glove import fetch as fetch_module
 from rnncli.glove.archive import ArchiveError
-from rnncli.glove.download import downloads_dir
 from rnncli.glove.fetch import fetch
+from rnncli.glove.set_layout import downloads_dir
 from rnncli.glove.sources import MIRRORS_ENV
 
 runner = CliRunner()

@@ -9,6 +9,11 @@
    itself uses. A line with anything else (a space in the token, too few or too many numbers,
    two spaces, a sign inside a field, letters, NaN or infinity, a value beyond float32) is left
    to the caller's exact per-line path, which keeps or names it. The loop runs without the GIL.
+
+   scan_block takes a whole block the same way when every line in it is ordinary or blank (the
+   common case: a clean file), and also hands back the tokens joined by newlines and their
+   CRC-32s, so that no per-token Python object is made; any other block is declined (None) and
+   goes line by line as before.
 */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -154,6 +159,52 @@ static Py_ssize_t token_end(const unsigned char *s, const unsigned char *e) {
     return p && p > s ? p - s : -1;
 }
 
+
+/* CRC-32 (the zlib polynomial, as zlib.crc32): a token's hash for the word table. Byte by byte:
+   tokens are a few bytes long. */
+static uint32_t CRC_TABLE[256];
+
+static void crc_table_init(void) {
+    for (uint32_t n = 0; n < 256; n++) {
+        uint32_t c = n;
+        for (int k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        CRC_TABLE[n] = c;
+    }
+}
+
+static inline uint32_t crc32_of(const unsigned char *p, Py_ssize_t n) {
+    uint32_t c = 0xFFFFFFFFu;
+    while (n-- > 0) c = CRC_TABLE[(c ^ *p++) & 0xFFu] ^ (c >> 8);
+    return c ^ 0xFFFFFFFFu;
+}
+
+/* Give the fields off the fast path to PyOS_string_to_double (float()'s own function), with the
+   GIL. Returns 0 (and sets line_ok[line] = 0 when line_ok is given) for a field float() refuses
+   or that is not finite in float32. */
+static int settle_slow(const unsigned char *base, const SlowList *slow, Py_ssize_t dim,
+                       float *values, unsigned char *line_ok) {
+    char field[FIELD_MAX + 1];
+    int all = 1;
+    for (Py_ssize_t k = 0; k < slow->n; k++) {
+        const Slow *f = &slow->items[k];
+        Py_ssize_t line = f->index / dim;
+        if (line_ok && !line_ok[line]) continue;
+        memcpy(field, base + f->offset, f->length);
+        field[f->length] = '\0';
+        char *tail = NULL;
+        double v = PyOS_string_to_double(field, &tail, NULL);
+        if (v == -1.0 && PyErr_Occurred()) PyErr_Clear();
+        else if (tail == field + f->length && v > -F32_OVERFLOW && v < F32_OVERFLOW) {
+            values[f->index] = (float)v;
+            continue;
+        }
+        all = 0;
+        if (!line_ok) break;
+        line_ok[line] = 0;
+    }
+    return all;
+}
+
 static PyObject *scan_lines(PyObject *Py_UNUSED(module), PyObject *args) {
     Py_buffer data, starts, ends, out, seps, fast;
     Py_ssize_t dim;
@@ -210,24 +261,12 @@ static PyObject *scan_lines(PyObject *Py_UNUSED(module), PyObject *args) {
         goto done;
     }
     /* Fields off the fast path; a line with one that float() refuses goes the exact way. */
-    char field[FIELD_MAX + 1];
-    for (Py_ssize_t k = 0; k < slow.n; k++) {
-        const Slow *f = &slow.items[k];
-        Py_ssize_t line = f->index / dim;
-        if (!ok[line]) continue;
-        memcpy(field, base + f->offset, f->length);
-        field[f->length] = '\0';
-        char *tail = NULL;
-        double v = PyOS_string_to_double(field, &tail, NULL);
-        if (v == -1.0 && PyErr_Occurred()) PyErr_Clear();
-        else if (tail == field + f->length && v > -F32_OVERFLOW && v < F32_OVERFLOW) {
-            values[f->index] = (float)v;
-            continue;
-        }
-        ok[line] = 0;
-        sep[line] = -1;
-        nfast--;
-    }
+    if (!settle_slow(base, &slow, dim, values, ok))
+        for (Py_ssize_t i = 0; i < lines; i++)
+            if (!ok[i] && sep[i] >= 0) {
+                sep[i] = -1;
+                nfast--;
+            }
     result = PyLong_FromSsize_t(nfast);
 done:
     PyMem_RawFree(slow.items);
@@ -240,6 +279,75 @@ done:
     return result;
 }
 
+
+static PyObject *scan_block(PyObject *Py_UNUSED(module), PyObject *args) {
+    Py_buffer data, out;
+    Py_ssize_t dim;
+    if (!PyArg_ParseTuple(args, "y*nw*", &data, &dim, &out)) return NULL;
+    PyObject *result = NULL;
+    SlowList slow = {NULL, 0, 0, 0};
+    unsigned char *tokens = NULL;
+    uint32_t *hashes = NULL;
+    if (out.itemsize != 4 || dim < 1 || dim > PY_SSIZE_T_MAX / (Py_ssize_t)sizeof(float)) {
+        PyErr_SetString(PyExc_ValueError, "out: float32 rows of dim values");
+        goto done;
+    }
+    Py_ssize_t capacity = out.len / (dim * (Py_ssize_t)sizeof(float));
+    tokens = PyMem_RawMalloc((size_t)data.len + 1);
+    hashes = PyMem_RawMalloc(((size_t)capacity + 1) * sizeof(uint32_t));
+    if (!tokens || !hashes) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    const unsigned char *base = data.buf, *end = base + data.len;
+    float *values = out.buf;
+    Py_ssize_t lines = 0, blank = 0, rows = 0, used = 0;
+    int declined = 0;
+    Py_BEGIN_ALLOW_THREADS
+    const unsigned char *p = base;
+    while (p < end) {
+        const unsigned char *nl = memchr(p, '\n', (size_t)(end - p));
+        const unsigned char *ls = p, *le = nl ? nl : end;
+        p = nl ? nl + 1 : end;
+        lines++;
+        if (le > ls && le[-1] == '\r') le--; /* as the line logic: one \r dropped */
+        if (le == ls) {
+            blank++;
+            continue;
+        }
+        if (le[-1] == ' ') le--; /* fastText .vec lines end with a space */
+        Py_ssize_t t = token_end(ls, le);
+        if (t < 0 || rows == capacity ||
+            !parse_run(base, ls + t + 1, le, dim, rows * dim, values, &slow)) {
+            declined = 1;
+            break;
+        }
+        memcpy(tokens + used, ls, (size_t)t);
+        hashes[rows++] = crc32_of(ls, t);
+        used += t;
+        tokens[used++] = '\n';
+    }
+    Py_END_ALLOW_THREADS
+    if (slow.failed) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (declined || !settle_slow(base, &slow, dim, values, NULL)) {
+        Py_INCREF(Py_None);
+        result = Py_None;
+        goto done;
+    }
+    result = Py_BuildValue("nny#y#", lines, blank, (const char *)tokens, used ? used - 1 : 0,
+                           (const char *)hashes, rows * (Py_ssize_t)sizeof(uint32_t));
+done:
+    PyMem_RawFree(slow.items);
+    PyMem_RawFree(tokens);
+    PyMem_RawFree(hashes);
+    PyBuffer_Release(&data);
+    PyBuffer_Release(&out);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"scan_lines", scan_lines, METH_VARARGS,
      "scan_lines(data, starts, ends, dim, out, seps, fast) -> int\n\n"
@@ -248,6 +356,12 @@ static PyMethodDef methods[] = {
      "space), sets fast[i] = 1 (uint8), seps[i] to the offset of the space after the token\n"
      "(int64) and row i of out (float32, lines x dim) to the values, each float(x) then\n"
      "float32; else fast[i] = 0 and seps[i] = -1. Returns the number of such lines."},
+    {"scan_block", scan_block, METH_VARARGS,
+     "scan_block(data, dim, out) -> (lines, blank, tokens, hashes) or None\n\n"
+     "The lines of data (split at \\n, one trailing \\r dropped) when each is blank or\n"
+     "ordinary (as scan_lines takes it): rows in order fill out (float32, rows x dim);\n"
+     "tokens: their tokens joined by \\n; hashes: their CRC-32s (uint32, native order).\n"
+     "None when a line is neither, or out holds too few rows: the caller goes line by line."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -262,6 +376,7 @@ PyMODINIT_FUNC PyInit__decimals(void) {
     PyErr_SetString(PyExc_ImportError, "rnncli's C parser needs FLT_EVAL_METHOD == 0");
     return NULL;
 #else
+    crc_table_init();
     return PyModule_Create(&module);
 #endif
 }

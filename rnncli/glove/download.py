@@ -45,11 +45,6 @@ CHUNK = 1 << 16
 MAX_STALLED_RETRIES = 2  #: retries on one source after a drop that brought no new bytes
 
 
-def downloads_dir(cache_dir: Path) -> Path:
-    """The cache's folder for archives being downloaded (``<archive>.part``) or kept."""
-    return Path(cache_dir) / "downloads"
-
-
 @dataclass
 class SourceAttempt:
     """One try at one URL and how it ended."""

@@ -31,12 +31,12 @@ from rnncli.errors import RnncliError, UsageError
 from rnncli.glove import catalog
 from rnncli.glove.archive import ArchiveError, check_readable, open_source
 from rnncli.glove.archive_lock import archive_lock
-from rnncli.glove.download import DownloadReport, download, downloads_dir
 from rnncli.glove.parse import ParseStats
-from rnncli.glove.set_layout import folder_bytes
+from rnncli.glove.set_layout import downloads_dir, folder_bytes
 from rnncli.glove.sources import source_urls
 
 if TYPE_CHECKING:  # pragma: no cover
+    from rnncli.glove.download import DownloadReport
     from rnncli.glove.set_import import ImportReport
 
 #: ``progress(stage, done, total)``: stage is ``"download"`` or ``"import"``, in bytes.
@@ -408,6 +408,8 @@ def _download_and_import(
         def on_bytes(done: int, total: Optional[int]) -> None:
             if progress is not None:
                 progress("download", done, total)
+
+        from rnncli.glove.download import download  # http and TLS: only to download
 
         report.download = download(
             source_urls(glove_set),

@@ -95,15 +95,36 @@ class ParseStats:
 
 @dataclass
 class ParsedBlock:
-    """Consecutive kept rows: ``words[i]`` owns ``vectors[i]`` (float32, C order).
+    """Consecutive kept rows: token ``i`` owns ``vectors[i]`` (float32, C order).
 
-    ``utf8[i]`` is ``words[i]`` as the file spelled it (its UTF-8 bytes), so that a writer need
-    not encode it again.
+    ``joined`` holds the tokens as the file spelled them (UTF-8), separated by ``b"\\n"`` (no
+    token holds one): one bytes object per block rather than one per token. ``hashes``: their
+    CRC-32s (:func:`~rnncli.glove.word_table.word_hashes`) when the C parser computed them.
     """
 
-    words: list[str]
+    joined: bytes
     vectors: np.ndarray
-    utf8: Optional[list[bytes]] = None
+    hashes: Optional[np.ndarray] = None
+
+    @property
+    def count(self) -> int:
+        return len(self.vectors)
+
+    @property
+    def utf8(self) -> list[bytes]:
+        return self.joined.split(b"\n") if self.count else []
+
+    @property
+    def words(self) -> list[str]:
+        return self.joined.decode("utf-8").split("\n") if self.count else []
+
+    def token_hashes(self) -> np.ndarray:
+        """The tokens' CRC-32s, computed here when the parser did not."""
+        from rnncli.glove.word_table import word_hashes
+
+        if self.hashes is None:
+            self.hashes = word_hashes(self.utf8)
+        return self.hashes
 
 
 class _BadLine(Exception):
@@ -269,7 +290,37 @@ class GloveParser:
         return fast_idx, seps, vals.reshape(-1, dim)
 
     # -- one block -------------------------------------------------------------------------------
+    def _clean_block(self, chunk: bytes) -> Optional[ParsedBlock]:
+        """A block whose lines are all ordinary or blank, in one C pass (the common case: a clean
+        file); None for any other block, or without the C parser."""
+        c_parser = accelerator()
+        if c_parser is None or self._first_content:  # a header needs the line logic
+            return None
+        import numpy as np
+
+        # An ordinary line holds a token and dim numbers, each after a space.
+        rows = np.empty((len(chunk) // (2 * self.dim + 1) + 1, self.dim), dtype=np.float32)
+        found = c_parser.scan_block(chunk, self.dim, rows)
+        if found is None:
+            return None
+        lines, blank, joined, hashes = found
+        if not joined.isascii():
+            try:
+                joined.decode("utf-8")
+            except UnicodeDecodeError:
+                return None  # the line logic counts and names the token
+        stats = self.stats
+        stats.bytes_read += len(chunk)
+        stats.lines += lines
+        stats.blank_lines += blank
+        count = len(hashes) // 4
+        stats.rows += count
+        return ParsedBlock(joined, rows[:count], np.frombuffer(hashes, dtype=np.uint32))
+
     def parse_block(self, chunk: bytes, is_last: bool) -> ParsedBlock:
+        clean = self._clean_block(chunk)
+        if clean is not None:
+            return clean
         import numpy as np
 
         dim = self.dim
@@ -352,30 +403,31 @@ class GloveParser:
                 row += 1
             out_rows = out_rows[:row]
 
-        words, keep = self._decode(tokens, order, first_lineno)
+        joined, keep = self._utf8_tokens(tokens, order, first_lineno)
         if keep is not None:
             out_rows = out_rows[keep]
-            tokens = [tokens[k] for k in keep]
-        stats.rows += len(words)
-        return ParsedBlock(words=words, vectors=np.ascontiguousarray(out_rows), utf8=tokens)
+        stats.rows += len(out_rows)
+        return ParsedBlock(joined, np.ascontiguousarray(out_rows))
 
-    def _decode(
+    def _utf8_tokens(
         self, tokens: list[bytes], order: list[int], first_lineno: int
-    ) -> tuple[list[str], Optional[list[int]]]:
-        """The tokens as text; ``keep`` lists the ones that are UTF-8 when some are not."""
-        stats = self.stats
+    ) -> tuple[bytes, Optional[list[int]]]:
+        """The tokens that are UTF-8, joined by newlines; ``keep`` lists them when some are not
+        (those are skipped, counted and noted)."""
+        joined = b"\n".join(tokens)
         try:
-            return (b"\n".join(tokens).decode("utf-8").split("\n") if tokens else []), None
+            joined.decode("utf-8")
+            return joined, None
         except UnicodeDecodeError:
-            words, keep = [], []
+            keep = []
             for k, tok in enumerate(tokens):
                 try:
-                    words.append(tok.decode("utf-8"))
+                    tok.decode("utf-8")
                     keep.append(k)
                 except UnicodeDecodeError:
-                    stats.bad_utf8 += 1
-                    stats.note(f"line {first_lineno + order[k]}: token is not valid UTF-8")
-            return words, keep
+                    self.stats.bad_utf8 += 1
+                    self.stats.note(f"line {first_lineno + order[k]}: token is not valid UTF-8")
+            return b"\n".join(tokens[k] for k in keep), keep
 
 
 def parse_glove(
@@ -400,7 +452,7 @@ def parse_glove(
             block = parser.parse_block(chunk, is_last)
             if progress is not None:
                 progress(parser.stats.bytes_read)
-            if block.words:
+            if block.count:
                 yield block
 
     return run(), parser.stats

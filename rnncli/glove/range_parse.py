@@ -80,7 +80,6 @@ def parse_range_task(
     channel.tell({"lines": lines, "content": content})
     import numpy as np  # while the other ranges are counted
 
-    from rnncli.glove.word_table import word_hashes
 
     plan = channel.answer()
     parser = GloveParser(
@@ -104,7 +103,7 @@ def parse_range_task(
             for chunk, is_last in _blocks_from_source(reader, block_bytes):
                 block = parser.parse_block(chunk, is_last)
                 channel.progress(parser.stats.bytes_read)
-                if not block.words:
+                if not block.count:
                     continue
                 rows = np.ascontiguousarray(block.vectors, dtype="<f4")
                 data = memoryview(rows).cast("B")
@@ -113,10 +112,9 @@ def parse_range_task(
                     written += os.pwrite(fd, data[written:], at + written)
                 at += len(data)
                 crc = zlib.crc32(data, crc)
-                utf8 = block.utf8 or [w.encode("utf-8") for w in block.words]
-                joined.append(b"\n".join(utf8))  # no token object outlives its block
-                hashes.append(word_hashes(utf8))
-                count += len(utf8)
+                joined.append(block.joined)  # no token object outlives its block
+                hashes.append(block.token_hashes())
+                count += block.count
                 norms.append(np.sqrt(np.einsum("ij,ij->i", rows, rows, dtype=np.float64)))
     finally:
         os.close(fd)

@@ -23,6 +23,11 @@ FORMAT_VERSION = 1
 FILES = ("vectors.npy", "norms.npy", "words.bin", "offsets.npy", "table.npy")
 
 
+def downloads_dir(cache_dir: Path) -> Path:
+    """The cache's folder for archives being downloaded (``<archive>.part``) or kept."""
+    return Path(cache_dir) / "downloads"
+
+
 def set_dir(name: str, cache_dir: Path) -> Path:
     """The folder of set ``name`` inside ``cache_dir``."""
     if not name or "/" in name or "\\" in name or name.startswith("."):

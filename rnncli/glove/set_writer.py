@@ -108,24 +108,29 @@ class SetWriter:
         self.count += n
 
     def add(
-        self, words: Sequence[str], vectors: np.ndarray, utf8: Optional[Sequence[bytes]] = None
+        self,
+        words: Sequence[str],
+        vectors: np.ndarray,
+        utf8: Optional[Sequence[bytes]] = None,
+        hashes: Optional[np.ndarray] = None,
     ) -> None:
-        """Append rows; ``utf8``, when given, is ``words`` already encoded (the parser's bytes)."""
+        """Append rows; ``utf8``, when given, is ``words`` already encoded (the parser's bytes),
+        and ``hashes`` their CRC-32s (the C parser's)."""
         import numpy as np
 
-        if not len(words):
-            return
         encoded = utf8 if utf8 is not None else [w.encode("utf-8") for w in words]
+        if not len(encoded):
+            return
         blob = b"\n".join(encoded) + b"\n"
         self._words.write(blob)
         self._words_crc = zlib.crc32(blob, self._words_crc)
         self._lengths.append(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)))
-        self._hashes.append(word_hashes(encoded))
+        self._hashes.append(word_hashes(encoded) if hashes is None else hashes)
         rows = np.ascontiguousarray(vectors, dtype="<f4")
         data = rows.data.cast("B") if rows.size else b""
         self._vec.write(data)
         self._norms.append(np.sqrt(np.einsum("ij,ij->i", rows, rows, dtype=np.float64)))
-        self.count += len(words)
+        self.count += len(encoded)
 
     def drop_duplicates(self) -> int:
         """Drop every later copy of a token (the first row wins); return how many were dropped.
