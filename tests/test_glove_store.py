@@ -74,6 +74,32 @@ def test_duplicates_first_wins_and_are_counted(tmp_path):
     assert s.vector("the").tolist() == [1, 1, 1] and s.vector("of").tolist() == [2, 2, 2]
 
 
+@pytest.mark.parametrize("with_c", [True, False])
+def test_a_shared_hash_is_not_a_duplicate(tmp_path, monkeypatch, with_c):
+    """ "plumless" and "buckeroo" have the same CRC-32: both stay, a real repeat goes, and the
+    table the duplicate search built (C or numpy) finds every word."""
+    from rnncli.glove import word_table
+
+    built = word_table.accelerator()
+    if with_c and built is None:
+        pytest.skip("the C word table was not built here")
+    monkeypatch.setattr(word_table, "_ACCELERATOR", [built if with_c else None])
+    text = b"plumless 1 1\nbuckeroo 2 2\nthe 3 3\nbuckeroo 4 4\nof 5 5\n"
+    r = import_text("crc", io.BytesIO(text), tmp_path, dim=2)
+    assert r.count == 4 and r.stats.duplicates == 1
+    s = open_store("crc", tmp_path)
+    assert list(s.words) == ["plumless", "buckeroo", "the", "of"]
+    assert [s.vector(w).tolist() for w in ("plumless", "buckeroo", "of")] == [
+        [1, 1],
+        [2, 2],
+        [5, 5],
+    ]
+    r = import_text("crc", io.BytesIO(text.replace(b"buckeroo 4", b"other 4")), tmp_path, dim=2)
+    s = open_store("crc", tmp_path)
+    assert r.stats.duplicates == 0 and s.vector("buckeroo").tolist() == [2, 2]
+    assert s.vector("other").tolist() == [4, 4]
+
+
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

@@ -123,3 +123,39 @@ def test_c_builder_refuses_what_is_not_an_empty_table():
     wide = np.full(32, -1, dtype=np.int64)
     _C.build_table(hashes, wide)
     assert sorted(wide[wide >= 0].tolist()) == list(range(10))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    hashes=st.lists(st.integers(0, 40), max_size=300)
+    | st.lists(st.integers(0, 2**32 - 1), max_size=300),
+    with_c=st.booleans(),
+)
+def test_repeated_hashes_are_found_as_the_table_is_built(hashes, with_c):
+    """The hashes more than one row has, as sorting finds them, and the same table as
+    build_table: in C (marked as rows are placed) and with numpy."""
+    if with_c and _C is None:
+        return
+    array = np.array(hashes, dtype=np.uint32)
+    saved = word_table._ACCELERATOR[:]
+    word_table._ACCELERATOR[:] = [_C if with_c else None]
+    try:
+        table, repeated = word_table.table_and_repeats(array)
+    finally:
+        word_table._ACCELERATOR[:] = saved
+    counts: dict[int, int] = {}
+    for h in hashes:
+        counts[h] = counts.get(h, 0) + 1
+    assert repeated.tolist() == sorted(h for h, c in counts.items() if c > 1)
+    assert table.tolist() == build_table(array).tolist()
+
+
+@_needs_c
+def test_c_marks_each_later_row_of_a_shared_hash_once():
+    hashes = np.array([7, 3, 7, 7, 19, 3, 35], dtype=np.uint32)  # 35 & 15 == 3: no repeat
+    shared = np.full(7, 9, dtype=np.uint8)
+    marked = _C.build_table(hashes, np.full(16, -1, dtype=np.int32), shared)
+    assert shared.tolist() == [0, 0, 1, 1, 0, 1, 0] and marked == 3
+    with pytest.raises(ValueError, match="one per row"):
+        _C.build_table(hashes, np.full(16, -1, dtype=np.int32), np.zeros(6, np.uint8))
+    assert _C.build_table(hashes[:0], np.full(16, -1, np.int32), np.zeros(0, np.uint8)) == 0

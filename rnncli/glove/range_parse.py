@@ -80,7 +80,6 @@ def parse_range_task(
     channel.tell({"lines": lines, "content": content})
     import numpy as np  # while the other ranges are counted
 
-
     plan = channel.answer()
     parser = GloveParser(
         dim,

@@ -127,6 +127,7 @@ def import_text_file(
                 progress(done, size)
 
         results = run_in_order(tasks, on_progress=on_progress, on_message=on_message)
+        writer.sync_rows_early()
         _adopt_ranges(writer, results, plans, stats)
 
     return _write_set(name, cache_dir, dim, fill, source, started, stats)

@@ -106,6 +106,25 @@ def build_table(hashes: np.ndarray) -> np.ndarray:
     return table
 
 
+def table_and_repeats(hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The table (:func:`build_table`) and the hash values more than one row has, sorted: the
+    only rows that may repeat a token. The C builder finds them as it places the rows (a row
+    meets the slot of an earlier row of its hash); numpy sorts the hashes."""
+    import numpy as np
+
+    module = accelerator()
+    if module is None:
+        ranked = np.sort(hashes)
+        return build_table(hashes), np.unique(ranked[1:][ranked[1:] == ranked[:-1]])
+    n = int(hashes.size)
+    table = np.full(table_size(n), -1, dtype=np.int32 if n < 2**31 - 1 else np.int64)
+    hashes = np.ascontiguousarray(hashes, dtype=np.uint32)
+    shared = np.empty(n, dtype=np.uint8)
+    if not module.build_table(hashes, table, shared):
+        return table, hashes[:0]
+    return table, np.unique(hashes[shared.view(bool)])
+
+
 def find_row(
     token: bytes, table: Sequence[int], offsets: Sequence[int], blob: Blob, count: int
 ) -> Optional[int]:
