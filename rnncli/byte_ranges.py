@@ -16,19 +16,24 @@ _WINDOW = 1 << 16
 
 
 def split_ranges(
-    path: Union[str, os.PathLike], parts: int, separators: bytes
+    path: Union[str, os.PathLike], parts: int, separators: bytes, head_start: int = 0
 ) -> list[tuple[int, int]]:
     """``(start, end)`` ranges covering ``path`` in order, at most ``parts`` of them.
 
     Each range but the last ends just after a byte of ``separators``; a stretch with none (one
     giant token or line) makes fewer, larger ranges. An empty file gives one empty range.
+    ``head_start``: bytes the first range gets beyond the others' share, for a first range that
+    starts earlier (in the parent, while the workers' interpreters start), so that all end
+    together; at most half the file.
     """
     size = Path(path).stat().st_size
     find = re.compile(b"[" + re.escape(separators) + b"]").search
+    parts = max(1, parts)
+    lead = min(max(0, head_start), size // 2) if parts > 1 else 0
     bounds = [0]
     with open(path, "rb") as handle:
-        for i in range(1, max(1, parts)):
-            target = max(size * i // parts, bounds[-1])
+        for i in range(1, parts):
+            target = max(lead + (size - lead) * i // parts, bounds[-1])
             cut = _next_cut(handle, target, size, find)
             if cut >= size:
                 break

@@ -113,6 +113,30 @@ def test_ranges_end_after_a_separator_and_cover_the_file(tmp_path):
     assert len(split_ranges(path, 1, SEPARATORS)) == 1
 
 
+@given(
+    size=st.integers(0, 3000),
+    parts=st.integers(1, 6),
+    head_start=st.integers(-5, 4000),
+)
+@settings(max_examples=100, deadline=None)
+def test_a_head_start_makes_the_first_range_longer(tmp_path_factory, size, parts, head_start):
+    """The first range gets head_start bytes (at most half the file) more than an even share;
+    the others split the rest evenly; each still ends after a separator."""
+    path = tmp_path_factory.mktemp("ranges") / "c.txt"
+    path.write_bytes(b"a" * 9 + b" " + b"word\n" * (size // 5))
+    raw = path.read_bytes()
+    ranges = split_ranges(path, parts, SEPARATORS, head_start)
+    assert ranges[0][0] == 0 and ranges[-1][1] == len(raw) and len(ranges) <= parts
+    assert all(a[1] == b[0] and a[0] < a[1] for a, b in zip(ranges, ranges[1:]))
+    assert all(raw[end - 1 : end] in (b" ", b"\n") for _, end in ranges[:-1])
+    if len(ranges) == parts > 1:
+        lead = min(max(head_start, 0), len(raw) // 2)
+        share = (len(raw) - lead) // parts
+        first = ranges[0][1]
+        assert lead + share <= first <= lead + share + 10  # the next separator: a word away
+        assert all(b - a <= share + 11 for a, b in ranges[1:-1])
+
+
 def test_the_first_bad_byte_in_file_order_is_reported(tmp_path, monkeypatch, with_c):
     """Two ranges hold bad bytes: the error names the earlier one, as one process does."""
     monkeypatch.setattr(corpus_module, "BLOCK_BYTES", 16)

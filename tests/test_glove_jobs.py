@@ -86,9 +86,10 @@ def _import(tmp_path: Path, data: bytes, jobs: int, lenient: bool, tag: str):
     final_newline=st.booleans(),
     lenient=st.booleans(),
     jobs=st.integers(2, 4),
+    head_start=st.sampled_from([0, 7, 40, 10**6]),
 )
 def test_workers_build_the_set_one_process_builds(
-    tmp_path, monkeypatch, body, bad, header, final_newline, lenient, jobs
+    tmp_path, monkeypatch, body, bad, header, final_newline, lenient, jobs, head_start
 ):
     lines = list(body)
     for at, line in bad:
@@ -97,6 +98,7 @@ def test_workers_build_the_set_one_process_builds(
         lines.insert(0, b"%d 3" % len(lines))
     data = b"\n".join(lines) + (b"\n" if final_newline else b"")
     monkeypatch.setattr(set_import, "CHUNK_BYTES", 16)
+    monkeypatch.setattr(set_import, "HEAD_START", head_start)  # the first range's extra bytes
     pools = []
     real_enter = pool_module.WorkerPool.__enter__
     monkeypatch.setattr(
@@ -107,7 +109,8 @@ def test_workers_build_the_set_one_process_builds(
     error_many, many, files_many = _import(tmp_path, data, jobs, lenient, "many")
     path = tmp_path / "vectors.txt"
     parts = min(jobs, max(1, len(data) // 16))
-    assert bool(pools) == (parts > 1 and len(split_ranges(path, parts, b"\n")) > 1)
+    ranges = split_ranges(path, parts, b"\n", head_start)
+    assert bool(pools) == (parts > 1 and len(ranges) > 1)
     assert error_many == error_one
     if one is not None and many is not None:
         assert files_many == files_one
@@ -118,6 +121,7 @@ def test_a_line_of_two_cr_is_content_whichever_range_holds_it(tmp_path, monkeypa
     """Review: a range that held only b"\r\r" and blank lines was taken for one without
     content, so a later range skipped a header that one process reads as a bad line."""
     monkeypatch.setattr(set_import, "CHUNK_BYTES", 16)
+    monkeypatch.setattr(set_import, "HEAD_START", 0)
     data = b"\r\r\n" + b"\n" * 40 + b"2 3\n" + b"a 1 2 3\nb 4 5 6\n"
     one = _import(tmp_path, data, 1, True, "one")
     many = _import(tmp_path, data, 3, True, "many")
