@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Callable, Optional
 
+from rnncli.blas_threads import worker_environment
 from rnncli.errors import RnncliError, UsageError
 
 #: The functions a worker may run, by name: ``module:function(channel, **args) -> (meta, buffers)``.
@@ -183,6 +184,7 @@ class _ProcessWorker:
                 stdout=subprocess.PIPE,
                 stderr=self._stderr,
                 close_fds=True,
+                env=worker_environment(),  # no BLAS threads spinning on the cores it parses on
             )
         except BaseException:
             self._stderr.close()

