@@ -31,7 +31,6 @@ the process was higher). :attr:`Timing.peak_memory` says which.
 
 from __future__ import annotations
 
-import statistics
 import time
 import warnings
 from collections.abc import Sequence
@@ -228,6 +227,8 @@ def tokens_per_second(tokens: int, median_ms: float) -> Optional[float]:
 
 
 def _milliseconds(seconds: list[float]) -> Milliseconds:
+    import statistics  # here: it imports decimal, fractions and random, 0.6 MB at every start
+
     return Milliseconds(min(seconds) * 1000.0, statistics.median(seconds) * 1000.0)
 
 
