@@ -278,10 +278,11 @@ _ACCELERATOR: list = []
 
 
 def accelerator() -> Any:
-    """The C parser :mod:`rnncli.glove._decimals` (``scan_lines``: a block's ordinary lines,
-    tokens and numbers, in one pass), or None where it was not built (no C compiler when rnncli
-    was installed) or ``RNNCLI_PURE_PYTHON=1``: the numpy paths then do the same work, bit for
-    bit, about half as fast."""
+    """The C parser :mod:`rnncli.glove._decimals` (``scan_block``: a clean block's rows,
+    tokens and hashes in one pass; ``scan_lines``: the ordinary lines of any block), or None
+    where it was not built (no C compiler when rnncli was installed) or
+    ``RNNCLI_PURE_PYTHON=1``: the numpy paths then do the same work, bit for bit, about half as
+    fast."""
     from rnncli import accelerators
 
     return accelerators.cached(_ACCELERATOR, "rnncli.glove._decimals")

@@ -20,11 +20,14 @@ rules are explicit:
   :class:`~rnncli.errors.RnncliError` naming the line, or, with ``lenient=True``, the line is
   skipped and counted. A last line cut short (a truncated file) is one of those errors.
 
-Speed: the input is read in blocks of a few hundred KB; per block, the ordinary lines are
-parsed in C in one pass when rnncli's C parser was built (``rnncli/glove/_decimals.c``), else
-their boundaries are found with numpy on the raw bytes and their numbers parsed all at once
-(:mod:`rnncli.glove.decimal_parse`); both give float() then float32, bit for bit. Lines that
-look odd in any way go through a slow, exact per-line path that produces the precise error.
+Speed: the input is read in blocks of a few hundred KB. Where rnncli's C parser was built
+(``rnncli/glove/_decimals.c``), a block whose lines are all ordinary or blank (a clean file's
+every block) is parsed in one C pass that also hands back its tokens joined and their CRC-32s,
+so no Python object is made per token; in any other block, the ordinary lines are parsed in C
+line by line, or, without the C parser, their boundaries are found with numpy on the raw bytes
+and their numbers parsed all at once (:mod:`rnncli.glove.decimal_parse`); all give float() then
+float32, bit for bit. Lines that look odd in any way go through a slow, exact per-line path
+that produces the precise error.
 Memory: one block at a time; rows are handed to the caller block by block. Duplicates are the
 writer's to drop (:meth:`~rnncli.glove.set_writer.SetWriter.drop_duplicates`, by hash, once at
 the end): a set of every word seen would cost more memory than a third of the matrix.

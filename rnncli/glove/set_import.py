@@ -56,7 +56,7 @@ def import_text(
 
     def fill(writer: SetWriter) -> None:
         for block in blocks:
-            writer.add((), block.vectors, block.utf8, block.hashes)
+            writer.add_encoded(block.utf8, block.vectors, block.hashes)
 
     return _write_set(name, cache_dir, dim, fill, source, started, stats)
 

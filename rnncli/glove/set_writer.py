@@ -126,30 +126,29 @@ class SetWriter:
         self.count += n
         self._table = None
 
-    def add(
-        self,
-        words: Sequence[str],
-        vectors: np.ndarray,
-        utf8: Optional[Sequence[bytes]] = None,
-        hashes: Optional[np.ndarray] = None,
+    def add(self, words: Sequence[str], vectors: np.ndarray) -> None:
+        """Append rows, ``words[i]`` owning ``vectors[i]``."""
+        self.add_encoded([w.encode("utf-8") for w in words], vectors)
+
+    def add_encoded(
+        self, utf8: Sequence[bytes], vectors: np.ndarray, hashes: Optional[np.ndarray] = None
     ) -> None:
-        """Append rows; ``utf8``, when given, is ``words`` already encoded (the parser's bytes),
-        and ``hashes`` their CRC-32s (the C parser's)."""
+        """Append rows whose tokens are UTF-8 already (the parser's bytes); ``hashes``: their
+        CRC-32s when the parser computed them."""
         import numpy as np
 
-        encoded = utf8 if utf8 is not None else [w.encode("utf-8") for w in words]
-        if not len(encoded):
+        if not len(utf8):
             return
-        blob = b"\n".join(encoded) + b"\n"
+        blob = b"\n".join(utf8) + b"\n"
         self._words.write(blob)
         self._words_crc = zlib.crc32(blob, self._words_crc)
-        self._lengths.append(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)))
-        self._hashes.append(word_hashes(encoded) if hashes is None else hashes)
+        self._lengths.append(np.fromiter(map(len, utf8), dtype=np.int64, count=len(utf8)))
+        self._hashes.append(word_hashes(utf8) if hashes is None else hashes)
         rows = np.ascontiguousarray(vectors, dtype="<f4")
         data = rows.data.cast("B") if rows.size else b""
         self._vec.write(data)
         self._norms.append(np.sqrt(np.einsum("ij,ij->i", rows, rows, dtype=np.float64)))
-        self.count += len(encoded)
+        self.count += len(utf8)
         self._table = None
 
     def drop_duplicates(self) -> int:
