@@ -224,13 +224,6 @@ def add_basic_counts(into: Counter, chunks: list[str], values: Sequence[int]) ->
                 into[token] += n
 
 
-def resplit_counts(chunks: Counter) -> Counter:
-    """Basic-token counts from whitespace-chunk counts (str keys)."""
-    counts: Counter = Counter()
-    add_basic_counts(counts, list(chunks), list(chunks.values()))
-    return counts
-
-
 def count_range_task(
     channel: Any,
     *,
