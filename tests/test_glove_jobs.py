@@ -217,3 +217,29 @@ def test_ctrl_c_with_workers_leaves_no_process_and_no_set(tmp_path):
         assert not Path(f"/proc/{pid}").exists(), f"worker {pid} is left"
     glove = cache / "glove"
     assert not glove.exists() or list(glove.iterdir()) == []
+
+
+def test_a_write_error_met_by_the_early_sync_fails_the_import(tmp_path, monkeypatch):
+    """Review: the early fdatasync swallowed an I/O error, and the kernel reports one once per
+    open file, so finish's own fsync would pass over rows that never reached the disk. The
+    error now fails the import, and the set already cached stays, with no temporary folder."""
+    import errno
+
+    monkeypatch.setattr(set_import, "CHUNK_BYTES", 1 << 12)
+    path = tmp_path / "vectors.txt"
+    path.write_bytes(b"".join(b"w%d %d 1 2\n" % (i, i) for i in range(3000)))
+    cache = tmp_path / "cache"
+    first = import_text_file("6B.50d", path, cache, dim=3, jobs=2)
+    before = {p.name: p.read_bytes() for p in Path(first.path).iterdir()}
+    calls = []
+
+    def failing(fd):
+        calls.append(fd)
+        raise OSError(errno.EIO, "writeback failed")
+
+    monkeypatch.setattr(os, "fdatasync", failing)
+    with pytest.raises(OSError, match="writeback failed"):
+        import_text_file("6B.50d", path, cache, dim=3, jobs=2)
+    assert calls  # the early sync ran
+    assert {p.name: p.read_bytes() for p in Path(first.path).iterdir()} == before
+    assert [p.name for p in (cache / "glove").iterdir()] == ["6B.50d"]

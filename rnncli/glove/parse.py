@@ -48,6 +48,8 @@ if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
 
 BLOCK_BYTES = 256 << 10  # small blocks keep temporaries in cache: faster than big ones
+#: Blocks in a row the one-pass C parse may decline before it is no longer tried.
+_DECLINED_MAX = 8
 _MAX_EXAMPLES = 5
 _HEADER = re.compile(rb"^\s*(\d+) (\d+)\s*$")
 _HAS_DIGIT = re.compile(rb"[0-9]")
@@ -191,6 +193,7 @@ class GloveParser:
         self.stats = ParseStats()
         self._line_base = first_line - 1
         self._first_content = header_possible
+        self._declined = 0  # blocks in a row the one-pass C parse declined
 
     # -- errors ------------------------------------------------------------------------------
     def _bad(self, lineno: int, reason: str) -> None:
@@ -297,21 +300,26 @@ class GloveParser:
         """A block whose lines are all ordinary or blank, in one C pass (the common case: a clean
         file); None for any other block, or without the C parser."""
         c_parser = accelerator()
-        if c_parser is None or self._first_content:  # a header needs the line logic
+        if c_parser is None or not chunk or self._first_content:  # a header: the line logic
+            return None
+        if self._declined >= _DECLINED_MAX:  # a dirty file: the pass would mostly be wasted
             return None
         import numpy as np
 
         # An ordinary line holds a token and dim numbers, each after a space.
         rows = np.empty((len(chunk) // (2 * self.dim + 1) + 1, self.dim), dtype=np.float32)
         found = c_parser.scan_block(chunk, self.dim, rows)
+        if found is not None:
+            lines, blank, joined, hashes = found
+            if not joined.isascii():
+                try:
+                    joined.decode("utf-8")
+                except UnicodeDecodeError:
+                    found = None  # the line logic counts and names the token
         if found is None:
+            self._declined += 1
             return None
-        lines, blank, joined, hashes = found
-        if not joined.isascii():
-            try:
-                joined.decode("utf-8")
-            except UnicodeDecodeError:
-                return None  # the line logic counts and names the token
+        self._declined = 0
         stats = self.stats
         stats.bytes_read += len(chunk)
         stats.lines += lines

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -10,9 +11,10 @@ from typing import Any, BinaryIO, Callable, Optional, Union
 
 from rnncli.dataclass_dict import fields_dict
 from rnncli.errors import RnncliError
-from rnncli.glove.parse import ParseStats, parse_glove
+from rnncli.glove.parse import BLOCK_BYTES, ParseStats, parse_glove
 from rnncli.glove.range_parse import first_content_plan, merge_stats
 from rnncli.glove.set_writer import SetWriter
+from rnncli.read_ahead import ReadAhead
 from rnncli.worker_pool import run_in_order
 
 
@@ -47,18 +49,23 @@ def import_text(
 
     ``progress`` is called after each block of input with the **cumulative** number of bytes
     consumed so far (the uncompressed text's bytes), so a caller can set a bar's ``completed``.
-    Malformed lines raise :class:`RnncliError` naming the line unless ``lenient``.
+    Malformed lines raise :class:`RnncliError` naming the line unless ``lenient``. A file
+    object is read ahead in a thread (:mod:`rnncli.read_ahead`): a zip's or gzip's inflating
+    then runs on another core than the parse.
     """
     started = time.perf_counter()
-    blocks, stats = parse_glove(
-        lines, dim, lenient=lenient, source_name=source or name, progress=progress
-    )
+    with contextlib.ExitStack() as stack:
+        if hasattr(lines, "read"):
+            lines = stack.enter_context(ReadAhead(lines, BLOCK_BYTES))  # type: ignore[arg-type]
+        blocks, stats = parse_glove(
+            lines, dim, lenient=lenient, source_name=source or name, progress=progress
+        )
 
-    def fill(writer: SetWriter) -> None:
-        for block in blocks:
-            writer.add_encoded(block.utf8, block.vectors, block.hashes)
+        def fill(writer: SetWriter) -> None:
+            for block in blocks:
+                writer.add_encoded(block.utf8, block.vectors, block.hashes)
 
-    return _write_set(name, cache_dir, dim, fill, source, started, stats)
+        return _write_set(name, cache_dir, dim, fill, source, started, stats)
 
 
 #: The least a worker gets: a file up to this size is parsed in this process, with no pool.

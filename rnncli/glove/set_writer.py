@@ -60,6 +60,7 @@ class SetWriter:
         #: CRC-32 of the rows adopted, while they all stayed where they were written.
         self._rows_crc: Optional[int] = None
         self._early_sync: Optional[threading.Thread] = None
+        self._sync_error: Optional[OSError] = None
 
     @property
     def vectors_path(self) -> Path:
@@ -82,13 +83,25 @@ class SetWriter:
         if self._early_sync is None:
             self._vec.flush()
             fd = self._vec.fileno()
-            self._early_sync = threading.Thread(target=_sync_quietly, args=(fd,), daemon=True)
+            self._early_sync = threading.Thread(target=self._sync, args=(fd,), daemon=True)
             self._early_sync.start()
 
+    def _sync(self, fd: int) -> None:
+        try:
+            (getattr(os, "fdatasync", None) or os.fsync)(fd)
+        except OSError as exc:
+            # Kept for finish: the kernel reports a writeback error once per open file, so its
+            # own fsync would then succeed over rows that never reached the disk.
+            self._sync_error = exc
+
     def _wait_for_early_sync(self) -> None:
+        """Wait for :meth:`sync_rows_early`'s thread; raise the error it met, if any."""
         if self._early_sync is not None:
             self._early_sync.join()
             self._early_sync = None
+        error, self._sync_error = self._sync_error, None
+        if error is not None:
+            raise error
 
     def adopt(
         self,
@@ -283,20 +296,17 @@ class SetWriter:
 
     def abort(self) -> None:
         """Close and remove the temporary folder; the set in place is untouched."""
-        self._wait_for_early_sync()
-        for fh in (self._vec, self._words):
-            with contextlib.suppress(Exception):
-                fh.close()
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        try:
+            with contextlib.suppress(OSError):
+                self._wait_for_early_sync()
+        finally:  # even when Ctrl-C comes during the wait
+            for fh in (self._vec, self._words):
+                with contextlib.suppress(Exception):
+                    fh.close()
+            shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 _MOVE_BYTES = 8 << 20
-
-
-def _sync_quietly(fd: int) -> None:
-    """``fdatasync`` ahead of time; an error shows in :meth:`SetWriter.finish`'s own fsync."""
-    with contextlib.suppress(OSError):
-        (getattr(os, "fdatasync", None) or os.fsync)(fd)
 
 
 def _offsets(lengths: np.ndarray) -> np.ndarray:
