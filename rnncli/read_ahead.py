@@ -8,14 +8,16 @@ or a gzip takes a quarter less time (``benchmarks/glove_parse.py --archives``).
 
 Errors raised while reading (a damaged archive) are raised by :meth:`ReadAhead.read`, in the
 caller's thread, where they would have been raised without it; :meth:`ReadAhead.close` stops
-and joins the thread before the caller closes the stream under it.
+and joins the thread before the caller closes the stream under it, so it waits for the read in
+progress: use it over a file on disk, whose reads always end, never over a pipe, whose read may
+wait for its writer (a review found an error in the bytes before held back that long).
 """
 
 from __future__ import annotations
 
 import queue
 import threading
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Optional
 
 _DATA, _ERROR = "data", "error"
 
@@ -31,6 +33,7 @@ class ReadAhead:
         self._stop = threading.Event()
         self._rest = b""
         self._ended = False
+        self._error: Optional[BaseException] = None
         self._thread = threading.Thread(target=self._fill, name="rnncli-read-ahead", daemon=True)
         self._thread.start()
 
@@ -53,13 +56,18 @@ class ReadAhead:
                 continue
 
     def read(self, size: int = -1) -> bytes:
-        """At most ``size`` bytes (all that remain when negative); ``b""`` at the end."""
+        """At most ``size`` bytes (all that remain when negative); ``b""`` at the end. An error
+        the thread met is raised here, and again by any later call."""
+        if self._stop.is_set():
+            raise ValueError("read of a closed ReadAhead")
+        if self._error is not None:
+            raise self._error
         if not self._rest:
             if self._ended:
                 return b""
             kind, value = self._queue.get()
             if kind == _ERROR:
-                self._ended = True
+                self._error = value
                 raise value
             if not value:
                 self._ended = True

@@ -3,6 +3,7 @@ right exit code, never a traceback, a C++ frame dump or a message that points th
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -325,6 +326,38 @@ def test_glove_fetch_from_a_pipe_reads_every_byte(tmp_path, packed):
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["imported"]["count"] == len(data.splitlines())
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_bad_line_from_a_pipe_is_named_while_its_writer_still_holds_it(tmp_path):
+    """Review: a pipe read ahead in a thread held an error back until its writer sent 1 MB more
+    or closed (forever, for a writer that waits). A pipe is read as it comes: the bad line is
+    named at once."""
+    import threading
+
+    good = glove_text()
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    done = threading.Event()
+
+    def feed() -> None:
+        with open(fifo, "wb") as handle, contextlib.suppress(BrokenPipeError):
+            # A little more than a block (256 KB), so that the first read ends, but less than a
+            # reader ahead would wait for; then the writer waits, the pipe open.
+            handle.write(good + b"broken 1 2 3\n" + good * 87)
+            handle.flush()
+            done.wait(timeout=60)
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    try:
+        cache = ["--cache-dir", str(tmp_path / "cache")]
+        result = run_rnncli("glove", "fetch", "6B.50d", "--from", str(fifo), *cache, timeout=30)
+    finally:
+        done.set()
+        writer.join(timeout=10)
+    assert result.returncode == 1
+    assert f"line {len(good.splitlines()) + 1}: too few numbers" in result.stderr
 
 
 def test_absurd_layers_are_refused_before_building_anything():

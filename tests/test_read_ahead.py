@@ -49,7 +49,8 @@ def test_an_error_is_raised_by_read_after_the_bytes_before_it():
         assert reader.read(10) + reader.read(10) + reader.read(10) == b"x" * 25
         with pytest.raises(ValueError, match="bad CRC-32"):
             reader.read(10)
-        assert reader.read(10) == b""  # and nothing after it
+        with pytest.raises(ValueError, match="bad CRC-32"):  # never taken for the end
+            reader.read(10)
 
 
 class _Endless(io.RawIOBase):
@@ -72,3 +73,10 @@ def test_close_stops_the_thread_and_the_reads():
     reads = source.reads
     assert threading.active_count() == before
     assert reads <= 5 and source.reads == reads
+
+
+def test_a_read_after_close_is_refused_not_left_waiting():
+    reader = ReadAhead(io.BytesIO(b"z" * 1000), 10, depth=1)
+    reader.close()
+    with pytest.raises(ValueError, match="closed"):
+        reader.read(10)

@@ -258,7 +258,9 @@ def _open_pipe(
     """A pipe (``--from <(zcat glove.gz)``) is read once: its kind comes from the bytes the
     stream itself holds, since opening it a second time would lose what the first read took."""
     try:
-        handle = open(path, "rb")  # noqa: SIM115 - closed by OpenedSource.close
+        # Unbuffered: a read takes what the writer has sent so far, where a buffered one would
+        # wait for a whole 1 MB (and hold back the error in a bad line before it).
+        handle = open(path, "rb", buffering=0)  # noqa: SIM115 - closed by OpenedSource.close
     except OSError as exc:
         raise input_files.open_error(path, exc, option) from None
     raw = _GuardedReader(handle, path.name, None, progress)

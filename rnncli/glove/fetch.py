@@ -247,6 +247,7 @@ def _import_file(
                 dim=glove_set.dim,
                 lenient=lenient,
                 source=source,
+                read_ahead=Path(path).is_file(),  # never a pipe: its reads may wait
             )
         archive = ArchiveRead(
             path=str(path),

@@ -48,8 +48,10 @@ if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
 
 BLOCK_BYTES = 256 << 10  # small blocks keep temporaries in cache: faster than big ones
-#: Blocks in a row the one-pass C parse may decline before it is no longer tried.
+#: Blocks in a row the one-pass C parse may decline before it is tried only on every
+#: ``_RETRY_EVERY``-th block (a clean stretch after a dirty one gets it back).
 _DECLINED_MAX = 8
+_RETRY_EVERY = 64
 _MAX_EXAMPLES = 5
 _HEADER = re.compile(rb"^\s*(\d+) (\d+)\s*$")
 _HAS_DIGIT = re.compile(rb"[0-9]")
@@ -302,7 +304,8 @@ class GloveParser:
         c_parser = accelerator()
         if c_parser is None or not chunk or self._first_content:  # a header: the line logic
             return None
-        if self._declined >= _DECLINED_MAX:  # a dirty file: the pass would mostly be wasted
+        if self._declined >= _DECLINED_MAX and self._declined % _RETRY_EVERY:
+            self._declined += 1  # a dirty stretch: the pass would mostly be wasted; retried
             return None
         import numpy as np
 

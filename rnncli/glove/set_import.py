@@ -44,18 +44,21 @@ def import_text(
     lenient: bool = False,
     source: str = "",
     progress: Optional[Callable[[int], None]] = None,
+    read_ahead: bool = False,
 ) -> ImportReport:
     """Parse a GloVe text (binary file object or iterable of byte lines) into the cache.
 
     ``progress`` is called after each block of input with the **cumulative** number of bytes
     consumed so far (the uncompressed text's bytes), so a caller can set a bar's ``completed``.
-    Malformed lines raise :class:`RnncliError` naming the line unless ``lenient``. A file
-    object is read ahead in a thread (:mod:`rnncli.read_ahead`): a zip's or gzip's inflating
-    then runs on another core than the parse.
+    Malformed lines raise :class:`RnncliError` naming the line unless ``lenient``.
+    ``read_ahead``: read the file object ahead in a thread (:mod:`rnncli.read_ahead`), so that
+    a zip's or gzip's inflating runs on another core than the parse. Only for a stream over a
+    file on disk, whose reads always end: a pipe's read may wait for its writer, and so would
+    an error found in the bytes before it.
     """
     started = time.perf_counter()
     with contextlib.ExitStack() as stack:
-        if hasattr(lines, "read"):
+        if read_ahead and hasattr(lines, "read"):
             lines = stack.enter_context(ReadAhead(lines, BLOCK_BYTES))  # type: ignore[arg-type]
         blocks, stats = parse_glove(
             lines, dim, lenient=lenient, source_name=source or name, progress=progress
@@ -105,7 +108,14 @@ def import_text_file(
         with open(path, "rb") as handle:
             on_bytes = None if progress is None else (lambda done: progress(done, size))
             return import_text(
-                name, handle, cache_dir, dim=dim, lenient=lenient, source=source, progress=on_bytes
+                name,
+                handle,
+                cache_dir,
+                dim=dim,
+                lenient=lenient,
+                source=source,
+                progress=on_bytes,
+                read_ahead=True,
             )
     started = time.perf_counter()
     stats = ParseStats()
