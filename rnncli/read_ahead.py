@@ -10,7 +10,7 @@ Errors raised while reading (a damaged archive) are raised by :meth:`ReadAhead.r
 caller's thread, where they would have been raised without it; :meth:`ReadAhead.close` stops
 and joins the thread before the caller closes the stream under it, so it waits for the read in
 progress: use it over a file on disk, whose reads always end, never over a pipe, whose read may
-wait for its writer (a review found an error in the bytes before held back that long).
+wait for its writer (and with it the error of a bad line already read).
 """
 
 from __future__ import annotations
