@@ -20,6 +20,7 @@ from typing import Any, Optional
 
 from rnncli.glove.npy_file import NPY_HEADER_BYTES
 from rnncli.glove.parse import BLOCK_BYTES, GloveParser, ParseStats, _blocks_from_source
+from rnncli.glove.set_writer import row_norms
 
 _COUNT_BLOCK = 4 << 20
 #: A byte that makes its line a content line (see :func:`count_lines`).
@@ -114,7 +115,7 @@ def parse_range_task(
                 joined.append(block.joined)  # no token object outlives its block
                 hashes.append(block.token_hashes())
                 count += block.count
-                norms.append(np.sqrt(np.einsum("ij,ij->i", rows, rows, dtype=np.float64)))
+                norms.append(row_norms(rows))
     finally:
         os.close(fd)
     stats = parser.stats

@@ -160,7 +160,7 @@ class SetWriter:
         rows = np.ascontiguousarray(vectors, dtype="<f4")
         data = rows.data.cast("B") if rows.size else b""
         self._vec.write(data)
-        self._norms.append(np.sqrt(np.einsum("ij,ij->i", rows, rows, dtype=np.float64)))
+        self._norms.append(row_norms(rows))
         self.count += len(utf8)
         self._table = None
 
@@ -307,6 +307,13 @@ class SetWriter:
 
 
 _MOVE_BYTES = 8 << 20
+
+
+def row_norms(rows: np.ndarray) -> np.ndarray:
+    """Each float32 row's L2 norm, summed in float64 (``norms.npy`` keeps them as float32)."""
+    import numpy as np
+
+    return np.sqrt(np.einsum("ij,ij->i", rows, rows, dtype=np.float64))
 
 
 def _offsets(lengths: np.ndarray) -> np.ndarray:

@@ -78,16 +78,15 @@ def build_table(hashes: np.ndarray) -> np.ndarray:
     import numpy as np
 
     n = int(hashes.size)
-    size = table_size(n)
-    mask = size - 1
-    dtype = np.int32 if n < 2**31 - 1 else np.int64
-    table = np.full(size, -1, dtype=dtype)
+    table = _empty_table(n)
     module = accelerator()
     if module is not None:
         module.build_table(np.ascontiguousarray(hashes, dtype=np.uint32), table)
         return table
+    mask = table.size - 1
+    dtype = table.dtype
     nobody = np.iinfo(dtype).max
-    claim = np.full(size, nobody, dtype=dtype)  # the least row asking for each slot
+    claim = np.full(table.size, nobody, dtype=dtype)  # the least row asking for each slot
     h = hashes.astype(np.int64)
     pending = np.arange(n, dtype=np.int64)
     probe = 0
@@ -117,12 +116,19 @@ def table_and_repeats(hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         ranked = np.sort(hashes)
         return build_table(hashes), _distinct(ranked[1:][ranked[1:] == ranked[:-1]])
     n = int(hashes.size)
-    table = np.full(table_size(n), -1, dtype=np.int32 if n < 2**31 - 1 else np.int64)
+    table = _empty_table(n)
     hashes = np.ascontiguousarray(hashes, dtype=np.uint32)
     shared = np.empty(n, dtype=np.uint8)
     if not module.build_table(hashes, table, shared):
         return table, hashes[:0]
     return table, _distinct(hashes[shared.view(bool)])
+
+
+def _empty_table(n: int) -> np.ndarray:
+    """The table for ``n`` rows, every slot -1: int32 rows while they fit, int64 beyond."""
+    import numpy as np
+
+    return np.full(table_size(n), -1, dtype=np.int32 if n < 2**31 - 1 else np.int64)
 
 
 def _distinct(values: np.ndarray) -> np.ndarray:

@@ -21,6 +21,7 @@ import itertools
 import operator
 from array import array
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
 from rnncli import accelerators
@@ -68,9 +69,14 @@ class PyChunkTable(Counter):
         numbers = counts_array(counts)
         if len(chunks) != len(numbers) or b"" in chunks or (numbers and min(numbers) < 1):
             raise ValueError("add_counts: not an export (chunks and counts)")
-        # self[c] += n for each pair, with no Python loop (Counter.update runs one).
-        summed = map(operator.add, map(self.get, chunks, itertools.repeat(0)), numbers)
-        dict.update(self, zip(chunks, summed))
+        counter_add(self, chunks, numbers)
+
+
+def counter_add(into: Counter, keys: Sequence[Any], values: Iterable[int]) -> None:
+    """``into[k] += n`` for each key ``k`` and its count ``n``, with no Python loop
+    (``Counter.update`` runs one). A key may repeat: each pair is read, then written, in turn."""
+    summed = map(operator.add, map(into.get, keys, itertools.repeat(0)), values)
+    dict.update(into, zip(keys, summed))
 
 
 _ACCELERATOR: list = []

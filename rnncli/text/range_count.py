@@ -27,17 +27,15 @@ interpreter.
 
 from __future__ import annotations
 
-import itertools
-import operator
 import re
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from itertools import compress
 from typing import Any, BinaryIO, Callable, Optional
 
 from rnncli.errors import RnncliError
-from rnncli.text.chunk_table import ChunkCounts, counts_array, new_table
+from rnncli.text.chunk_table import ChunkCounts, counter_add, counts_array, new_table
 from rnncli.text.tokenize import TokenizerName, splitter
 
 #: What ``bytes.split()`` splits on; a block may end after any of them.
@@ -174,7 +172,7 @@ def token_counts(
         if basic:
             add_basic_counts(counts, parts, numbers)
         elif _OTHER_SPACE(text) is None:
-            add_counts(counts, parts, numbers)
+            counter_add(counts, parts, numbers)
         else:  # whitespace that bytes.split() does not know (U+00A0, U+3000...)
             for part, n in zip(parts, numbers):
                 for token in part.split():
@@ -203,20 +201,13 @@ def _pieces(joined: bytes, counts: array) -> Iterator[tuple[bytes, array]]:
         start = end + 1
 
 
-def add_counts(into: Counter, tokens: list[str], values: Iterable[int]) -> None:
-    """``into[t] += n`` for each token ``t`` and its count ``n``, with no Python loop
-    (``Counter.update`` runs one). A token may repeat: each pair is read, then written, in turn."""
-    summed = map(operator.add, map(into.get, tokens, itertools.repeat(0)), values)
-    dict.update(into, zip(tokens, summed))
-
-
 def add_basic_counts(into: Counter, chunks: list[str], values: Sequence[int]) -> None:
     """Add the basic tokens of whitespace chunks, chunk ``i`` seen ``values[i]`` times
     (``"world!": 3`` -> ``world``, ``!``): equal to counting the basic tokens of the whole text,
     at the cost of one regex call per distinct chunk that is not a plain word."""
     # The common case, a chunk that is one \\w+ token, with no Python loop.
     plain = list(map(str.isalnum, chunks))
-    add_counts(into, list(compress(chunks, plain)), compress(values, plain))
+    counter_add(into, list(compress(chunks, plain)), compress(values, plain))
     split = splitter(TokenizerName.basic)
     for chunk, n, is_plain in zip(chunks, values, plain):
         if not is_plain:
